@@ -1,0 +1,159 @@
+import type { DiscoveredObject } from '../domain/catalog.js';
+import { encodePath } from '../domain/paths.js';
+import type { Db } from '../store/db.js';
+import { objectsRepo, type ObjectWrite, type StoredColumn } from '../store/objects-repo.js';
+import { statusRepo } from '../store/status-repo.js';
+import type { PlatformSession } from '../platforms/platform.js';
+import { columnKey, fingerprintOf } from './fingerprint.js';
+
+export interface SyncChange {
+  /** Full path, starting with the connection name. */
+  readonly path: string;
+  readonly kind: string;
+}
+
+export interface SyncReport {
+  readonly connection: string;
+  readonly added: readonly SyncChange[];
+  readonly changed: readonly SyncChange[];
+  readonly removed: readonly SyncChange[];
+  /** Live objects seen in this run (columns not counted). */
+  readonly objects: number;
+  readonly ms: number;
+}
+
+/**
+ * Object sync: crawl one connection (or a subtree of it) and bring the stored catalog in line.
+ * New objects are inserted, changed ones updated, vanished ones kept and marked removed.
+ * Columns live on their relation; column-level changes are reported by path all the same.
+ */
+export function createSyncService(deps: { db: Db; now?: () => Date }) {
+  const { db } = deps;
+
+  async function sync(connection: string, session: PlatformSession, under?: readonly string[]): Promise<SyncReport> {
+    const started = performance.now();
+    try {
+      const snapshot = await session.introspect(under && under.length > 0 ? { under } : {});
+      const report = await store(connection, snapshot.objects, snapshot.roots, started);
+      await statusRepo.syncSucceeded(db, connection, {
+        added: report.added.length,
+        changed: report.changed.length,
+        removed: report.removed.length,
+        objects: report.objects,
+        ms: report.ms,
+      });
+      return report;
+    } catch (err) {
+      await statusRepo.syncFailed(db, connection, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+  }
+
+  async function store(
+    connection: string,
+    objects: readonly DiscoveredObject[],
+    roots: readonly (readonly string[])[],
+    started: number,
+  ): Promise<SyncReport> {
+    const full = (p: string): string => (p === '' ? connection : `${connection}/${p}`);
+    return db.transaction(async (tx) => {
+      // What is stored under the crawled roots, keyed by path.
+      const stored = new Map<string, { fingerprint: string; removed: boolean }>();
+      for (const root of roots) {
+        for (const r of await objectsRepo.fingerprintsUnder(tx, connection, encodePath(root))) stored.set(r.path, r);
+      }
+      if (roots.length === 0) {
+        for (const r of await objectsRepo.fingerprintsUnder(tx, connection, '')) stored.set(r.path, r);
+      }
+
+      const added: SyncChange[] = [];
+      const changed: SyncChange[] = [];
+      const removed: SyncChange[] = [];
+      const writes: ObjectWrite[] = [];
+      const changedRelations: { write: ObjectWrite; o: DiscoveredObject }[] = [];
+      const seen = new Set<string>();
+
+      for (const o of objects) {
+        const path = encodePath(o.segments);
+        seen.add(path);
+        const fingerprint = fingerprintOf(o);
+        const prev = stored.get(path);
+        if (prev !== undefined && !prev.removed && prev.fingerprint === fingerprint) continue;
+        const write: ObjectWrite = {
+          path,
+          parent: encodePath(o.segments.slice(0, -1)),
+          kind: o.kind,
+          name: o.segments[o.segments.length - 1]!,
+          depth: o.segments.length,
+          owner: o.owner,
+          comment: o.comment,
+          columns: o.columns ? [...o.columns] : null,
+          fingerprint,
+        };
+        writes.push(write);
+        if (prev === undefined || prev.removed) {
+          added.push({ path: full(path), kind: o.kind });
+          for (const c of o.columns ?? []) added.push({ path: `${full(path)}/${encodePath([c.name])}`, kind: 'column' });
+        } else {
+          changed.push({ path: full(path), kind: o.kind });
+          if (o.columns) changedRelations.push({ write, o });
+        }
+      }
+
+      // Column-level detail for changed relations; vanished columns stay, marked removed.
+      if (changedRelations.length > 0) {
+        const before = await objectsRepo.columnsOf(
+          tx,
+          connection,
+          changedRelations.map((c) => c.write.path),
+        );
+        const now = (deps.now?.() ?? new Date()).toISOString();
+        for (const { write, o } of changedRelations) {
+          const old = before.get(write.path) ?? [];
+          const oldByName = new Map(old.map((c) => [c.name, c]));
+          const cols: StoredColumn[] = [...(o.columns ?? [])];
+          const names = new Set(cols.map((c) => c.name));
+          for (const c of o.columns ?? []) {
+            const prev = oldByName.get(c.name);
+            const colPath = `${full(write.path)}/${encodePath([c.name])}`;
+            if (prev === undefined || prev.removedAt !== undefined) added.push({ path: colPath, kind: 'column' });
+            else if (columnKey(prev) !== columnKey(c)) changed.push({ path: colPath, kind: 'column' });
+          }
+          for (const c of old) {
+            if (names.has(c.name)) continue;
+            if (c.removedAt === undefined) removed.push({ path: `${full(write.path)}/${encodePath([c.name])}`, kind: 'column' });
+            cols.push({ ...c, removedAt: c.removedAt ?? now });
+          }
+          (write as { columns: readonly StoredColumn[] | null }).columns = cols;
+        }
+      }
+
+      const vanished: string[] = [];
+      for (const [path, r] of stored) {
+        if (!r.removed && !seen.has(path)) vanished.push(path);
+      }
+      if (vanished.length > 0) {
+        const kinds = await tx.query<{ path: string; kind: string }>(
+          'SELECT path, kind FROM objects WHERE connection = $1 AND path = ANY($2::text[])',
+          [connection, vanished],
+        );
+        for (const k of kinds) removed.push({ path: full(k.path), kind: k.kind });
+      }
+
+      await objectsRepo.upsert(tx, connection, writes);
+      await objectsRepo.markRemoved(tx, connection, vanished);
+      return {
+        connection,
+        added,
+        changed,
+        removed,
+        objects: objects.length,
+        ms: Math.round(performance.now() - started),
+      };
+    });
+  }
+
+  return { sync, store };
+}
+
+export type SyncService = ReturnType<typeof createSyncService>;

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { createServer } from '../../api/server.js';
+import { invalidInput } from '../../domain/errors.js';
+import { startScheduler } from '../../jobs/scheduler.js';
+import { openServices } from '../../services/container.js';
+import { storeLocation } from '../../store/open-store.js';
+import { parseDuration } from '../duration.js';
+import { reportError } from '../output.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .option('--port <port>', 'port to listen on', process.env.PORT ?? '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--sync-interval <duration>', 'object sync of every connection (e.g. 30s, 5m; 0 = off)', '0')
+    .option('--drift-interval <duration>', 'reconcile every connection to find and revert drift (0 = off)', '0')
+    .description('API (and later the web UI); embedded store unless STEWARD_DATABASE_URL')
+    .action(async (o: { port: string; host: string; syncInterval: string; driftInterval: string }, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<{ dataDir?: string; json?: boolean }>();
+      try {
+        const port = Number(o.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidInput('--port', `"${o.port}" is not a port number`);
+        const syncIntervalMs = parseDuration('--sync-interval', o.syncInterval);
+        const driftIntervalMs = parseDuration('--drift-interval', o.driftInterval);
+        const loc = storeLocation(flags.dataDir);
+        const services = await openServices(loc);
+        const token = await services.tokens.ensureAdmin(process.env.STEWARD_ADMIN_TOKEN);
+        const app = await createServer(services, { logger: false });
+        const address = await app.listen({ port, host: o.host });
+        const log = (m: string): void => void process.stderr.write(`${new Date().toISOString()} ${m}\n`);
+        const scheduler = startScheduler(services, { syncIntervalMs, driftIntervalMs, log });
+        process.stdout.write(`steward listening on ${address}  (store: ${loc.databaseUrl ? 'PostgreSQL via STEWARD_DATABASE_URL' : loc.dataDir})\n`);
+        if (token) {
+          process.stdout.write(`first admin token (shown once, keep it safe):\n  ${token}\n`);
+          process.stdout.write(`use it as: export STEWARD_SERVER=${address} STEWARD_TOKEN=<token>\n`);
+        }
+        const shutdown = async (): Promise<void> => {
+          await scheduler.stop();
+          await app.close();
+          await services.close();
+          process.exit(0);
+        };
+        process.once('SIGINT', () => void shutdown());
+        process.once('SIGTERM', () => void shutdown());
+      } catch (err) {
+        process.exitCode = reportError(err, flags.json === true);
+      }
+    });
+}

@@ -1,0 +1,50 @@
+import { StewardError, exitCodeOf, redactSecrets, toStewardError } from '../domain/errors.js';
+
+/** Where and how a command prints: human text, or one JSON document with --json. */
+export interface Output {
+  readonly json: boolean;
+  /** Print a result: JSON as-is, or the human rendering. */
+  result(value: unknown, human: () => string): void;
+  info(line: string): void;
+}
+
+export function createOutput(json: boolean): Output {
+  return {
+    json,
+    result(value, human) {
+      if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      else {
+        const text = human();
+        if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      }
+    },
+    info(line) {
+      // Progress and notes go to stderr so that stdout stays clean for pipes and --json.
+      process.stderr.write(`${line}\n`);
+    },
+  };
+}
+
+/** Print one error line (and a hint line), or a JSON error document, and return the exit code. */
+export function reportError(err: unknown, json: boolean): number {
+  const e = toStewardError(err);
+  const message = redactSecrets(e.message);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ error: { code: e.code, message, ...(e.hint ? { hint: e.hint } : {}), ...(e.details !== undefined ? { details: e.details } : {}) } }, null, 2)}\n`);
+  } else {
+    process.stderr.write(`error: ${message}\n`);
+    if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
+    if (e.code === 'internal' && !(err instanceof StewardError) && process.env.STEWARD_DEBUG) {
+      process.stderr.write(`${redactSecrets(String((err as Error).stack ?? err))}\n`);
+    }
+  }
+  return exitCodeOf(e.code);
+}
+
+/** A plain left-aligned text table. */
+export function table(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(headers), ...cells.map(line)].join('\n');
+}

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import type { StewardClient } from '../client/steward-client.js';
+import { openClient, type GlobalFlags } from './open-client.js';
+import { createOutput, reportError, type Output } from './output.js';
+
+/**
+ * Run one command: open the client, call `fn`, close, and turn any error into one line on
+ * stderr and a non-zero exit. `fn` returns the exit code it wants (default 0).
+ */
+export async function run(cmd: Command, fn: (client: StewardClient, out: Output) => Promise<number | void>): Promise<void> {
+  const flags = cmd.optsWithGlobals<GlobalFlags>();
+  const out = createOutput(flags.json === true);
+  let client: StewardClient | null = null;
+  try {
+    client = await openClient(flags);
+    const code = await fn(client, out);
+    process.exitCode = code ?? 0;
+  } catch (err) {
+    process.exitCode = reportError(err, out.json);
+  } finally {
+    await client?.close().catch(() => undefined);
+  }
+}
+
+/** Collect a repeatable option into a list. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,131 @@
+/**
+ * The JSON Schema of steward.yaml, written once with TypeBox: it validates files, is printed by
+ * `steward schema` for editors, and documents the shape. Names of fields follow INTERFACE.md.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const StringList = Type.Array(Type.String({ minLength: 1 }));
+const Name = Type.String({ minLength: 1, maxLength: 128 });
+
+// Conditions nest (any / all / not). The self-reference points into the root's `$defs`, so the
+// schema printed by `steward schema` stands alone for editors, with no `$id` to resolve.
+const ConditionRef = Type.Unsafe<unknown>({ $ref: '#/$defs/Condition' });
+
+export const ConditionSchema = Type.Object(
+  {
+    anyone: Type.Optional(Type.Boolean({ description: 'every user with a principal on the connection' })),
+    groups: Type.Optional(StringList),
+    users: Type.Optional(StringList),
+    attributes: Type.Optional(Type.Record(Type.String(), StringList)),
+    attributeMatch: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('all')])),
+    any: Type.Optional(Type.Array(ConditionRef)),
+    all: Type.Optional(Type.Array(ConditionRef)),
+    not: Type.Optional(ConditionRef),
+  },
+  { additionalProperties: false, description: 'keys combine with AND; any/all/not combine conditions' },
+);
+
+const SelectorSchema = Type.Object(
+  {
+    all: Type.Optional(Type.Boolean()),
+    tags: Type.Optional(StringList),
+    paths: Type.Optional(StringList),
+    columnTags: Type.Optional(StringList),
+  },
+  { additionalProperties: false },
+);
+
+const Expires = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+
+const SubscriptionSchema = Type.Object(
+  {
+    name: Name,
+    type: Type.Literal('subscription'),
+    access: Type.Union([Type.Literal('read'), Type.Literal('write')]),
+    to: ConditionRef,
+    on: SelectorSchema,
+    expires: Type.Optional(Expires),
+  },
+  { additionalProperties: false },
+);
+
+const GuardrailSchema = Type.Object(
+  { name: Name, type: Type.Literal('guardrail'), to: ConditionRef, on: SelectorSchema },
+  { additionalProperties: false },
+);
+
+const MaskSchema = Type.Object(
+  {
+    name: Name,
+    type: Type.Literal('mask'),
+    on: SelectorSchema,
+    mask: Type.Union(['null', 'constant', 'hash', 'regex', 'round'].map((m) => Type.Literal(m))),
+    value: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Null()])),
+    pattern: Type.Optional(Type.String()),
+    replacement: Type.Optional(Type.String()),
+    except: Type.Optional(ConditionRef),
+  },
+  { additionalProperties: false },
+);
+
+const RowFilterSchema = Type.Object(
+  {
+    name: Name,
+    type: Type.Literal('rowFilter'),
+    on: SelectorSchema,
+    where: Type.Object({ column: Type.String({ minLength: 1 }), in: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    except: Type.Optional(ConditionRef),
+  },
+  { additionalProperties: false },
+);
+
+// oneOf with a discriminator: a validator reports the errors of the branch the `type` names,
+// not of every branch.
+const PolicyUnion = Type.Unsafe<Static<typeof SubscriptionSchema> | Static<typeof GuardrailSchema> | Static<typeof MaskSchema> | Static<typeof RowFilterSchema>>({
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [SubscriptionSchema, GuardrailSchema, MaskSchema, RowFilterSchema],
+});
+
+/** One policy, standalone (with the condition definition), for the API and `policy put`. */
+export const PolicySchema = { ...PolicyUnion, $defs: { Condition: ConditionSchema } };
+
+export const ConnectionConfigSchema = Type.Object(
+  {
+    type: Type.Union(['postgres', 'mysql', 'mariadb', 'redshift'].map((t) => Type.Literal(t))),
+    url: Type.String({ minLength: 1, description: '${VAR} is read from the environment' }),
+    protect: Type.Optional(StringList),
+    databases: Type.Optional(StringList),
+    principalTemplate: Type.Optional(Type.String({ minLength: 1 })),
+    drift: Type.Optional(Type.Union([Type.Literal('enforce'), Type.Literal('report')])),
+    mode: Type.Optional(Type.Union([Type.Literal('enforce'), Type.Literal('notify')])),
+    hostPattern: Type.Optional(Type.String({ minLength: 1 })),
+    ignoreGrantees: Type.Optional(StringList),
+    rolePrefix: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$' })),
+  },
+  { additionalProperties: false },
+);
+
+const UserSchema = Type.Object(
+  {
+    email: Type.Optional(Type.String({ format: 'email' })),
+    groups: Type.Optional(StringList),
+    attributes: Type.Optional(Type.Record(Type.String(), Type.Union([StringList, Type.String()]))),
+    principals: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1 }))),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    connections: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$' }), ConnectionConfigSchema)),
+    groups: Type.Optional(StringList),
+    users: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Union([UserSchema, Type.Null()]))),
+    tags: Type.Optional(Type.Record(Type.String({ minLength: 1 }), StringList)),
+    policies: Type.Optional(Type.Array(PolicyUnion)),
+  },
+  { additionalProperties: false, title: 'steward.yaml', $defs: { Condition: ConditionSchema } },
+);
+
+export type ConfigFile = Static<typeof ConfigSchema>;

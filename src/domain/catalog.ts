@@ -1,0 +1,45 @@
+/** Catalog objects as the platforms report them and the store keeps them. */
+
+export type RelationKind = 'table' | 'partitioned_table' | 'view' | 'materialized_view';
+export type ObjectKind = 'database' | 'schema' | RelationKind | 'column';
+
+export const RELATION_KINDS: readonly RelationKind[] = ['table', 'partitioned_table', 'view', 'materialized_view'];
+
+export function isRelationKind(kind: string): kind is RelationKind {
+  return (RELATION_KINDS as readonly string[]).includes(kind);
+}
+
+/** True for relations that can only be read (views and materialized views). */
+export function isReadOnlyKind(kind: RelationKind): boolean {
+  return kind === 'view' || kind === 'materialized_view';
+}
+
+export interface ColumnInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly nullable: boolean;
+  /** 1-based ordinal position. */
+  readonly position: number;
+  readonly comment: string | null;
+}
+
+/**
+ * One object found by introspection. `segments` are the raw names below the connection:
+ * `[database, schema, table]` on PostgreSQL, `[database, table]` on MySQL. Relations carry
+ * their columns inline (a table and its columns change together, and a catalog of 100,000
+ * tables stays 100,000 rows in the store instead of a million).
+ */
+export interface DiscoveredObject {
+  readonly kind: Exclude<ObjectKind, 'column'>;
+  readonly segments: readonly string[];
+  readonly owner: string | null;
+  readonly comment: string | null;
+  readonly columns?: readonly ColumnInfo[];
+}
+
+/** What one introspection run saw; `roots` are the subtrees it covered completely. */
+export interface CatalogSnapshot {
+  readonly objects: readonly DiscoveredObject[];
+  /** Subtrees (segment prefixes) that were crawled in full: anything stored under them and not seen is removed. */
+  readonly roots: readonly (readonly string[])[];
+}

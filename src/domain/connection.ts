@@ -1,0 +1,45 @@
+/** Registered connections: what the store keeps and the platforms receive. */
+
+export type PlatformType = 'postgres' | 'mysql' | 'mariadb' | 'redshift';
+export const PLATFORM_TYPES: readonly PlatformType[] = ['postgres', 'mysql', 'mariadb', 'redshift'];
+
+export interface ConnectionOptions {
+  /** Databases to sync; null: every database the system account can connect to. */
+  readonly databases: readonly string[] | null;
+  /** Path globs (starting with the connection name) under governance. */
+  readonly protect: readonly string[];
+  /** Principal template for users without an explicit mapping: `{user}`, `{email}`, `{email.local}`. */
+  readonly principalTemplate: string;
+  /** `enforce`: revert drift on apply; `report`: show it, leave it. */
+  readonly drift: 'enforce' | 'report';
+  /** `enforce`: run plans; `notify`: compute and record plans, run nothing. */
+  readonly mode: 'enforce' | 'notify';
+  /** MySQL/MariaDB account host of governed users. */
+  readonly hostPattern: string;
+  /** Grantees Steward never revokes from on protected objects. */
+  readonly ignoreGrantees: readonly string[];
+  /** Prefix of every role Steward creates. */
+  readonly rolePrefix: string;
+}
+
+export const DEFAULT_OPTIONS: ConnectionOptions = {
+  databases: null,
+  protect: [],
+  principalTemplate: '{user}',
+  drift: 'enforce',
+  mode: 'enforce',
+  hostPattern: '%',
+  ignoreGrantees: [],
+  rolePrefix: 'steward_',
+};
+
+/** A connection with its decrypted URL: only ever held in memory, never logged. */
+export interface ConnectionSpec {
+  readonly name: string;
+  readonly type: PlatformType;
+  readonly url: string;
+  readonly options: ConnectionOptions;
+}
+
+/** Connection names are path segments and role-name material: keep them simple. */
+export const CONNECTION_NAME_RE = /^[a-z][a-z0-9_-]{0,62}$/;

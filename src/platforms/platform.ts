@@ -1,0 +1,98 @@
+import type { AccessScope, AccessState, Privilege } from '../domain/access.js';
+import type { CatalogSnapshot } from '../domain/catalog.js';
+import type { ConnectionOptions, ConnectionSpec, PlatformType } from '../domain/connection.js';
+import type { Plan, Statement } from '../domain/plan.js';
+
+/** What the policy engine and planner need to know about a platform; core code reads flags, never types. */
+export interface Capabilities {
+  /** Securable levels from the top: PostgreSQL `database, schema, table`; MySQL `database, table`. */
+  readonly hierarchy: readonly ('database' | 'schema' | 'table')[];
+  /** DDL and GRANT can run inside a transaction that rolls back. */
+  readonly transactionalDdl: boolean;
+  /** Only one role is active per session (MariaDB): users get one personal default role. */
+  readonly singleActiveRole: boolean;
+  /** Users need a default role set to have their roles active at login (MySQL 8, MariaDB). */
+  readonly defaultRoles: boolean;
+  readonly maxRoleNameLength: number;
+  readonly readPrivileges: readonly Privilege[];
+  readonly writePrivileges: readonly Privilege[];
+  /** Privileges a role needs on the containers of a table to reach it (CONNECT, USAGE). */
+  readonly containerPrivileges: { readonly database: readonly Privilege[]; readonly schema: readonly Privilege[] };
+  /** ALTER DEFAULT PRIVILEGES exists, so future tables can be covered before the next sync. */
+  readonly defaultPrivileges: boolean;
+}
+
+/** URL parts that are safe to show: no password. */
+export interface ParsedUrl {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly database: string | null;
+  /** The URL with its password replaced by `***`. */
+  readonly redacted: string;
+}
+
+export interface PrivilegeCheck {
+  /** What is needed, in words: "CREATEROLE", "SELECT on shop.*". */
+  readonly what: string;
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+export interface CheckReport {
+  readonly serverVersion: string;
+  readonly user: string;
+  readonly databases: readonly string[];
+  readonly sync: readonly PrivilegeCheck[];
+  readonly enforcement: readonly PrivilegeCheck[];
+  /** Least-privilege SQL an admin would run to grant exactly what is missing. */
+  readonly grantSql: readonly string[];
+}
+
+export interface StatementResult {
+  readonly statement: Statement;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly error?: string;
+}
+
+export interface ExecuteResult {
+  readonly results: readonly StatementResult[];
+  /** Set when execution stopped early; statements of a rolled-back chunk are reported not ok. */
+  readonly error?: string;
+}
+
+export interface ExecuteOptions {
+  /** Name of the per-connection lock (advisory lock, GET_LOCK). */
+  readonly lockKey: string;
+  /** Statements per transaction where transactions exist. */
+  readonly chunkSize?: number;
+  readonly onStatement?: (result: StatementResult) => void;
+}
+
+/** An open session on one connection, holding whatever pools it needs (one per database on PostgreSQL). */
+export interface PlatformSession {
+  /** Crawl the catalog; `under` limits it to a subtree (segments below the connection). */
+  introspect(opts?: { readonly under?: readonly string[] }): Promise<CatalogSnapshot>;
+  /** The system account's privileges for sync and for enforcement, and the SQL to grant what is missing. */
+  check(): Promise<CheckReport>;
+  /** Everything in `scope`, in the neutral model. */
+  readActualState(scope: AccessScope): Promise<AccessState>;
+  /** Run compiled statements under the connection's lock; transactional in chunks where the platform allows. */
+  execute(statements: readonly Statement[], opts: ExecuteOptions): Promise<ExecuteResult>;
+  close(): Promise<void>;
+}
+
+/** One interface per platform; a registry typed by PlatformType makes a missing one a compile error. */
+export interface Platform {
+  readonly type: PlatformType;
+  readonly capabilities: Capabilities;
+  /** Validate a connection URL; throws StewardError('invalid_input') naming the problem. */
+  parseUrl(url: string): ParsedUrl;
+  /** The one identifier-quoting function of this dialect. */
+  quoteIdent(name: string): string;
+  /** Pure: compile a plan to the exact SQL that apply would run. */
+  compile(plan: Plan, options: ConnectionOptions): Statement[];
+  /** Connect with the system account; throws StewardError('connection_failed') with a hint. */
+  connect(spec: ConnectionSpec): Promise<PlatformSession>;
+}

@@ -1,0 +1,30 @@
+import type { RelationKind } from '../domain/catalog.js';
+import type { ConnectionOptions } from '../domain/connection.js';
+import type { User } from '../domain/identity.js';
+import type { Policy } from '../domain/policy.js';
+import type { Capabilities } from '../platforms/platform.js';
+
+/** A live (not removed) catalog object of one connection, as the policy engine sees it. */
+export interface CatalogEntry {
+  /** Raw names below the connection: `[db, schema, table]` or `[db, table]`; containers too. */
+  readonly segments: readonly string[];
+  readonly kind: 'database' | 'schema' | RelationKind;
+  readonly owner: string | null;
+  /** Tags on the object itself (not inherited). */
+  readonly tags: readonly string[];
+  /** Column names with their tags (relations only). */
+  readonly columns: readonly { readonly name: string; readonly tags: readonly string[] }[];
+}
+
+/** Everything the pure policy engine needs for one connection. Same input, same output. */
+export interface PolicyInput {
+  readonly connection: string;
+  readonly options: ConnectionOptions;
+  readonly capabilities: Capabilities;
+  readonly catalog: readonly CatalogEntry[];
+  readonly users: readonly User[];
+  readonly policies: readonly Policy[];
+  readonly now: Date;
+  /** The system account's login: never touched. */
+  readonly systemAccount: string;
+}

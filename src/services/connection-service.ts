@@ -1,0 +1,203 @@
+import { CONNECTION_NAME_RE, DEFAULT_OPTIONS, PLATFORM_TYPES, type ConnectionOptions, type ConnectionSpec, type PlatformType } from '../domain/connection.js';
+import { StewardError, invalidInput, notFound } from '../domain/errors.js';
+import { compileGlob } from '../domain/glob.js';
+import type { CheckReport, Platform, PlatformSession } from '../platforms/platform.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { Db, Executor } from '../store/db.js';
+import { connectionsRepo, type ConnectionRow } from '../store/connections-repo.js';
+import type { AuditService } from './audit-service.js';
+
+/** What the API and CLI show of a connection: never the URL's password. */
+export interface ConnectionView {
+  readonly name: string;
+  readonly type: PlatformType;
+  readonly url: string;
+  readonly options: ConnectionOptions;
+  readonly source: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ConnectionInput {
+  readonly name: string;
+  readonly type: string;
+  readonly url: string;
+  readonly options?: Partial<ConnectionOptions>;
+}
+
+export interface OpenConnection {
+  readonly spec: ConnectionSpec;
+  readonly platform: Platform;
+  readonly session: PlatformSession;
+}
+
+const view = (r: ConnectionRow): ConnectionView => ({
+  name: r.name,
+  type: r.type,
+  url: r.urlRedacted,
+  options: r.options,
+  source: r.source,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
+
+const sealContext = (name: string): string => `connection:${name}`;
+
+/** Check a connection's name, type, URL and options; returns the normalized parts. */
+export function validateConnection(
+  input: ConnectionInput,
+  platforms: Readonly<Record<PlatformType, Platform>>,
+): { type: PlatformType; platform: Platform; options: ConnectionOptions; redacted: string } {
+  if (!CONNECTION_NAME_RE.test(input.name)) {
+    throw invalidInput('name', `"${input.name}" is not a valid connection name`, 'use lowercase letters, digits, "_" or "-", starting with a letter (at most 63)');
+  }
+  if (!(PLATFORM_TYPES as readonly string[]).includes(input.type)) {
+    throw invalidInput('type', `unknown connection type "${input.type}"`, `use one of: ${PLATFORM_TYPES.join(', ')}`);
+  }
+  const type = input.type as PlatformType;
+  const platform = platforms[type];
+  const parsed = platform.parseUrl(input.url);
+  const options: ConnectionOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(input.options ?? {}) };
+  for (const [i, glob] of options.protect.entries()) {
+    try {
+      compileGlob(glob);
+    } catch (err) {
+      throw invalidInput(`protect[${i}]`, (err as Error).message, 'write paths as connection/database/schema/table; escape "/", "*" and "\\" in names with a backslash');
+    }
+    const first = glob.split('/')[0];
+    if (first !== input.name && first !== '*' && first !== '**') {
+      throw invalidInput(`protect[${i}]`, `"${glob}" does not start with the connection name "${input.name}"`, `write it as ${input.name}/…`);
+    }
+  }
+  if (options.drift !== 'enforce' && options.drift !== 'report') throw invalidInput('drift', `"${String(options.drift)}" is not enforce or report`);
+  if (options.mode !== 'enforce' && options.mode !== 'notify') throw invalidInput('mode', `"${String(options.mode)}" is not enforce or notify`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(options.rolePrefix)) throw invalidInput('rolePrefix', `"${options.rolePrefix}" is not a plain lowercase identifier`);
+  return { type, platform, options, redacted: parsed.redacted };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Registered connections: validated, verified by connecting before they are stored, URL sealed
+ * with the master key. The only place a URL is ever decrypted.
+ */
+export function createConnectionService(deps: {
+  db: Db;
+  box: SecretBox;
+  platforms: Readonly<Record<PlatformType, Platform>>;
+  audit: AuditService;
+}) {
+  const { db, box, platforms, audit } = deps;
+
+  async function row(name: string, tx: Executor = db): Promise<ConnectionRow> {
+    const r = await connectionsRepo.get(tx, name);
+    if (!r) throw notFound('connection', name, 'list connections with: steward connection list');
+    return r;
+  }
+
+  function specOf(r: ConnectionRow): ConnectionSpec {
+    return { name: r.name, type: r.type, url: box.open(r.urlEncrypted, sealContext(r.name)), options: r.options };
+  }
+
+  async function verify(platform: Platform, spec: ConnectionSpec): Promise<void> {
+    const session = await platform.connect(spec);
+    await session.close();
+  }
+
+  return {
+    async list(): Promise<ConnectionView[]> {
+      return (await connectionsRepo.list(db)).map(view);
+    },
+
+    async get(name: string): Promise<ConnectionView> {
+      return view(await row(name));
+    },
+
+    /** Register a new connection after proving the URL works; a duplicate name is a conflict. */
+    async add(input: ConnectionInput, actor: string, opts: { verify?: boolean; source?: string } = {}): Promise<ConnectionView> {
+      const v = validateConnection(input, platforms);
+      if (await connectionsRepo.get(db, input.name)) {
+        throw new StewardError('conflict', `connection "${input.name}" already exists`, {
+          hint: 'choose another name, or remove it first with: steward connection remove ' + input.name,
+        });
+      }
+      const spec: ConnectionSpec = { name: input.name, type: v.type, url: input.url, options: v.options };
+      if (opts.verify !== false) await verify(v.platform, spec);
+      const write = {
+        name: input.name,
+        type: v.type,
+        options: v.options,
+        urlEncrypted: box.seal(input.url, sealContext(input.name)),
+        urlRedacted: v.redacted,
+        source: opts.source ?? 'api',
+      };
+      await db.transaction(async (tx) => {
+        await connectionsRepo.insert(tx, write);
+        await audit.record(tx, { actor, action: 'connection.add', connection: input.name, outcome: 'ok', summary: `${v.type} ${v.redacted}` });
+      });
+      return view(await row(input.name));
+    },
+
+    /** Create or update (from a configuration file); verifies only when the URL changed. */
+    async upsert(input: ConnectionInput, actor: string, tx: Executor, opts: { verify?: boolean } = {}): Promise<'created' | 'updated' | 'unchanged'> {
+      const v = validateConnection(input, platforms);
+      const existing = await connectionsRepo.get(tx, input.name);
+      const spec: ConnectionSpec = { name: input.name, type: v.type, url: input.url, options: v.options };
+      const urlChanged = !existing || box.open(existing.urlEncrypted, sealContext(existing.name)) !== input.url;
+      if (urlChanged && opts.verify !== false) await verify(v.platform, spec);
+      const write = {
+        name: input.name,
+        type: v.type,
+        options: v.options,
+        urlEncrypted: urlChanged || !existing ? box.seal(input.url, sealContext(input.name)) : existing.urlEncrypted,
+        urlRedacted: v.redacted,
+        source: 'file',
+      };
+      if (!existing) {
+        await connectionsRepo.insert(tx, write);
+        await audit.record(tx, { actor, action: 'connection.add', connection: input.name, outcome: 'ok', summary: `${v.type} ${v.redacted}` });
+        return 'created';
+      }
+      if (!urlChanged && existing.type === v.type && JSON.stringify(existing.options) === JSON.stringify(v.options)) return 'unchanged';
+      await connectionsRepo.update(tx, write);
+      await audit.record(tx, { actor, action: 'connection.update', connection: input.name, outcome: 'ok', summary: `${v.type} ${v.redacted}` });
+      return 'updated';
+    },
+
+    async remove(name: string, actor: string): Promise<void> {
+      await row(name);
+      await db.transaction(async (tx) => {
+        await connectionsRepo.remove(tx, name);
+        await audit.record(tx, { actor, action: 'connection.remove', connection: name, outcome: 'ok', summary: '' });
+      });
+    },
+
+    /** Connect and report the system account's privileges. */
+    async check(name: string): Promise<CheckReport> {
+      const open = await this.open(name);
+      try {
+        return await open.session.check();
+      } finally {
+        await open.session.close();
+      }
+    },
+
+    /** Open a platform session on a stored connection. The caller closes it. */
+    async open(name: string): Promise<OpenConnection> {
+      const r = await row(name);
+      const spec = specOf(r);
+      const platform = platforms[r.type];
+      return { spec, platform, session: await platform.connect(spec) };
+    },
+
+    /** The decrypted spec without connecting (planning needs options and platform). */
+    async spec(name: string): Promise<{ spec: ConnectionSpec; platform: Platform }> {
+      const r = await row(name);
+      return { spec: specOf(r), platform: platforms[r.type] };
+    },
+  };
+}
+
+export type ConnectionService = ReturnType<typeof createConnectionService>;

@@ -1,0 +1,61 @@
+import { createCatalogService } from '../catalog/catalog-service.js';
+import { createSyncService } from '../catalog/sync-service.js';
+import type { PlatformType } from '../domain/connection.js';
+import type { Platform } from '../platforms/platform.js';
+import { PLATFORMS } from '../platforms/registry.js';
+import { createReconcileService } from '../reconcile/reconcile-service.js';
+import { loadMasterKey, createSecretBox } from '../security/secret-box.js';
+import type { Db } from '../store/db.js';
+import { openStore, type StoreLocation } from '../store/open-store.js';
+import { statusRepo } from '../store/status-repo.js';
+import { createAccessService } from './access-service.js';
+import { createAuditService } from './audit-service.js';
+import { createConfigService } from './config-service.js';
+import { createConnectionService } from './connection-service.js';
+import { createIdentityService } from './identity-service.js';
+import { createTokenService } from './token-service.js';
+
+/** Every service, wired once; the CLI, the API and the jobs all use this. */
+export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Readonly<Record<PlatformType, Platform>>; now?: () => Date }) {
+  const { db } = deps;
+  const platforms = deps.platforms ?? PLATFORMS;
+  const box = createSecretBox(deps.masterKey);
+  const audit = createAuditService({ db });
+  const connections = createConnectionService({ db, box, platforms, audit });
+  const sync = createSyncService({ db, ...(deps.now ? { now: deps.now } : {}) });
+  const config = createConfigService({ db, connections, audit });
+  const reconcile = createReconcileService({ db, connections, sync, audit, ...(deps.now ? { now: deps.now } : {}) });
+  return {
+    db,
+    platforms,
+    audit,
+    connections,
+    sync,
+    config,
+    reconcile,
+    catalog: createCatalogService({ db }),
+    identities: createIdentityService({ db, audit }),
+    access: createAccessService({ db, connections, config, ...(deps.now ? { now: deps.now } : {}) }),
+    tokens: createTokenService({ db }),
+    status: () => statusRepo.list(db),
+    /** Sync one connection (opening and closing its session). */
+    async syncConnection(name: string, under?: readonly string[]) {
+      const open = await connections.open(name);
+      try {
+        return await sync.sync(name, open.session, under);
+      } finally {
+        await open.session.close();
+      }
+    },
+    close: () => db.close(),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/** Open the store at `loc`, apply migrations and wire the services. */
+export async function openServices(loc: StoreLocation, env: NodeJS.ProcessEnv = process.env): Promise<Services> {
+  const masterKey = loadMasterKey(loc.dataDir, env);
+  const db = await openStore(loc);
+  return createServices({ db, masterKey });
+}

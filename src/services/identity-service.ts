@@ -1,0 +1,127 @@
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { StewardError, invalidInput, notFound } from '../domain/errors.js';
+import type { User } from '../domain/identity.js';
+import type { Policy } from '../domain/policy.js';
+import { decodePath, encodePath } from '../domain/paths.js';
+import { PolicySchema } from '../config/schema.js';
+import type { Db } from '../store/db.js';
+import { identitiesRepo, type StoredUser } from '../store/identities-repo.js';
+import { policiesRepo, type StoredPolicy } from '../store/policies-repo.js';
+import { tagsRepo, type TagRow } from '../store/tags-repo.js';
+import type { AuditService } from './audit-service.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const validatePolicy = addFormats(new Ajv({ strict: false, discriminator: true })).compile<Policy>(PolicySchema);
+
+const NAME_RE = /^[^\s/][^/]{0,127}$/;
+
+function checkName(field: string, name: string): void {
+  if (!NAME_RE.test(name)) throw invalidInput(field, `"${name}" is not a valid name`, 'use 1–128 characters without "/" and not starting with a space');
+}
+
+/** Users, groups, principal mappings, tags and policies managed over the API and CLI (source `api`). */
+export function createIdentityService(deps: { db: Db; audit: AuditService }) {
+  const { db, audit } = deps;
+  return {
+    listUsers(): Promise<StoredUser[]> {
+      return identitiesRepo.users(db);
+    },
+    async getUser(name: string): Promise<StoredUser> {
+      const u = (await identitiesRepo.users(db)).find((x) => x.name === name);
+      if (!u) throw notFound('user', name);
+      return u;
+    },
+    async putUser(u: User, actor: string): Promise<void> {
+      checkName('name', u.name);
+      u.groups.forEach((g, i) => checkName(`groups[${i}]`, g));
+      if (u.email !== null && !/^[^@\s]+@[^@\s]+$/.test(u.email)) throw invalidInput('email', `"${u.email}" is not an e-mail address`);
+      await db.transaction(async (tx) => {
+        await identitiesRepo.putUser(tx, u, 'api');
+        await audit.record(tx, { actor, action: 'user.put', outcome: 'ok', summary: u.name, details: { groups: u.groups, principals: u.principals } });
+      });
+    },
+    async deleteUser(name: string, actor: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        if (!(await identitiesRepo.deleteUser(tx, name))) throw notFound('user', name);
+        await audit.record(tx, { actor, action: 'user.delete', outcome: 'ok', summary: name });
+      });
+    },
+    listGroups() {
+      return identitiesRepo.groups(db);
+    },
+    async addGroup(name: string, actor: string): Promise<void> {
+      checkName('name', name);
+      await db.transaction(async (tx) => {
+        await identitiesRepo.ensureGroups(tx, [name], 'api');
+        await audit.record(tx, { actor, action: 'group.add', outcome: 'ok', summary: name });
+      });
+    },
+    async deleteGroup(name: string, actor: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        if (!(await identitiesRepo.deleteGroup(tx, name))) throw notFound('group', name);
+        await audit.record(tx, { actor, action: 'group.delete', outcome: 'ok', summary: name });
+      });
+    },
+
+    listTags(connection?: string): Promise<TagRow[]> {
+      return tagsRepo.list(db, connection);
+    },
+    async tag(fullPath: string, tag: string, actor: string): Promise<void> {
+      const { connection, path } = splitFull(fullPath);
+      checkName('tag', tag);
+      await db.transaction(async (tx) => {
+        await tagsRepo.add(tx, [{ connection, path, tag }], 'api');
+        await audit.record(tx, { actor, action: 'tag.add', connection, outcome: 'ok', summary: `${fullPath} +${tag}` });
+      });
+    },
+    async untag(fullPath: string, tag: string, actor: string): Promise<void> {
+      const { connection, path } = splitFull(fullPath);
+      await db.transaction(async (tx) => {
+        if (!(await tagsRepo.remove(tx, connection, path, tag))) throw notFound('tag', `${tag} on ${fullPath}`);
+        await audit.record(tx, { actor, action: 'tag.remove', connection, outcome: 'ok', summary: `${fullPath} -${tag}` });
+      });
+    },
+
+    listPolicies(): Promise<StoredPolicy[]> {
+      return policiesRepo.list(db);
+    },
+    async getPolicy(name: string): Promise<StoredPolicy> {
+      const p = await policiesRepo.get(db, name);
+      if (!p) throw notFound('policy', name);
+      return p;
+    },
+    async putPolicy(p: unknown, actor: string): Promise<Policy> {
+      if (!validatePolicy(p)) {
+        const e = validatePolicy.errors?.[0];
+        throw new StewardError('invalid_input', `policy${e?.instancePath.replace(/\//g, '.') ?? ''}: ${e?.message ?? 'is invalid'}`, {
+          hint: 'see `steward schema` for the policy shape',
+        });
+      }
+      await db.transaction(async (tx) => {
+        await policiesRepo.put(tx, p, 'api');
+        await audit.record(tx, { actor, action: 'policy.put', outcome: 'ok', summary: p.name, details: p });
+      });
+      return p;
+    },
+    async deletePolicy(name: string, actor: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        if (!(await policiesRepo.remove(tx, name))) throw notFound('policy', name);
+        await audit.record(tx, { actor, action: 'policy.delete', outcome: 'ok', summary: name });
+      });
+    },
+  };
+}
+
+function splitFull(fullPath: string): { connection: string; path: string } {
+  let segs: string[];
+  try {
+    segs = decodePath(fullPath);
+  } catch (err) {
+    throw invalidInput('path', (err as Error).message, 'escape "/", "*" and "\\" in names with a backslash');
+  }
+  if (segs.length < 2) throw invalidInput('path', `"${fullPath}" must name an object below a connection`, 'write connection/database/…');
+  return { connection: segs[0]!, path: encodePath(segs.slice(1)) };
+}
+
+export type IdentityService = ReturnType<typeof createIdentityService>;

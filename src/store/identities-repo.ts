@@ -1,0 +1,89 @@
+import type { User } from '../domain/identity.js';
+import type { Executor } from './db.js';
+
+export interface StoredUser extends User {
+  readonly source: string;
+}
+
+/** Users, groups, memberships and principal mappings. */
+export const identitiesRepo = {
+  async users(db: Executor): Promise<StoredUser[]> {
+    const rows = await db.query<{
+      name: string;
+      email: string | null;
+      attributes: Record<string, string[]>;
+      source: string;
+      groups: string[] | null;
+      principals: Record<string, string> | null;
+    }>(
+      `SELECT u.name, u.email, u.attributes, u.source,
+         (SELECT array_agg(g.group_name ORDER BY g.group_name) FROM user_groups g WHERE g.user_name = u.name) AS groups,
+         (SELECT jsonb_object_agg(p.connection, p.principal) FROM principals p WHERE p.user_name = u.name) AS principals
+       FROM users u ORDER BY u.name`,
+    );
+    return rows.map((r) => ({
+      name: r.name,
+      email: r.email,
+      attributes: r.attributes,
+      groups: r.groups ?? [],
+      principals: r.principals ?? {},
+      source: r.source,
+    }));
+  },
+
+  async groups(db: Executor): Promise<{ name: string; source: string; members: number }[]> {
+    const rows = await db.query<{ name: string; source: string; members: string }>(
+      `SELECT g.name, g.source, (SELECT count(*) FROM user_groups ug WHERE ug.group_name = g.name)::text AS members
+       FROM groups g ORDER BY g.name`,
+    );
+    return rows.map((r) => ({ name: r.name, source: r.source, members: Number(r.members) }));
+  },
+
+  async ensureGroups(db: Executor, names: readonly string[], source: string): Promise<void> {
+    if (names.length === 0) return;
+    await db.query(
+      `INSERT INTO groups (name, source) SELECT unnest($1::text[]), $2 ON CONFLICT (name) DO UPDATE SET source = EXCLUDED.source`,
+      [names, source],
+    );
+  },
+
+  async deleteGroup(db: Executor, name: string): Promise<boolean> {
+    return (await db.query('DELETE FROM groups WHERE name = $1 RETURNING name', [name])).length > 0;
+  },
+
+  /** Write one user completely: row, group memberships (groups created if missing), principals. */
+  async putUser(db: Executor, u: User, source: string): Promise<void> {
+    await db.query(
+      `INSERT INTO users (name, email, attributes, source) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (name) DO UPDATE SET email = EXCLUDED.email, attributes = EXCLUDED.attributes, source = EXCLUDED.source, updated_at = now()`,
+      [u.name, u.email, JSON.stringify(u.attributes), source],
+    );
+    await db.query(`INSERT INTO groups (name, source) SELECT unnest($1::text[]), $2 ON CONFLICT (name) DO NOTHING`, [u.groups, source]);
+    await db.query('DELETE FROM user_groups WHERE user_name = $1 AND NOT (group_name = ANY($2::text[]))', [u.name, u.groups]);
+    await db.query(
+      'INSERT INTO user_groups (user_name, group_name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING',
+      [u.name, u.groups],
+    );
+    const conns = Object.keys(u.principals);
+    await db.query('DELETE FROM principals WHERE user_name = $1 AND NOT (connection = ANY($2::text[]))', [u.name, conns]);
+    await db.query(
+      `INSERT INTO principals (user_name, connection, principal) SELECT $1, c, p FROM unnest($2::text[], $3::text[]) AS x(c, p)
+       ON CONFLICT (user_name, connection) DO UPDATE SET principal = EXCLUDED.principal`,
+      [u.name, conns, conns.map((c) => u.principals[c]!)],
+    );
+  },
+
+  async deleteUser(db: Executor, name: string): Promise<boolean> {
+    return (await db.query('DELETE FROM users WHERE name = $1 RETURNING name', [name])).length > 0;
+  },
+
+  /** Remove file-sourced users and groups not named in the file. */
+  async pruneSource(db: Executor, source: string, keepUsers: readonly string[], keepGroups: readonly string[]): Promise<void> {
+    await db.query('DELETE FROM users WHERE source = $1 AND NOT (name = ANY($2::text[]))', [source, keepUsers]);
+    await db.query(
+      `DELETE FROM groups WHERE source = $1 AND NOT (name = ANY($2::text[]))
+         AND NOT EXISTS (SELECT 1 FROM user_groups ug WHERE ug.group_name = groups.name)`,
+      [source, keepGroups],
+    );
+  },
+};

@@ -1,0 +1,135 @@
+/**
+ * Versioned schema migrations, applied in order on start under an advisory lock. One schema
+ * for the embedded and the external store. Never edit a released migration: add a new one.
+ */
+import type { Db } from './db.js';
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'foundation',
+    sql: `
+CREATE TABLE connections (
+  name text PRIMARY KEY,
+  type text NOT NULL,
+  options jsonb NOT NULL,
+  url_encrypted text NOT NULL,
+  url_redacted text NOT NULL,
+  source text NOT NULL DEFAULT 'api',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE connection_status (
+  connection text PRIMARY KEY REFERENCES connections(name) ON DELETE CASCADE,
+  last_sync_at timestamptz,
+  last_sync jsonb,
+  last_sync_error text,
+  last_apply_at timestamptz,
+  last_apply_error text,
+  last_plan_at timestamptz,
+  drift_count integer NOT NULL DEFAULT 0,
+  applied_state jsonb
+);
+CREATE TABLE objects (
+  connection text NOT NULL REFERENCES connections(name) ON DELETE CASCADE,
+  path text NOT NULL,
+  parent text NOT NULL,
+  kind text NOT NULL,
+  name text NOT NULL,
+  depth smallint NOT NULL,
+  owner text,
+  comment text,
+  columns jsonb,
+  fingerprint text NOT NULL,
+  first_seen_at timestamptz NOT NULL DEFAULT now(),
+  changed_at timestamptz NOT NULL DEFAULT now(),
+  removed_at timestamptz,
+  PRIMARY KEY (connection, path)
+);
+CREATE INDEX objects_parent ON objects (connection, parent, name);
+CREATE TABLE users (
+  name text PRIMARY KEY,
+  email text,
+  attributes jsonb NOT NULL DEFAULT '{}',
+  source text NOT NULL DEFAULT 'api',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE groups (
+  name text PRIMARY KEY,
+  source text NOT NULL DEFAULT 'api',
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE user_groups (
+  user_name text NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  group_name text NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
+  PRIMARY KEY (user_name, group_name)
+);
+CREATE TABLE principals (
+  user_name text NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  connection text NOT NULL,
+  principal text NOT NULL,
+  PRIMARY KEY (user_name, connection)
+);
+CREATE TABLE tags (
+  connection text NOT NULL,
+  path text NOT NULL,
+  tag text NOT NULL,
+  source text NOT NULL DEFAULT 'api',
+  PRIMARY KEY (connection, path, tag)
+);
+CREATE TABLE policies (
+  name text PRIMARY KEY,
+  type text NOT NULL,
+  spec jsonb NOT NULL,
+  source text NOT NULL DEFAULT 'api',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE audit_events (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now(),
+  actor text NOT NULL,
+  action text NOT NULL,
+  connection text,
+  outcome text NOT NULL,
+  summary text NOT NULL DEFAULT '',
+  details jsonb
+);
+CREATE INDEX audit_events_at ON audit_events (at DESC);
+CREATE TABLE api_tokens (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  token_hash text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  last_used_at timestamptz
+);
+`,
+  },
+];
+
+/** Apply every migration newer than the store's version, each in its own transaction. */
+export async function migrate(db: Db): Promise<number> {
+  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  let applied = 0;
+  await db.transaction(async (tx) => {
+    // Serialise concurrent starters against an external store; harmless on PGlite.
+    await tx.query('SELECT pg_advisory_xact_lock(7303620211)');
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((r) => r.version));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied++;
+    }
+  });
+  return applied;
+}

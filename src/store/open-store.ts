@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import { openPglite, openPostgres, type Db } from './db.js';
+import { migrate } from './migrations.js';
+
+export interface StoreLocation {
+  /** `STEWARD_DATABASE_URL`: an external PostgreSQL instead of the embedded store. */
+  readonly databaseUrl: string | null;
+  /** Data directory (embedded store, master key file); null: in memory (tests). */
+  readonly dataDir: string | null;
+}
+
+/** Resolve where the store lives from flags and the environment, per INTERFACE.md. */
+export function storeLocation(flagDataDir?: string, env: NodeJS.ProcessEnv = process.env): StoreLocation {
+  const dataDir = resolve(flagDataDir ?? env.STEWARD_DATA_DIR ?? '.steward');
+  const url = env.STEWARD_DATABASE_URL;
+  return { databaseUrl: url !== undefined && url !== '' ? url : null, dataDir };
+}
+
+/** Open the store and bring its schema up to date. */
+export async function openStore(loc: StoreLocation): Promise<Db> {
+  const db = loc.databaseUrl !== null ? await openPostgres(loc.databaseUrl) : await openPglite(loc.dataDir);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}

@@ -1,0 +1,77 @@
+import type { AccessState } from '../domain/access.js';
+import type { Executor } from './db.js';
+
+export interface ConnectionStatus {
+  readonly connection: string;
+  readonly lastSyncAt: Date | null;
+  readonly lastSync: SyncCounts | null;
+  readonly lastSyncError: string | null;
+  readonly lastApplyAt: Date | null;
+  readonly lastApplyError: string | null;
+  readonly lastPlanAt: Date | null;
+  readonly driftCount: number;
+}
+
+export interface SyncCounts {
+  readonly added: number;
+  readonly changed: number;
+  readonly removed: number;
+  readonly objects: number;
+  readonly ms: number;
+}
+
+interface Raw {
+  connection: string;
+  last_sync_at: Date | null;
+  last_sync: SyncCounts | null;
+  last_sync_error: string | null;
+  last_apply_at: Date | null;
+  last_apply_error: string | null;
+  last_plan_at: Date | null;
+  drift_count: number;
+}
+
+export const statusRepo = {
+  async list(db: Executor): Promise<ConnectionStatus[]> {
+    const rows = await db.query<Raw>(
+      `SELECT connection, last_sync_at, last_sync, last_sync_error, last_apply_at, last_apply_error, last_plan_at, drift_count
+       FROM connection_status ORDER BY connection`,
+    );
+    return rows.map((r) => ({
+      connection: r.connection,
+      lastSyncAt: r.last_sync_at,
+      lastSync: r.last_sync,
+      lastSyncError: r.last_sync_error,
+      lastApplyAt: r.last_apply_at,
+      lastApplyError: r.last_apply_error,
+      lastPlanAt: r.last_plan_at,
+      driftCount: r.drift_count,
+    }));
+  },
+  async syncSucceeded(db: Executor, connection: string, counts: SyncCounts): Promise<void> {
+    await db.query(
+      `UPDATE connection_status SET last_sync_at = now(), last_sync = $2, last_sync_error = NULL WHERE connection = $1`,
+      [connection, JSON.stringify(counts)],
+    );
+  },
+  async syncFailed(db: Executor, connection: string, error: string): Promise<void> {
+    await db.query(`UPDATE connection_status SET last_sync_at = now(), last_sync_error = $2 WHERE connection = $1`, [connection, error]);
+  },
+  async planned(db: Executor, connection: string, driftCount: number): Promise<void> {
+    await db.query(`UPDATE connection_status SET last_plan_at = now(), drift_count = $2 WHERE connection = $1`, [connection, driftCount]);
+  },
+  async applied(db: Executor, connection: string, error: string | null, state: AccessState | null): Promise<void> {
+    if (state === null) {
+      await db.query(`UPDATE connection_status SET last_apply_at = now(), last_apply_error = $2 WHERE connection = $1`, [connection, error]);
+    } else {
+      await db.query(
+        `UPDATE connection_status SET last_apply_at = now(), last_apply_error = $2, applied_state = $3, drift_count = 0 WHERE connection = $1`,
+        [connection, error, JSON.stringify(state)],
+      );
+    }
+  },
+  async appliedState(db: Executor, connection: string): Promise<AccessState | null> {
+    const rows = await db.query<{ applied_state: AccessState | null }>('SELECT applied_state FROM connection_status WHERE connection = $1', [connection]);
+    return rows[0]?.applied_state ?? null;
+  },
+};

@@ -1,0 +1,149 @@
+/**
+ * The metadata store and object sync, run against both store backends (embedded PGlite and a
+ * real PostgreSQL): the same suite, one code path.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogSnapshot, DiscoveredObject } from '../../src/domain/catalog.js';
+import type { PlatformSession } from '../../src/platforms/platform.js';
+import { createServices, type Services } from '../../src/services/container.js';
+import type { Db } from '../../src/store/db.js';
+import { STORE_BACKENDS } from '../helpers/stores.js';
+
+/** A platform session whose catalog the test controls. */
+function fakeSession(objects: () => DiscoveredObject[]): PlatformSession {
+  return {
+    async introspect(opts): Promise<CatalogSnapshot> {
+      const under = opts?.under ?? [];
+      const all = objects().filter((o) => under.every((u, i) => o.segments[i] === u));
+      const roots = under.length > 0 ? [under] : [...new Set(all.filter((o) => o.kind === 'database').map((o) => o.segments[0]!))].map((d) => [d]);
+      return { objects: all, roots };
+    },
+    check: () => Promise.reject(new Error('not used')),
+    readActualState: () => Promise.reject(new Error('not used')),
+    execute: () => Promise.reject(new Error('not used')),
+    close: async () => undefined,
+  };
+}
+
+const col = (name: string, position: number, type = 'integer') => ({ name, type, nullable: true, position, comment: null });
+
+function catalog(extra: { dropOrders?: boolean; newColumn?: boolean } = {}): DiscoveredObject[] {
+  const hostile = 'we"ird; --/*\\ Ünï';
+  const objs: DiscoveredObject[] = [
+    { kind: 'database', segments: ['shop'], owner: 'postgres', comment: null },
+    { kind: 'schema', segments: ['shop', 'public'], owner: 'postgres', comment: null },
+    { kind: 'schema', segments: ['shop', hostile], owner: 'postgres', comment: null },
+    {
+      kind: 'table', segments: ['shop', 'public', 'customers'], owner: 'etl', comment: 'people',
+      columns: [col('id', 1), col('email', 2, 'text'), ...(extra.newColumn ? [col('phone', 3, 'text')] : [])],
+    },
+    { kind: 'view', segments: ['shop', hostile, hostile], owner: 'etl', comment: null, columns: [col(hostile, 1)] },
+  ];
+  if (!extra.dropOrders) objs.push({ kind: 'table', segments: ['shop', 'public', 'orders'], owner: 'etl', comment: null, columns: [col('id', 1)] });
+  return objs;
+}
+
+for (const backend of STORE_BACKENDS) {
+  describe.skipIf(!backend.available)(`store + sync on ${backend.name}`, () => {
+    let db: Db;
+    let s: Services;
+    let state: { dropOrders?: boolean; newColumn?: boolean } = {};
+
+    beforeAll(async () => {
+      db = await backend.open();
+      s = createServices({ db, masterKey: randomBytes(32) });
+      // Register without a live server: the catalog comes from the fake session.
+      await s.connections.add({ name: 'wh', type: 'postgres', url: 'postgres://steward:pa55word@127.0.0.1:1/shop' }, 'test', { verify: false });
+    });
+    afterAll(async () => {
+      await db?.close();
+    });
+
+    it('stores the URL sealed and shows it redacted', async () => {
+      const [c] = await s.connections.list();
+      expect(c!.url).toBe('postgres://steward:***@127.0.0.1:1/shop');
+      const raw = await db.query<{ url_encrypted: string }>('SELECT url_encrypted FROM connections');
+      expect(raw[0]!.url_encrypted).not.toContain('pa55word');
+      const audit = JSON.stringify(await s.audit.list());
+      expect(audit).not.toContain('pa55word');
+    });
+
+    it('rejects a duplicate name with a conflict and a hint, storing nothing', async () => {
+      await expect(s.connections.add({ name: 'wh', type: 'postgres', url: 'postgres://x@h/d' }, 'test', { verify: false })).rejects.toMatchObject({
+        code: 'conflict',
+      });
+      await expect(s.connections.add({ name: 'x2', type: 'oracle', url: 'postgres://x@h/d' }, 'test', { verify: false })).rejects.toMatchObject({
+        code: 'invalid_input',
+        message: expect.stringMatching(/^type: unknown connection type "oracle"/),
+      });
+      expect((await s.connections.list()).map((c) => c.name)).toEqual(['wh']);
+    });
+
+    it('first sync adds everything, hostile names exactly', async () => {
+      const r = await s.sync.sync('wh', fakeSession(() => catalog(state)));
+      expect(r.removed).toEqual([]);
+      expect(r.changed).toEqual([]);
+      expect(r.added.map((a) => a.path)).toContain('wh/shop/we"ird; --\\/\\*\\\\ Ünï/we"ird; --\\/\\*\\\\ Ünï');
+      expect(r.added.filter((a) => a.kind === 'column')).toHaveLength(4);
+      const view = await s.catalog.browse('wh/shop/we"ird; --\\/\\*\\\\ Ünï/we"ird; --\\/\\*\\\\ Ünï');
+      expect(view.object).toMatchObject({ kind: 'view', name: 'we"ird; --/*\\ Ünï' });
+      expect(view.children.map((c) => c.name)).toEqual(['we"ird; --/*\\ Ünï']);
+    });
+
+    it('a sync that finds no change writes nothing', async () => {
+      const before = await db.query<{ changed_at: Date }>('SELECT changed_at FROM objects ORDER BY path');
+      const r = await s.sync.sync('wh', fakeSession(() => catalog(state)));
+      expect([r.added.length, r.changed.length, r.removed.length]).toEqual([0, 0, 0]);
+      const after = await db.query<{ changed_at: Date }>('SELECT changed_at FROM objects ORDER BY path');
+      expect(after).toEqual(before);
+    });
+
+    it('reports a dropped table removed and keeps it marked', async () => {
+      state = { dropOrders: true };
+      const r = await s.sync.sync('wh', fakeSession(() => catalog(state)));
+      expect(r.removed).toEqual([{ path: 'wh/shop/public/orders', kind: 'table' }]);
+      const live = await s.catalog.browse('wh/shop/public');
+      expect(live.children.map((c) => c.name)).toEqual(['customers']);
+      const all = await s.catalog.browse('wh/shop/public', { includeRemoved: true });
+      expect(all.children.find((c) => c.name === 'orders')?.removedAt).toBeTruthy();
+    });
+
+    it('reports a new column as added and the relation as changed', async () => {
+      state = { dropOrders: true, newColumn: true };
+      const r = await s.sync.sync('wh', fakeSession(() => catalog(state)));
+      expect(r.changed).toEqual([{ path: 'wh/shop/public/customers', kind: 'table' }]);
+      expect(r.added).toEqual([{ path: 'wh/shop/public/customers/phone', kind: 'column' }]);
+      state = { dropOrders: true };
+      const r2 = await s.sync.sync('wh', fakeSession(() => catalog(state)));
+      expect(r2.removed).toEqual([{ path: 'wh/shop/public/customers/phone', kind: 'column' }]);
+      const cols = await s.catalog.browse('wh/shop/public/customers', { includeRemoved: true });
+      expect(cols.children.find((c) => c.name === 'phone')?.removedAt).toBeTruthy();
+    });
+
+    it('syncs one subtree without touching the rest', async () => {
+      state = {};
+      const r = await s.sync.sync('wh', fakeSession(() => catalog(state)), ['shop', 'public']);
+      expect(r.added).toEqual([
+        { path: 'wh/shop/public/orders', kind: 'table' },
+        { path: 'wh/shop/public/orders/id', kind: 'column' },
+      ]);
+      expect(r.removed).toEqual([]);
+    });
+
+    it('pages children and searches by name', async () => {
+      const p1 = await s.catalog.browse('wh/shop/public', { limit: 1 });
+      expect(p1.children.map((c) => c.name)).toEqual(['customers']);
+      const p2 = await s.catalog.browse('wh/shop/public', { limit: 1, after: p1.next });
+      expect(p2.children.map((c) => c.name)).toEqual(['orders']);
+      const found = await s.catalog.search('CUST');
+      expect(found.map((f) => f.path)).toEqual(['wh/shop/public/customers']);
+    });
+
+    it('removing a connection removes its catalog', async () => {
+      await s.connections.remove('wh', 'test');
+      const n = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM objects');
+      expect(n[0]!.n).toBe('0');
+    });
+  });
+}
