@@ -1,0 +1,130 @@
+import { sortPrivileges, type AccessScope, type AccessState, type DefaultRole, type Grant, type Membership, type Privilege, type RoleSpec } from '../../domain/access.js';
+import { nameOfAccount, type AccountNaming } from './account-name.js';
+import { databaseGrantsQuery, membershipsQuery, principalsQuery, rolesQuery, tableGrantsQuery } from './actual-state.sql.js';
+import { traitsOf, type Dialect } from './dialect.js';
+import { text, type QueryFn, type Row } from './query.js';
+
+/** What the reader needs besides the scope. */
+export interface ActualStateInput {
+  readonly dialect: Dialect;
+  readonly hostPattern: string;
+  /** The account Steward connects as (`CURRENT_USER()`): its own grants are never in scope. */
+  readonly systemAccount: { readonly user: string; readonly host: string };
+}
+
+/** Privilege-table spellings of the privileges the neutral model knows; others are not Steward's. */
+const TABLE_PRIVILEGES: Readonly<Record<string, Privilege>> = { Select: 'SELECT', Insert: 'INSERT', Update: 'UPDATE', Delete: 'DELETE' };
+const DB_COLUMNS: readonly (readonly [string, Privilege])[] = [
+  ['s', 'SELECT'],
+  ['i', 'INSERT'],
+  ['u', 'UPDATE'],
+  ['d', 'DELETE'],
+];
+
+/** Bind lists stay well under the protocol's 65,535 placeholders. */
+const CHUNK = 5000;
+
+async function queryChunked(query: QueryFn, items: readonly string[], make: (chunk: readonly string[]) => Parameters<QueryFn>[0]): Promise<Row[]> {
+  if (items.length === 0) return [];
+  const out: Row[] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(...(await query(make(items.slice(i, i + CHUNK)))));
+  return out;
+}
+
+function byString<T>(key: (t: T) => string): (a: T, b: T) => number {
+  return (a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+}
+
+/**
+ * Read what the server says about everything in `scope`, in the neutral model: Steward roles,
+ * the principals that exist, memberships of Steward roles, default roles of principals, every
+ * grant on protected tables (whoever holds it: a hand-made grant there is drift) and the
+ * database-level grants of Steward roles on the containers. One query per kind.
+ */
+export async function readActualState(query: QueryFn, scope: AccessScope, input: ActualStateInput): Promise<AccessState> {
+  const { dialect, systemAccount: me } = input;
+  const naming: AccountNaming = { dialect, rolePrefix: scope.rolePrefix, hostPattern: input.hostPattern };
+  const prefix = scope.rolePrefix;
+  const personalPrefix = `${prefix}u_`;
+  const ignored = new Set(scope.ignoredGrantees);
+  const isMe = (user: string, host: string): boolean => user === me.user && host === me.host;
+  // A bare ignored name covers that user at every host; an account literal, that account only.
+  const isIgnored = (name: string, user: string): boolean => ignored.has(name) || ignored.has(user);
+
+  const protectedTables = new Set(scope.protectedTables.filter((s) => s.kind === 'table' && s.segments.length === 2).map((s) => JSON.stringify(s.segments)));
+  const tableDbs = [...new Set(scope.protectedTables.filter((s) => s.kind === 'table').map((s) => s.segments[0]!))];
+  const containerDbs = [...new Set(scope.containers.filter((s) => s.kind === 'database' && s.segments.length === 1).map((s) => s.segments[0]!))];
+  const principals = [...new Set(scope.principals)];
+
+  const [roleRows, principalRows, memberRows, tableRows, dbRows] = await Promise.all([
+    query(rolesQuery(dialect, prefix)),
+    queryChunked(query, principals, (chunk) => principalsQuery(dialect, input.hostPattern, chunk)),
+    query(membershipsQuery(dialect, prefix)),
+    queryChunked(query, tableDbs, (chunk) => tableGrantsQuery(chunk)),
+    queryChunked(query, containerDbs, (chunk) => databaseGrantsQuery(chunk, prefix)),
+  ]);
+
+  const roles: RoleSpec[] = roleRows.map((r) => {
+    const name = text(r.name);
+    return { name, purpose: name.startsWith(personalPrefix) ? 'personal' : 'policy' };
+  });
+  const defaultRoles: DefaultRole[] = [];
+  const seenPrincipals = new Set<string>();
+  for (const r of principalRows) {
+    const name = text(r.name);
+    if (!seenPrincipals.has(name)) roles.push({ name, purpose: 'principal' });
+    seenPrincipals.add(name);
+    const role = text(r.role);
+    // No row / an empty default_role is "no default role": absence in the neutral model.
+    if (role !== '') defaultRoles.push({ user: name, role: nameOfAccount(role, dialect === 'mariadb' ? '' : text(r.role_host), naming) });
+  }
+
+  const memberships: Membership[] = [];
+  for (const r of memberRows) {
+    const user = text(r.user);
+    const host = text(r.host);
+    const member = nameOfAccount(user, host, naming);
+    // MariaDB makes the creator of a role its admin (a roles_mapping row with Admin_option='Y');
+    // that row is what lets Steward grant the role later, so it is not a managed membership.
+    if (text(r.admin) === 'Y' && (isMe(user, host) || isIgnored(member, user))) continue;
+    memberships.push({ role: text(r.role), member });
+  }
+
+  const grants: Grant[] = [];
+  for (const r of tableRows) {
+    const db = text(r.db);
+    const table = text(r.tbl);
+    const segments = [db, table];
+    if (!protectedTables.has(JSON.stringify(segments))) continue;
+    const user = text(r.user);
+    const host = text(r.host);
+    if (isMe(user, host)) continue;
+    const grantee = nameOfAccount(user, host, naming);
+    if (isIgnored(grantee, user)) continue;
+    const privileges = sortPrivileges(
+      text(r.privs)
+        .split(',')
+        .map((p) => TABLE_PRIVILEGES[p])
+        .filter((p): p is Privilege => p !== undefined),
+    );
+    if (privileges.length > 0) grants.push({ securable: { kind: 'table', segments }, grantee, privileges });
+  }
+  const roleHost = traitsOf(dialect).roleHost;
+  for (const r of dbRows) {
+    const user = text(r.user);
+    // Only Steward roles are in scope on containers: other accounts' database grants are theirs.
+    if (text(r.host) !== roleHost || !user.startsWith(prefix)) continue;
+    const privileges = DB_COLUMNS.filter(([col]) => text(r[col]) === 'Y').map(([, p]) => p);
+    if (privileges.length > 0) grants.push({ securable: { kind: 'database', segments: [text(r.db)] }, grantee: user, privileges });
+  }
+
+  roles.sort(byString((r) => r.name));
+  memberships.sort(byString((m) => JSON.stringify([m.role, m.member])));
+  grants.sort(byString((g) => JSON.stringify([g.securable.kind, g.securable.segments, g.grantee])));
+  defaultRoles.sort(byString((d) => JSON.stringify([d.user, d.role])));
+  return { roles, memberships, grants, defaultGrants: [], defaultRoles };
+}

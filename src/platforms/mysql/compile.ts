@@ -1,0 +1,99 @@
+import { sortPrivileges, type Privilege, type Securable } from '../../domain/access.js';
+import type { ConnectionOptions } from '../../domain/connection.js';
+import { StewardError } from '../../domain/errors.js';
+import type { Operation, Plan, Statement } from '../../domain/plan.js';
+import { accountSql, type AccountNaming } from './account-name.js';
+import type { Dialect } from './dialect.js';
+import { quoteIdent } from './quote.js';
+
+/** The privileges a MySQL/MariaDB object grant can carry in the neutral model. */
+const OBJECT_PRIVILEGES: ReadonlySet<Privilege> = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE']);
+
+/**
+ * CONNECT and USAGE have no MySQL counterpart (every account may connect; USAGE means "no
+ * privilege"), so asking for them is a no-op. TRUNCATE needs the DROP privilege here, which
+ * also drops the table: it is never emitted, and a plan asking for it is refused.
+ */
+function objectPrivileges(privileges: readonly Privilege[]): Privilege[] {
+  const out = sortPrivileges(privileges.filter((p) => p !== 'CONNECT' && p !== 'USAGE'));
+  const bad = out.filter((p) => !OBJECT_PRIVILEGES.has(p));
+  if (bad.length > 0) {
+    throw new StewardError('unsupported', `compile: ${bad.join(', ')} cannot be granted on MySQL/MariaDB`, {
+      hint: 'TRUNCATE requires DROP on MySQL; use the platform writePrivileges (SELECT, INSERT, UPDATE, DELETE)',
+    });
+  }
+  return out;
+}
+
+function objectSql(s: Securable): string {
+  if (s.kind === 'database' && s.segments.length === 1) return `${quoteIdent(s.segments[0]!)}.*`;
+  if (s.kind === 'table' && s.segments.length === 2) return `${quoteIdent(s.segments[0]!)}.${quoteIdent(s.segments[1]!)}`;
+  throw new StewardError('invalid_input', `compile: ${s.kind} ${JSON.stringify(s.segments)} is not a MySQL securable`, {
+    hint: 'MySQL securables are [database] and [database, table]',
+  });
+}
+
+/** Compile one operation to its statements, in order. */
+function compileOperation(op: Operation, dialect: Dialect, naming: AccountNaming): string[] {
+  const acct = (name: string): string => accountSql(name, naming);
+  const list = (names: readonly string[]): string => names.map(acct).join(', ');
+  switch (op.kind) {
+    case 'createRole':
+      if (op.purpose === 'principal') {
+        // A governed user Steward had to create cannot log in until an admin gives it a way to
+        // authenticate: never a passwordless open account. IF NOT EXISTS leaves an existing
+        // account (and its lock state) alone.
+        return [`CREATE USER IF NOT EXISTS ${acct(op.role)} ACCOUNT LOCK`];
+      }
+      if (!op.role.startsWith(naming.rolePrefix)) {
+        throw new StewardError('unsafe_plan', `compile: ${op.purpose} role "${op.role}" does not start with ${naming.rolePrefix}`);
+      }
+      return [`CREATE ROLE IF NOT EXISTS ${acct(op.role)}`];
+    case 'dropRole':
+      if (!op.role.startsWith(naming.rolePrefix)) {
+        throw new StewardError('unsafe_plan', `compile: "${op.role}" is not a ${naming.rolePrefix}* role; principals are never dropped`);
+      }
+      return [`DROP ROLE IF EXISTS ${acct(op.role)}`];
+    case 'grantMembership':
+    case 'revokeMembership': {
+      if (op.roles.length === 0 || op.members.length === 0) return [];
+      const [verb, dir] = op.kind === 'grantMembership' ? ['GRANT', 'TO'] : ['REVOKE', 'FROM'];
+      // MariaDB's grammar takes one role per statement (`GRANT 'a', 'b' TO …` is a syntax
+      // error, checked on 10.11) but a list of grantees; MySQL 8 takes lists of both.
+      if (dialect === 'mariadb') return op.roles.map((r) => `${verb} ${acct(r)} ${dir} ${list(op.members)}`);
+      return [`${verb} ${list(op.roles)} ${dir} ${list(op.members)}`];
+    }
+    case 'grant':
+    case 'revoke': {
+      const privileges = objectPrivileges(op.privileges);
+      if (privileges.length === 0 || op.grantees.length === 0) return [];
+      const [verb, dir] = op.kind === 'grant' ? ['GRANT', 'TO'] : ['REVOKE', 'FROM'];
+      // One statement per object for all grantees: the grammar allows one object per GRANT,
+      // and batching grantees keeps the statement count to objects, not objects × roles.
+      return op.securables.map((s) => `${verb} ${privileges.join(', ')} ON ${objectSql(s)} ${dir} ${list(op.grantees)}`);
+    }
+    case 'setDefaultRole': {
+      const role = op.role === null ? 'NONE' : acct(op.role);
+      // The one spelling difference of the two dialects' role syntax.
+      return [`SET DEFAULT ROLE ${role} ${dialect === 'mariadb' ? 'FOR' : 'TO'} ${acct(op.user)}`];
+    }
+    case 'grantDefault':
+    case 'revokeDefault':
+      throw new StewardError('unsupported', 'compile: MySQL and MariaDB have no default privileges for future tables', {
+        hint: 'the platform capability defaultPrivileges is false; new tables are covered at the next sync',
+      });
+  }
+}
+
+/**
+ * Compile a plan to the exact SQL apply runs, preserving operation order (the planner puts
+ * revokes first: nothing here is transactional). Pure: no I/O, same plan, same text.
+ */
+export function compile(plan: Plan, options: ConnectionOptions, dialect: Dialect): Statement[] {
+  const naming: AccountNaming = { dialect, rolePrefix: options.rolePrefix, hostPattern: options.hostPattern };
+  const out: Statement[] = [];
+  plan.operations.forEach((op, index) => {
+    for (const sql of compileOperation(op, dialect, naming)) out.push({ sql, database: null, op: index });
+  });
+  return out;
+}

@@ -1,0 +1,241 @@
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccessScope } from '../../src/domain/access.js';
+import { DEFAULT_OPTIONS, type ConnectionOptions } from '../../src/domain/connection.js';
+import { StewardError } from '../../src/domain/errors.js';
+import type { Operation, Plan } from '../../src/domain/plan.js';
+import { execute } from '../../src/platforms/mysql/execute.js';
+import { mariadbPlatform } from '../../src/platforms/mysql/index.js';
+import { quoteAccount, quoteString } from '../../src/platforms/mysql/quote.js';
+import type { PlatformSession, StatementResult } from '../../src/platforms/platform.js';
+import { MARIADB_URL, mariadbAvailable } from '../helpers/databases.js';
+
+const DB = 'steward_it_my';
+const PREFIX = 'steward_itmy_';
+const POLICY = `${PREFIX}analysts_read_r`;
+const PERSONAL = `${PREFIX}u_carol`;
+const USER = 'itmy_carol';
+const PASSWORD = 'Carol-pw-1!';
+const options: ConnectionOptions = { ...DEFAULT_OPTIONS, rolePrefix: PREFIX };
+const t = (table: string) => ({ kind: 'table' as const, segments: [DB, table] });
+const plan = (...operations: Operation[]): Plan => ({ connection: 'itmy', operations });
+const scope = (principals: string[]): AccessScope => ({
+  rolePrefix: PREFIX,
+  principals,
+  protectedTables: [t('t_read'), t('t_write'), t('t_secret')],
+  containers: [{ kind: 'database', segments: [DB] }],
+  ignoredGrantees: [],
+});
+
+/** What a planner would emit for: carol's personal role is in a policy reading t_read, writing t_write. */
+const GRANT_PLAN = plan(
+  { kind: 'createRole', role: POLICY, purpose: 'policy' },
+  { kind: 'createRole', role: PERSONAL, purpose: 'personal' },
+  { kind: 'createRole', role: USER, purpose: 'principal' },
+  { kind: 'grant', privileges: ['SELECT'], securables: [t('t_read')], grantees: [POLICY] },
+  { kind: 'grant', privileges: ['SELECT', 'INSERT'], securables: [t('t_write')], grantees: [POLICY] },
+  { kind: 'grantMembership', roles: [POLICY], members: [PERSONAL] },
+  { kind: 'grantMembership', roles: [PERSONAL], members: [USER] },
+  { kind: 'setDefaultRole', user: USER, role: PERSONAL },
+);
+
+describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
+  let admin: mysql.Connection;
+  let s: PlatformSession;
+  const url = new URL(MARIADB_URL);
+
+  async function dropTestAccounts(): Promise<void> {
+    const [rows] = await admin.query<mysql.RowDataPacket[]>(
+      "SELECT User AS u, Host AS h, is_role AS r FROM mysql.user WHERE User LIKE 'steward\\_itmy\\_%' OR User LIKE 'itmy\\_%'",
+    );
+    for (const r of rows) await admin.query(r.r === 'Y' ? `DROP ROLE ${quoteString(r.u)}` : `DROP USER ${quoteAccount(r.u, r.h)}`);
+  }
+
+  /** Log in as a governed user over TCP to 127.0.0.1, where accounts at '%' match. */
+  function loginAs(user: string, password: string): Promise<mysql.Connection> {
+    return mysql.createConnection({ host: url.hostname, port: Number(url.port || 3306), user, password, database: DB });
+  }
+
+  beforeAll(async () => {
+    admin = await mysql.createConnection({ uri: MARIADB_URL });
+    await dropTestAccounts();
+    await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
+    await admin.query(`CREATE DATABASE ${DB}`);
+    for (const table of ['t_read', 't_write', 't_secret']) {
+      await admin.query(`CREATE TABLE ${DB}.${table} (id INT)`);
+      await admin.query(`INSERT INTO ${DB}.${table} VALUES (1)`);
+    }
+    // The governed user exists with a password: an admin set it up, Steward only grants.
+    await admin.query(`CREATE USER ${quoteAccount(USER, '%')} IDENTIFIED BY ${quoteString(PASSWORD)}`);
+    // An anonymous ''@'localhost' would shadow '%' accounts for socket/localhost logins; over
+    // 127.0.0.1 it does not apply, but make sure none is around to confuse the test.
+    const [anon] = await admin.query<mysql.RowDataPacket[]>("SELECT Host AS h FROM mysql.user WHERE User = ''");
+    expect(anon).toEqual([]);
+    s = await mariadbPlatform.connect({ name: 'itmy', type: 'mariadb', url: MARIADB_URL, options });
+  });
+
+  afterAll(async () => {
+    await s?.close();
+    await dropTestAccounts();
+    await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
+    await admin.end();
+  });
+
+  it('applies a compiled plan, and the user gets exactly the planned access at login', async () => {
+    const statements = mariadbPlatform.compile(GRANT_PLAN, options);
+    const reported: StatementResult[] = [];
+    const result = await s.execute(statements, { lockKey: 'steward:itmy', onStatement: (r) => reported.push(r) });
+    expect(result.error).toBeUndefined();
+    expect(result.results.map((r) => r.ok)).toEqual(statements.map(() => true));
+    expect(reported).toHaveLength(statements.length);
+
+    const carol = await loginAs(USER, PASSWORD);
+    try {
+      const [who] = await carol.query<mysql.RowDataPacket[]>('SELECT CURRENT_USER() AS u, CURRENT_ROLE() AS r');
+      expect(who[0]).toEqual({ u: `${USER}@%`, r: PERSONAL });
+      const [rows] = await carol.query<mysql.RowDataPacket[]>('SELECT id FROM t_read');
+      expect(rows).toEqual([{ id: 1 }]);
+      await expect(carol.query('INSERT INTO t_read VALUES (2)')).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      await carol.query('INSERT INTO t_write VALUES (2)');
+      await expect(carol.query('SELECT id FROM t_secret')).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+    } finally {
+      await carol.end();
+    }
+  });
+
+  it('reads back exactly what was planned', async () => {
+    expect(await s.readActualState(scope([USER]))).toEqual({
+      roles: [
+        { name: USER, purpose: 'principal' },
+        { name: POLICY, purpose: 'policy' },
+        { name: PERSONAL, purpose: 'personal' },
+      ],
+      memberships: [
+        { role: POLICY, member: PERSONAL },
+        { role: PERSONAL, member: USER },
+      ],
+      grants: [
+        { securable: t('t_read'), grantee: POLICY, privileges: ['SELECT'] },
+        { securable: t('t_write'), grantee: POLICY, privileges: ['SELECT', 'INSERT'] },
+      ],
+      defaultGrants: [],
+      defaultRoles: [{ user: USER, role: PERSONAL }],
+    });
+  });
+
+  it('is safe to re-run (the crash-and-retry case) and left the existing user able to log in', async () => {
+    const result = await s.execute(mariadbPlatform.compile(GRANT_PLAN, options), { lockKey: 'steward:itmy' });
+    expect(result.error).toBeUndefined();
+    const carol = await loginAs(USER, PASSWORD);
+    await carol.end();
+  });
+
+  it('creates a missing principal locked, never as an open account', async () => {
+    const result = await s.execute(mariadbPlatform.compile(plan({ kind: 'createRole', role: 'itmy_dave', purpose: 'principal' }), options), {
+      lockKey: 'steward:itmy',
+    });
+    expect(result.error).toBeUndefined();
+    const [rows] = await admin.query<mysql.RowDataPacket[]>(
+      "SELECT JSON_VALUE(Priv, '$.account_locked') AS locked FROM mysql.global_priv WHERE User = 'itmy_dave' AND Host = '%'",
+    );
+    expect(rows[0]?.locked).toBe('1');
+    await expect(loginAs('itmy_dave', '')).rejects.toThrow(/account is locked/);
+  });
+
+  it('round-trips hostile role and user names through compile, execute and read', async () => {
+    const role = `${PREFIX}h'q\`b\\s é`;
+    const user = "itmy_o'b\\r `x` ü";
+    const ops = plan(
+      { kind: 'createRole', role, purpose: 'policy' },
+      { kind: 'createRole', role: user, purpose: 'principal' },
+      { kind: 'grant', privileges: ['SELECT'], securables: [t('t_secret')], grantees: [role, user] },
+      { kind: 'grantMembership', roles: [role], members: [user] },
+      { kind: 'setDefaultRole', user, role },
+    );
+    const result = await s.execute(mariadbPlatform.compile(ops, options), { lockKey: 'steward:itmy' });
+    expect(result.error).toBeUndefined();
+    const state = await s.readActualState(scope([user]));
+    expect(state.roles).toContainEqual({ name: role, purpose: 'policy' });
+    expect(state.roles).toContainEqual({ name: user, purpose: 'principal' });
+    expect(state.memberships).toContainEqual({ role, member: user });
+    expect(state.defaultRoles).toEqual([{ user, role }]);
+    expect(state.grants.filter((g) => g.securable.segments[1] === 't_secret')).toEqual([
+      { securable: t('t_secret'), grantee: user, privileges: ['SELECT'] },
+      { securable: t('t_secret'), grantee: role, privileges: ['SELECT'] },
+    ]);
+    const undo = plan(
+      { kind: 'setDefaultRole', user, role: null },
+      { kind: 'revoke', privileges: ['SELECT'], securables: [t('t_secret')], grantees: [role, user] },
+      { kind: 'revokeMembership', roles: [role], members: [user] },
+      { kind: 'dropRole', role },
+    );
+    expect((await s.execute(mariadbPlatform.compile(undo, options), { lockKey: 'steward:itmy' })).error).toBeUndefined();
+    const after = await s.readActualState(scope([user]));
+    expect(after.roles).toEqual(expect.not.arrayContaining([{ name: role, purpose: 'policy' }]));
+    expect(after.defaultRoles).toEqual([]);
+    expect(after.grants.filter((g) => g.securable.segments[1] === 't_secret')).toEqual([]);
+  });
+
+  it('stops at the first failing statement, reports it, and runs nothing after it', async () => {
+    const statements = mariadbPlatform.compile(
+      plan(
+        { kind: 'createRole', role: `${PREFIX}first`, purpose: 'policy' },
+        { kind: 'grant', privileges: ['SELECT'], securables: [t('no_such_table')], grantees: [`${PREFIX}first`] },
+        { kind: 'createRole', role: `${PREFIX}never`, purpose: 'policy' },
+      ),
+      options,
+    );
+    const reported: StatementResult[] = [];
+    const result = await s.execute(statements, { lockKey: 'steward:itmy', onStatement: (r) => reported.push(r) });
+    expect(result.results.map((r) => r.ok)).toEqual([true, false]);
+    expect(reported.map((r) => r.statement.op)).toEqual([0, 1]);
+    expect(result.results[1]!.error).toMatch(/^ER_NO_SUCH_TABLE: /);
+    expect(result.error).toMatch(/statement 2 of 3 failed/);
+    const roles = (await s.readActualState(scope([]))).roles.map((r) => r.name);
+    expect(roles).toContain(`${PREFIX}first`);
+    expect(roles).not.toContain(`${PREFIX}never`);
+  });
+
+  it('revokes everything again, default role first', async () => {
+    const undo = plan(
+      { kind: 'setDefaultRole', user: USER, role: null },
+      { kind: 'revoke', privileges: ['SELECT'], securables: [t('t_read')], grantees: [POLICY] },
+      { kind: 'revoke', privileges: ['SELECT', 'INSERT'], securables: [t('t_write')], grantees: [POLICY] },
+      { kind: 'revokeMembership', roles: [PERSONAL], members: [USER] },
+      { kind: 'revokeMembership', roles: [POLICY], members: [PERSONAL] },
+      { kind: 'dropRole', role: PERSONAL },
+      { kind: 'dropRole', role: POLICY },
+      { kind: 'dropRole', role: `${PREFIX}first` },
+    );
+    expect((await s.execute(mariadbPlatform.compile(undo, options), { lockKey: 'steward:itmy' })).error).toBeUndefined();
+    expect(await s.readActualState(scope([USER]))).toEqual({
+      roles: [{ name: USER, purpose: 'principal' }],
+      memberships: [],
+      grants: [],
+      defaultGrants: [],
+      defaultRoles: [],
+    });
+  });
+
+  it('refuses to run while another session holds the lock', async () => {
+    const holder = await mysql.createConnection({ uri: MARIADB_URL });
+    const other = await mysql.createConnection({ uri: MARIADB_URL });
+    try {
+      const [got] = await holder.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', ['steward:itmy']);
+      expect(got[0]?.got).toBe(1);
+      const query = async (q: { sql: string; values: readonly (string | number | null)[] }) => {
+        const [rows] = await other.query<mysql.RowDataPacket[]>(q.sql, [...q.values]);
+        return rows;
+      };
+      const err = await execute(query, [{ sql: `CREATE ROLE ${PREFIX}blocked`, database: null, op: 0 }], { lockKey: 'steward:itmy' }, 'mariadb', 1).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StewardError);
+      expect((err as StewardError).code).toBe('locked');
+      await holder.query('SELECT RELEASE_LOCK(?)', ['steward:itmy']);
+      const ok = await execute(query, [{ sql: 'SELECT 1', database: null, op: 0 }], { lockKey: 'steward:itmy' }, 'mariadb', 1);
+      expect(ok.error).toBeUndefined();
+    } finally {
+      await holder.end();
+      await other.end();
+    }
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { mariadbPlatform, mysqlPlatform } from '../../src/platforms/mysql/index.js';
+import type { Platform } from '../../src/platforms/platform.js';
+
+describe('MySQL-family platforms', () => {
+  it('declare their capabilities', () => {
+    const common = {
+      hierarchy: ['database', 'table'],
+      transactionalDdl: false,
+      defaultRoles: true,
+      readPrivileges: ['SELECT'],
+      writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+      containerPrivileges: { database: [], schema: [] },
+      defaultPrivileges: false,
+    };
+    expect(mariadbPlatform.type).toBe('mariadb');
+    expect(mariadbPlatform.capabilities).toEqual({ ...common, singleActiveRole: true, maxRoleNameLength: 128 });
+    expect(mysqlPlatform.type).toBe('mysql');
+    expect(mysqlPlatform.capabilities).toEqual({ ...common, singleActiveRole: false, maxRoleNameLength: 32 });
+  });
+
+  it('never offer TRUNCATE, which MySQL only allows through DROP', () => {
+    for (const p of [mariadbPlatform, mysqlPlatform] as Platform[]) expect(p.capabilities.writePrivileges).not.toContain('TRUNCATE');
+  });
+
+  it('expose the one quoting function and the URL parser', () => {
+    expect(mariadbPlatform.quoteIdent('a`b')).toBe('`a``b`');
+    expect(mysqlPlatform.parseUrl('mysql://u:p@h/db').redacted).toBe('mysql://u:***@h/db');
+  });
+});
