@@ -1,0 +1,51 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { Services } from '../../services/container.js';
+import { clientFor } from '../client-for.js';
+import { optionalBody } from '../optional-body.js';
+import {
+  AddConnectionBody, AddConnectionQuery, CheckReport, ConnectionView, NameParams, NoContent, SyncBody, SyncReport, responses,
+} from '../schemas.js';
+
+const tags = ['connections'];
+
+/** Registered connections: list, add, remove, check, sync. */
+export function connectionRoutes(services: Services): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/connections', {
+      schema: { operationId: 'listConnections', tags, summary: 'Registered connections (URLs without passwords)', response: responses({ 200: Type.Array(ConnectionView) }) },
+    }, async (req) => clientFor(services, req).listConnections());
+
+    app.post<{ Body: AddConnectionBody; Querystring: AddConnectionQuery }>('/connections', {
+      schema: {
+        operationId: 'addConnection', tags, summary: 'Register a connection (verified by connecting unless verify=false)',
+        body: AddConnectionBody, querystring: AddConnectionQuery, response: responses({ 201: ConnectionView }),
+      },
+    }, async (req, reply) => {
+      const view = await clientFor(services, req).addConnection(req.body, req.query.verify === undefined ? {} : { verify: req.query.verify });
+      return reply.code(201).send(view);
+    });
+
+    app.delete<{ Params: NameParams }>('/connections/:name', {
+      schema: { operationId: 'removeConnection', tags, summary: 'Remove a connection', params: NameParams, response: responses({ 204: NoContent }) },
+    }, async (req, reply) => {
+      await clientFor(services, req).removeConnection(req.params.name);
+      return reply.code(204).send();
+    });
+
+    app.post<{ Params: NameParams }>('/connections/:name/check', {
+      schema: {
+        operationId: 'checkConnection', tags, summary: "The system account's missing privileges and the SQL to grant them",
+        params: NameParams, response: responses({ 200: CheckReport }),
+      },
+    }, async (req) => clientFor(services, req).checkConnection(req.params.name));
+
+    app.post<{ Params: NameParams; Body: SyncBody }>('/connections/:name/sync', {
+      preValidation: optionalBody,
+      schema: {
+        operationId: 'sync', tags, summary: 'Object sync now (the whole connection or one subtree)',
+        params: NameParams, body: SyncBody, response: responses({ 200: SyncReport }),
+      },
+    }, async (req) => clientFor(services, req).sync(req.params.name, req.body.path));
+  };
+}

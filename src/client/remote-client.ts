@@ -1,0 +1,140 @@
+/**
+ * The client that talks to a running `steward serve` over its HTTP API: the same interface as
+ * the local client, one HTTP call per method, errors turned back into the server's StewardError.
+ */
+import { StewardError, redactSecrets, type ErrorCode } from '../domain/errors.js';
+import type { ConnectionStatus } from '../store/status-repo.js';
+import type { StewardClient } from './steward-client.js';
+
+export interface RemoteClientOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:8080` (a trailing `/api/v1` is accepted). */
+  readonly server: string;
+  readonly token: string;
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+interface RequestSpec {
+  readonly query?: Query;
+  readonly body?: unknown;
+}
+
+const KNOWN_CODES: readonly ErrorCode[] = [
+  'invalid_input', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'connection_failed',
+  'platform_error', 'unsafe_plan', 'locked', 'unsupported', 'internal',
+];
+
+/** When the body is not our error shape (a proxy's page, say), the status still says something. */
+function codeOfStatus(status: number): ErrorCode {
+  if (status === 400) return 'invalid_input';
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 423) return 'locked';
+  if (status === 502 || status === 503 || status === 504) return 'connection_failed';
+  return 'internal';
+}
+
+/** Rebuild the server's StewardError from a non-2xx response. */
+async function errorOf(res: Response, what: string): Promise<StewardError> {
+  const text = await res.text().catch(() => '');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const e = (body as { error?: { code?: unknown; message?: unknown; hint?: unknown; details?: unknown } } | undefined)?.error;
+  if (e && typeof e.message === 'string') {
+    const code = KNOWN_CODES.includes(e.code as ErrorCode) ? (e.code as ErrorCode) : codeOfStatus(res.status);
+    return new StewardError(code, e.message, {
+      ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
+      ...(e.details !== undefined ? { details: e.details } : {}),
+    });
+  }
+  return new StewardError(codeOfStatus(res.status), `${what}: the server answered ${res.status} ${res.statusText}`.trim(), {
+    hint: 'check that --server points at `steward serve` (not a proxy or another service)',
+  });
+}
+
+/** JSON dates come back as strings; the interface promises Dates for the status timestamps. */
+function reviveStatus(s: ConnectionStatus): ConnectionStatus {
+  const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
+  return { ...s, lastSyncAt: date(s.lastSyncAt), lastApplyAt: date(s.lastApplyAt), lastPlanAt: date(s.lastPlanAt) };
+}
+
+/** A `StewardClient` over HTTP; `close()` has nothing to release. */
+export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
+  const base = `${opts.server.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}/api/v1`;
+  // Shown in errors without any credentials the URL may carry.
+  const where = redactSecrets(opts.server);
+
+  async function call<T>(method: string, path: string, spec: RequestSpec = {}): Promise<T> {
+    const url = new URL(base + path);
+    for (const [k, v] of Object.entries(spec.query ?? {})) {
+      if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
+    }
+    const headers: Record<string, string> = { authorization: `Bearer ${opts.token}`, accept: 'application/json' };
+    // Only with a body: fastify refuses an empty body declared as JSON.
+    if (spec.body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}) });
+    } catch (err) {
+      const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      throw new StewardError('connection_failed', `cannot reach the Steward server at ${where} (${redactSecrets(reason)})`, {
+        hint: 'is `steward serve` running there? check --server / STEWARD_SERVER',
+        cause: err,
+      });
+    }
+    if (!res.ok) throw await errorOf(res, `${method} ${path}`);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  const seg = encodeURIComponent;
+
+  return {
+    listConnections: () => call('GET', '/connections'),
+    addConnection: (input, o) => call('POST', '/connections', { body: input, query: { verify: o?.verify } }),
+    removeConnection: (name) => call('DELETE', `/connections/${seg(name)}`),
+    checkConnection: (name) => call('POST', `/connections/${seg(name)}/check`),
+
+    sync: (connection, under) => call('POST', `/connections/${seg(connection)}/sync`, { body: under === undefined ? {} : { path: under } }),
+    browse: (path, o) => call('GET', '/catalog', { query: { path, limit: o?.limit, after: o?.after, removed: o?.includeRemoved } }),
+    search: (text, o) => call('GET', '/catalog/search', { query: { q: text, connection: o?.connection, limit: o?.limit } }),
+
+    plan: (config, connection) => call('POST', '/plan', { body: connection === undefined ? { config } : { config, connection } }),
+    storeConfig: (config) => call('POST', '/config', { body: { config } }),
+    applyConnection: (connection, o) => call('POST', `/connections/${seg(connection)}/apply`, { body: o.force === undefined ? {} : { force: o.force } }),
+
+    status: async () => (await call<ConnectionStatus[]>('GET', '/status')).map(reviveStatus),
+    explain: (user, path) => call('GET', '/explain', { query: { user, path } }),
+    whoCan: (path) => call('GET', '/who-can', { query: { path } }),
+    audit: (filter) => call('GET', '/audit', { query: { ...filter } }),
+    auditEvent: (id) => call('GET', `/audit/${seg(String(id))}`),
+
+    listUsers: () => call('GET', '/users'),
+    putUser: ({ name, ...rest }) => call('PUT', `/users/${seg(name)}`, { body: rest }),
+    deleteUser: (name) => call('DELETE', `/users/${seg(name)}`),
+    listGroups: () => call('GET', '/groups'),
+    addGroup: (name) => call('POST', '/groups', { body: { name } }),
+    deleteGroup: (name) => call('DELETE', `/groups/${seg(name)}`),
+    listPolicies: () => call('GET', '/policies'),
+    putPolicy: (policy) => call('PUT', `/policies/${seg(policyName(policy))}`, { body: policy }),
+    deletePolicy: (name) => call('DELETE', `/policies/${seg(name)}`),
+    listTags: (connection) => call('GET', '/tags', { query: { connection } }),
+    tag: (path, tag) => call('POST', '/tags', { body: { path, tag } }),
+    untag: (path, tag) => call('DELETE', '/tags', { query: { path, tag } }),
+
+    close: async () => undefined,
+  };
+}
+
+/** `putPolicy` takes an unchecked policy; its name picks the URL, the server checks the rest. */
+function policyName(policy: unknown): string {
+  const name = (policy as { name?: unknown } | null)?.name;
+  if (typeof name !== 'string' || name === '') throw new StewardError('invalid_input', 'policy.name: is required', { hint: 'give the policy a name' });
+  return name;
+}
