@@ -168,7 +168,7 @@ export function createReconcileService(deps: {
           ...(opts.onStatement ? { onStatement: opts.onStatement } : {}),
         });
         const failed = exec.error !== undefined;
-        const error = failed ? redactSecrets(exec.error!) : undefined;
+        const error = failed ? redactSecrets(exec.error) : undefined;
         const auditId = await deps.audit.record(db, {
           actor: opts.actor,
           action: 'apply',

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { StewardError } from '../domain/errors.js';
+import type { AccessType } from '../domain/policy.js';
+
+/**
+ * Deterministic names for the roles Steward creates, within the platform's length limit
+ * (`capabilities.maxRoleNameLength`: 63 PostgreSQL, 80 MariaDB, 32 MySQL 8).
+ *
+ * Policy roles: `${prefix}${body}_${r|w}`, plus `_g${hash8(guardrail names)}` for the part of a
+ * policy's tables that guardrails restrict. Personal roles: `${prefix}u_${body}`.
+ *
+ * A body is the name itself when that is already a safe slug (`[a-z0-9_]`), fits, and cannot
+ * be mistaken for a hashed body; otherwise it is a truncated lowercase slug + `_` + the first 8
+ * hex digits of a SHA-256 of the exact name. Why names of different policies/users never collide
+ * (short of a 32-bit hash collision, which the desired-state computation still checks for):
+ * - a verbatim body never contains `_<8 hex>` followed by `_` or the end, a hashed body ends with
+ *   it, so the two kinds cannot meet; two verbatim bodies differ because the names differ;
+ * - policy names end in `_r`, `_w` or `g<8 hex>`; personal names that end in hex end in
+ *   `_<8 hex>`; and a policy body that is `u` or starts with `u_` is always hashed, so a policy name inside
+ *   the personal namespace `${prefix}u_` always contains `_<8 hex>_`, which a verbatim personal
+ *   body cannot.
+ */
+export function policyRoleName(opts: {
+  readonly prefix: string;
+  readonly policy: string;
+  readonly access: AccessType;
+  /** Names of the guardrails restricting this role's tables; empty or absent: none. */
+  readonly guardrails?: readonly string[];
+  readonly maxLength: number;
+}): string {
+  const guardrails = [...new Set(opts.guardrails ?? [])].sort();
+  const suffix = `_${opts.access === 'read' ? 'r' : 'w'}${guardrails.length > 0 ? `_g${hash8(`guardrails\u0000${guardrails.join('\u0000')}`)}` : ''}`;
+  // `u` or `u_…` verbatim would put the policy role inside the personal namespace.
+  const verbatimOk = opts.policy !== 'u' && !opts.policy.startsWith('u_');
+  const body = roleBody(opts.policy, `policy\u0000${opts.policy}`, opts.maxLength - opts.prefix.length - suffix.length, verbatimOk);
+  return `${opts.prefix}${body}${suffix}`;
+}
+
+/** The personal role of a database principal (MariaDB/MySQL: its one default role). */
+export function personalRoleName(opts: { readonly prefix: string; readonly principal: string; readonly maxLength: number }): string {
+  const head = `${opts.prefix}u_`;
+  return `${head}${roleBody(opts.principal, `principal\u0000${opts.principal}`, opts.maxLength - head.length, true)}`;
+}
+
+/** Lowercase `[a-z0-9_]`, runs of anything else folded into one `_`, no `_` at either end. */
+export function slugify(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_|_$/g, '');
+}
+
+const SAFE = /^[a-z0-9_]+$/;
+/** What a hashed body ends with; a verbatim body must not contain it anywhere. */
+const HASH_TAIL = /_[0-9a-f]{8}(?=_|$)/;
+const HASH_PART = 9; // `_` + 8 hex digits
+
+function roleBody(name: string, hashInput: string, room: number, verbatimOk: boolean): string {
+  if (verbatimOk && name.length > 0 && name.length <= room && SAFE.test(name) && !HASH_TAIL.test(name)) return name;
+  const keep = room - HASH_PART;
+  if (keep < 1) {
+    throw new StewardError('invalid_input', `rolePrefix is too long: role names must fit in ${room} more characters after it`, {
+      hint: 'use a shorter rolePrefix for this connection (the platform limits role names)',
+      details: { field: 'rolePrefix' },
+    });
+  }
+  const head = slugify(name).slice(0, keep).replace(/_+$/, '') || 'x';
+  return `${head}_${hash8(hashInput)}`;
+}
+
+function hash8(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 8);
+}

@@ -1,0 +1,78 @@
+import type { Grant } from '../domain/access.js';
+import { cmp, compareSecurables } from './canonical-state.js';
+import type { GrantChange } from './group-operations.js';
+import { privilegeMask, privilegesOf } from './state-atoms.js';
+
+/**
+ * Privileges to revoke and to grant, per (securable, grantee), with drift relative to the last
+ * apply: revoking what the last apply did not grant, or granting again what it did grant
+ * (someone revoked it by hand), is drift.
+ *
+ * Grants are the bulk of a state (tables × policies), so instead of hashing every atom this
+ * walks the three lists in canonical order at once: O(n) with no per-atom allocation when the
+ * lists are canonical (the desired state always is; the actual-state reader should be), and a
+ * sort first when one is not.
+ */
+export function diffGrants(
+  actual: readonly Grant[],
+  desired: readonly Grant[],
+  last: readonly Grant[] | null,
+): { readonly revokes: GrantChange[]; readonly grants: GrantChange[] } {
+  const A = new Cursor(sorted(actual));
+  const D = new Cursor(sorted(desired));
+  const L = new Cursor(last === null ? [] : sorted(last));
+  const revokes: GrantChange[] = [];
+  const grants: GrantChange[] = [];
+  for (;;) {
+    const a = A.peek();
+    const d = D.peek();
+    if (a === undefined && d === undefined) break;
+    const head = a === undefined ? d! : d === undefined ? a : compareGrants(a, d) <= 0 ? a : d;
+    const am = A.take(head);
+    const dm = D.take(head);
+    if (am === dm) continue;
+    L.skipBefore(head);
+    const lm = L.take(head);
+    const gone = am & ~dm;
+    const missing = dm & ~am;
+    if (gone !== 0) push(revokes, head, gone & lm, false);
+    if (gone !== 0) push(revokes, head, gone & ~lm, true);
+    if (missing !== 0) push(grants, head, missing & ~lm, false);
+    if (missing !== 0) push(grants, head, missing & lm, true);
+  }
+  return { revokes, grants };
+}
+
+function push(out: GrantChange[], head: Grant, mask: number, drift: boolean): void {
+  if (mask !== 0) out.push({ securable: head.securable, grantee: head.grantee, privileges: privilegesOf(mask), drift });
+}
+
+/** Canonical grant order: securable, then grantee. */
+export function compareGrants(a: Grant, b: Grant): number {
+  return (a.securable === b.securable ? 0 : compareSecurables(a.securable, b.securable)) || cmp(a.grantee, b.grantee);
+}
+
+function sorted(list: readonly Grant[]): readonly Grant[] {
+  for (let i = 1; i < list.length; i++) if (compareGrants(list[i - 1]!, list[i]!) > 0) return [...list].sort(compareGrants);
+  return list;
+}
+
+/** Walks a sorted grant list; `take` ORs the privileges of every entry equal to `head`. */
+class Cursor {
+  private i = 0;
+  constructor(private readonly list: readonly Grant[]) {}
+
+  peek(): Grant | undefined {
+    return this.list[this.i];
+  }
+
+  take(head: Grant): number {
+    let mask = 0;
+    for (let g = this.list[this.i]; g !== undefined && compareGrants(g, head) === 0; g = this.list[++this.i]) mask |= privilegeMask(g.privileges);
+    return mask;
+  }
+
+  skipBefore(head: Grant): void {
+    for (let g = this.list[this.i]; g !== undefined && compareGrants(g, head) < 0; g = this.list[++this.i]);
+  }
+}

@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import { EMPTY_STATE, type AccessState, type Grant, type Privilege } from '../../src/domain/access.js';
+import { DEFAULT_OPTIONS } from '../../src/domain/connection.js';
+import type { User } from '../../src/domain/identity.js';
+import type { Policy } from '../../src/domain/policy.js';
+import type { Operation } from '../../src/domain/plan.js';
+import { computeDesiredState } from '../../src/policy/desired-state.js';
+import type { CatalogEntry, PolicyInput } from '../../src/policy/input.js';
+import type { Capabilities } from '../../src/platforms/platform.js';
+import { applyPlanToState } from '../../src/reconcile/apply-model.js';
+import { canonicalizeState } from '../../src/reconcile/canonical-state.js';
+import { countManagedAccess, filterDrift, planChanges, revocationRatio } from '../../src/reconcile/diff.js';
+
+const PG: Capabilities = {
+  hierarchy: ['database', 'schema', 'table'],
+  transactionalDdl: true,
+  singleActiveRole: false,
+  defaultRoles: false,
+  maxRoleNameLength: 63,
+  readPrivileges: ['SELECT'],
+  writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'],
+  containerPrivileges: { database: ['CONNECT'], schema: ['USAGE'] },
+  defaultPrivileges: true,
+};
+
+const plan = (actual: AccessState, desired: AccessState, lastApplied: AccessState | null = null): Operation[] =>
+  [...planChanges(actual, desired, { connection: 'wh', lastApplied, capabilities: PG }).operations];
+const state = (s: Partial<AccessState>): AccessState => canonicalizeState({ ...EMPTY_STATE, ...s });
+const table = (...segments: string[]): Grant['securable'] => ({ kind: 'table', segments });
+const grant = (grantee: string, privileges: Privilege[], ...tables: string[][]): Grant[] => tables.map((t) => ({ securable: table(...t), grantee, privileges }));
+
+/** S1, scaled down: 10 schemas × 20 tables, 30 groups, 200 users. */
+function s1(extraGroup?: { user: string; group: string }): PolicyInput {
+  const catalog: CatalogEntry[] = [{ segments: ['bench'], kind: 'database', owner: 'etl', tags: [], columns: [] }];
+  for (let s = 1; s <= 10; s++) {
+    catalog.push({ segments: ['bench', `s${s}`], kind: 'schema', owner: 'etl', tags: [], columns: [] });
+    for (let t = 1; t <= 20; t++) catalog.push({ segments: ['bench', `s${s}`, `t${t}`], kind: 'table', owner: 'etl', tags: [], columns: [] });
+  }
+  const users: User[] = Array.from({ length: 200 }, (_v, j) => {
+    const name = `u${j + 1}`;
+    const groups = [`grp${(j % 30) + 1}`];
+    if (extraGroup?.user === name) groups.push(extraGroup.group);
+    return { name, email: null, groups, attributes: {}, principals: {} };
+  });
+  const policies: Policy[] = [];
+  for (let g = 1; g <= 30; g++) {
+    const to = { groups: [`grp${g}`] };
+    policies.push({ name: `grp${g}_read`, type: 'subscription', access: 'read', to, on: { paths: [0, 1, 2].map((k) => `wh/bench/s${((g + k) % 10) + 1}/*`) } });
+    policies.push({ name: `grp${g}_write`, type: 'subscription', access: 'write', to, on: { paths: [`wh/bench/s${((g + 3) % 10) + 1}/*`] } });
+  }
+  return {
+    connection: 'wh',
+    options: { ...DEFAULT_OPTIONS, protect: ['wh/bench/*/*'] },
+    capabilities: PG,
+    catalog,
+    users,
+    policies,
+    now: new Date('2025-01-01T00:00:00Z'),
+    systemAccount: 'steward',
+  };
+}
+
+describe('planChanges', () => {
+  it('converges from nothing, and the next plan is empty', () => {
+    const desired = computeDesiredState(s1()).state;
+    const ops = plan(EMPTY_STATE, desired);
+    expect(ops.length).toBeGreaterThan(0);
+    const after = applyPlanToState(EMPTY_STATE, { connection: 'wh', operations: ops }, { strict: true });
+    expect(after).toEqual(desired);
+    expect(plan(after, desired, desired)).toEqual([]);
+    // Roles per policy, not grants per user: statement count grows with tables + users.
+    expect(ops.filter((o) => o.kind === 'grant').length).toBeLessThanOrEqual(60 * 3);
+    expect(ops.filter((o) => o.kind === 'grantMembership').length).toBeLessThanOrEqual(30);
+  });
+
+  it('T3: one user joining one group is exactly one operation', () => {
+    const before = computeDesiredState(s1()).state;
+    const after = computeDesiredState(s1({ user: 'u7', group: 'grp12' })).state;
+    expect(plan(before, after, before)).toEqual([{ kind: 'grantMembership', roles: ['steward_grp12_read_r', 'steward_grp12_write_w'], members: ['u7'] }]);
+  });
+
+  it('removing a table revokes it from every role in one operation', () => {
+    const before = computeDesiredState(s1()).state;
+    const input = s1();
+    const after = computeDesiredState({ ...input, catalog: input.catalog.filter((e) => e.segments.join('.') !== 'bench.s1.t1') }).state;
+    const ops = plan(before, after, before);
+    expect(ops).toHaveLength(2); // read roles and write roles hold different privilege sets
+    expect(ops.every((o) => o.kind === 'revoke' && o.securables.length === 1 && o.drift === undefined)).toBe(true);
+  });
+
+  it('classifies drift against the last apply', () => {
+    const desired = computeDesiredState(s1()).state;
+    // Someone ran GRANT SELECT ON s1.t1 TO u7, and revoked a membership by hand.
+    const actual = state({
+      ...desired,
+      grants: [...desired.grants, ...grant('u7', ['SELECT'], ['bench', 's1', 't1'])],
+      memberships: desired.memberships.filter((m) => !(m.member === 'u1' && m.role === 'steward_grp1_read_r')),
+    });
+    const ops = plan(actual, desired, desired);
+    expect(ops).toEqual([
+      { kind: 'revoke', privileges: ['SELECT'], securables: [table('bench', 's1', 't1')], grantees: ['u7'], drift: true },
+      { kind: 'grantMembership', roles: ['steward_grp1_read_r'], members: ['u1'], drift: true },
+    ]);
+    // A policy change is not drift.
+    const input = s1();
+    const fewer = computeDesiredState({ ...input, policies: input.policies.filter((p) => p.name !== 'grp1_read') }).state;
+    expect(plan(desired, fewer, desired).some((o) => 'drift' in o)).toBe(false);
+    // Without a last apply, anything to take away was not Steward's doing.
+    expect(plan(actual, desired, null)[0]).toMatchObject({ kind: 'revoke', drift: true });
+  });
+
+  it('splits one grantee’s privileges into drift and non-drift parts', () => {
+    const last = state({ roles: [{ name: 'r', purpose: 'policy' }], grants: grant('r', ['SELECT'], ['d', 's', 't']) });
+    const desired = state({ roles: last.roles, grants: grant('r', ['SELECT', 'INSERT'], ['d', 's', 't']) });
+    const actual = state({ roles: last.roles });
+    expect(plan(actual, desired, last)).toEqual([
+      { kind: 'grant', privileges: ['INSERT'], securables: [table('d', 's', 't')], grantees: ['r'] },
+      { kind: 'grant', privileges: ['SELECT'], securables: [table('d', 's', 't')], grantees: ['r'], drift: true },
+    ]);
+  });
+
+  it('orders every revocation before every grant, privileges before memberships', () => {
+    const actual = state({
+      roles: [
+        { name: 'alice', purpose: 'principal' },
+        { name: 'old', purpose: 'policy' },
+      ],
+      memberships: [{ role: 'old', member: 'alice' }],
+      grants: grant('old', ['SELECT'], ['d', 's', 'a']),
+    });
+    const desired = state({
+      roles: [
+        { name: 'alice', purpose: 'principal' },
+        { name: 'new', purpose: 'policy' },
+      ],
+      memberships: [{ role: 'new', member: 'alice' }],
+      grants: grant('new', ['SELECT'], ['d', 's', 'b']),
+    });
+    expect(plan(actual, desired, actual).map((o) => o.kind)).toEqual(['revokeMembership', 'revoke', 'dropRole', 'createRole', 'grant', 'grantMembership']);
+  });
+
+  it('never drops principals; drops policy and personal roles that are not desired', () => {
+    const actual = state({
+      roles: [
+        { name: 'alice', purpose: 'principal' },
+        { name: 'steward_p_r', purpose: 'policy' },
+        { name: 'steward_u_alice', purpose: 'personal' },
+      ],
+    });
+    expect(plan(actual, EMPTY_STATE, actual)).toEqual([
+      { kind: 'dropRole', role: 'steward_p_r' },
+      { kind: 'dropRole', role: 'steward_u_alice' },
+    ]);
+    // A Steward-looking role the last apply never made is drift.
+    expect(plan(actual, EMPTY_STATE, null)[0]).toEqual({ kind: 'dropRole', role: 'steward_p_r', drift: true });
+    expect(plan(EMPTY_STATE, state({ roles: [{ name: 'bob', purpose: 'principal' }] }))).toEqual([{ kind: 'createRole', role: 'bob', purpose: 'principal' }]);
+  });
+
+  it('groups grants: same privileges and securables merge grantees; kinds and databases never mix', () => {
+    const desired = state({
+      roles: ['a', 'b', 'c'].map((name) => ({ name, purpose: 'policy' as const })),
+      grants: [
+        ...grant('a', ['SELECT'], ['d', 's', 't1'], ['d', 's', 't2'], ['e', 's', 't1']),
+        ...grant('b', ['SELECT'], ['d', 's', 't1'], ['d', 's', 't2'], ['e', 's', 't1']),
+        ...grant('c', ['SELECT'], ['d', 's', 't1']),
+        { securable: { kind: 'schema', segments: ['d', 's'] }, grantee: 'a', privileges: ['USAGE'] },
+        { securable: { kind: 'schema', segments: ['d', 's'] }, grantee: 'b', privileges: ['USAGE'] },
+      ],
+    });
+    const ops = plan(state({ roles: desired.roles }), desired).filter((o) => o.kind === 'grant');
+    expect(ops).toEqual([
+      { kind: 'grant', privileges: ['USAGE'], securables: [{ kind: 'schema', segments: ['d', 's'] }], grantees: ['a', 'b'] },
+      { kind: 'grant', privileges: ['SELECT'], securables: [table('d', 's', 't1'), table('d', 's', 't2')], grantees: ['a', 'b'] },
+      { kind: 'grant', privileges: ['SELECT'], securables: [table('d', 's', 't1')], grantees: ['c'] },
+      { kind: 'grant', privileges: ['SELECT'], securables: [table('e', 's', 't1')], grantees: ['a', 'b'] },
+    ]);
+  });
+
+  it('groups memberships by member, then merges members with the same roles', () => {
+    const roles = ['r1', 'r2', 'r3', 'm1', 'm2', 'm3'].map((name) => ({ name, purpose: name.startsWith('r') ? ('policy' as const) : ('principal' as const) }));
+    const desired = state({
+      roles,
+      memberships: [
+        { role: 'r1', member: 'm1' },
+        { role: 'r2', member: 'm1' },
+        { role: 'r1', member: 'm2' },
+        { role: 'r2', member: 'm2' },
+        { role: 'r3', member: 'm3' },
+      ],
+    });
+    expect(plan(state({ roles }), desired)).toEqual([
+      { kind: 'grantMembership', roles: ['r1', 'r2'], members: ['m1', 'm2'] },
+      { kind: 'grantMembership', roles: ['r3'], members: ['m3'] },
+    ]);
+  });
+
+  it('default privileges and default roles', () => {
+    const roles = [
+      { name: 'u', purpose: 'principal' as const },
+      { name: 'steward_u_u', purpose: 'personal' as const },
+      { name: 'steward_u_u2', purpose: 'personal' as const },
+      { name: 'p', purpose: 'policy' as const },
+    ];
+    const actual = state({
+      roles,
+      defaultRoles: [{ user: 'u', role: 'steward_u_u' }],
+      defaultGrants: [{ database: 'd', schema: 's', owner: 'etl', grantee: 'p', privileges: ['SELECT', 'INSERT'] }],
+    });
+    const desired = state({
+      roles,
+      defaultRoles: [{ user: 'u', role: 'steward_u_u2' }],
+      defaultGrants: [{ database: 'd', schema: 's', owner: 'etl', grantee: 'p', privileges: ['SELECT'] }],
+    });
+    expect(plan(actual, desired, actual)).toEqual([
+      { kind: 'setDefaultRole', user: 'u', role: null },
+      { kind: 'revokeDefault', database: 'd', schema: 's', owner: 'etl', privileges: ['INSERT'], grantees: ['p'] },
+      { kind: 'setDefaultRole', user: 'u', role: 'steward_u_u2' },
+    ]);
+    // A default role Steward did not make is left alone unless one is desired.
+    const foreign = state({ roles, defaultRoles: [{ user: 'u', role: 'someone_elses' }] });
+    expect(plan(foreign, state({ roles }))).toEqual([]);
+  });
+});
+
+describe('filterDrift', () => {
+  it('keeps drift out of the plan and lists it apart, holding back drops that need a drift revocation', () => {
+    const actual = state({
+      roles: [
+        { name: 'gone', purpose: 'policy' },
+        { name: 'x', purpose: 'principal' },
+      ],
+      grants: [...grant('gone', ['SELECT'], ['d', 's', 't']), ...grant('x', ['SELECT'], ['d', 's', 't'])],
+    });
+    const full = planChanges(actual, EMPTY_STATE, { connection: 'wh', lastApplied: state({ roles: [{ name: 'gone', purpose: 'policy' }] }) });
+    const { plan: kept, drift } = filterDrift(full);
+    expect(kept.operations).toEqual([]);
+    expect(drift.map((o) => o.kind)).toEqual(['revoke', 'dropRole']);
+  });
+});
+
+describe('safety valve', () => {
+  it('measures revoked memberships and privileges against managed access', () => {
+    const actual = state({
+      roles: [{ name: 'r', purpose: 'policy' }],
+      memberships: [{ role: 'r', member: 'a' }],
+      grants: grant('r', ['SELECT', 'INSERT'], ['d', 's', 't1'], ['d', 's', 't2']),
+    });
+    expect(countManagedAccess(actual)).toBe(5);
+    const desired = state({ roles: actual.roles, grants: grant('r', ['SELECT'], ['d', 's', 't1'], ['d', 's', 't2']) });
+    expect(revocationRatio(planChanges(actual, desired, { connection: 'wh', lastApplied: null }), actual)).toBeCloseTo(3 / 5);
+    expect(revocationRatio(planChanges(EMPTY_STATE, desired, { connection: 'wh', lastApplied: null }), EMPTY_STATE)).toBe(0);
+  });
+});

@@ -1,0 +1,159 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { AccessState, DefaultGrant, Grant, Membership, Privilege, RoleSpec, Securable } from '../../src/domain/access.js';
+import type { Operation } from '../../src/domain/plan.js';
+import { applyOperation, applyPlanToState } from '../../src/reconcile/apply-model.js';
+import { canonicalizeState } from '../../src/reconcile/canonical-state.js';
+import { filterDrift, planChanges } from '../../src/reconcile/diff.js';
+
+// A small universe: principals first, then Steward roles; a role may only have members that
+// come before it, so membership graphs stay acyclic as databases require.
+const PRINCIPALS = ['p1', 'p2', 'p3'];
+const STEWARD: RoleSpec[] = [
+  { name: 's1', purpose: 'policy' },
+  { name: 's2', purpose: 'policy' },
+  { name: 's3', purpose: 'personal' },
+  { name: 's4', purpose: 'policy' },
+];
+const ORDER = [...PRINCIPALS, ...STEWARD.map((r) => r.name)];
+const SECURABLES: Securable[] = [
+  { kind: 'database', segments: ['d1'] },
+  { kind: 'schema', segments: ['d1', 's'] },
+  { kind: 'table', segments: ['d1', 's', 't1'] },
+  { kind: 'table', segments: ['d1', 's', 't2'] },
+  { kind: 'table', segments: ['d2', 's', 't1'] },
+];
+const PRIVS: Privilege[] = ['CONNECT', 'USAGE', 'SELECT', 'INSERT', 'DELETE'];
+
+const stateArb: fc.Arbitrary<AccessState> = fc
+  .record({
+    principals: fc.subarray(PRINCIPALS),
+    steward: fc.subarray(STEWARD),
+  })
+  .chain(({ principals, steward }) => {
+    const roles: RoleSpec[] = [...principals.map((name) => ({ name, purpose: 'principal' as const })), ...steward];
+    const names = roles.map((r) => r.name);
+    const stewardNames = steward.map((r) => r.name);
+    const pairs: Membership[] = [];
+    for (const role of stewardNames) for (const member of names) if (ORDER.indexOf(member) < ORDER.indexOf(role)) pairs.push({ role, member });
+    const grantee = names.length > 0 ? fc.constantFrom(...names) : null;
+    const grants: fc.Arbitrary<Grant[]> =
+      grantee === null
+        ? fc.constant([])
+        : fc.array(fc.record({ securable: fc.constantFrom(...SECURABLES), grantee, privileges: fc.subarray(PRIVS, { minLength: 1 }) }), { maxLength: 8 });
+    const defaults: fc.Arbitrary<DefaultGrant[]> =
+      grantee === null
+        ? fc.constant([])
+        : fc.array(
+            fc.record({
+              database: fc.constant('d1'),
+              schema: fc.constantFrom('s', 'x'),
+              owner: fc.constantFrom('etl', 'app'),
+              grantee,
+              privileges: fc.subarray(['SELECT', 'INSERT'] as Privilege[], { minLength: 1 }),
+            }),
+            { maxLength: 3 },
+          );
+    const defaultRoles =
+      principals.length > 0 && stewardNames.length > 0
+        ? fc.uniqueArray(fc.record({ user: fc.constantFrom(...principals), role: fc.constantFrom(...stewardNames) }), { maxLength: 3, selector: (d) => d.user })
+        : fc.constant([]);
+    return fc.record({
+      roles: fc.constant(roles),
+      memberships: pairs.length > 0 ? fc.subarray(pairs) : fc.constant([]),
+      grants,
+      defaultGrants: defaults,
+      defaultRoles,
+    });
+  })
+  .map(canonicalizeState);
+
+const plan = (actual: AccessState, desired: AccessState, lastApplied: AccessState | null = null): Operation[] =>
+  [...planChanges(actual, desired, { connection: 'c', lastApplied }).operations];
+
+/** Principals are never dropped: expect the desired state plus the actual principals it does not list. */
+function expected(actual: AccessState, desired: AccessState): AccessState {
+  const keep = actual.roles.filter((r) => r.purpose === 'principal' && !desired.roles.some((d) => d.name === r.name));
+  return canonicalizeState({ ...desired, roles: [...desired.roles, ...keep] });
+}
+
+/** Every (name, securable-or-default, privilege) a name holds directly or through memberships. */
+function effective(s: AccessState): Set<string> {
+  const out = new Set<string>();
+  const names = new Set<string>([...s.roles.map((r) => r.name), ...s.memberships.map((m) => m.member), ...s.grants.map((g) => g.grantee)]);
+  for (const name of names) {
+    const reach = new Set([name]);
+    const queue = [name];
+    while (queue.length > 0) {
+      const m = queue.pop()!;
+      for (const ms of s.memberships) {
+        if (ms.member === m && !reach.has(ms.role)) {
+          reach.add(ms.role);
+          queue.push(ms.role);
+        }
+      }
+    }
+    for (const g of s.grants) if (reach.has(g.grantee)) for (const p of g.privileges) out.add(`${name}|${g.securable.kind}:${g.securable.segments.join('.')}|${p}`);
+    for (const d of s.defaultGrants) if (reach.has(d.grantee)) for (const p of d.privileges) out.add(`${name}|default:${d.database}.${d.schema}.${d.owner}|${p}`);
+  }
+  return out;
+}
+
+describe('planner properties', () => {
+  it('applying the plan reaches the desired state, and the next plan is empty', () => {
+    fc.assert(
+      fc.property(stateArb, stateArb, fc.constantFrom<'none' | 'actual' | 'desired'>('none', 'actual', 'desired'), (actual, desired, last) => {
+        const lastApplied = last === 'none' ? null : last === 'actual' ? actual : desired;
+        const ops = plan(actual, desired, lastApplied);
+        const result = applyPlanToState(actual, { connection: 'c', operations: ops }, { strict: true });
+        expect(result).toEqual(expected(actual, desired));
+        expect(plan(result, desired, desired)).toEqual([]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('no prefix of a plan gives access that neither the old nor the new state gives', () => {
+    fc.assert(
+      fc.property(stateArb, stateArb, (actual, desired) => {
+        const allowed = new Set([...effective(actual), ...effective(desired)]);
+        let s = actual;
+        for (const op of plan(actual, desired)) {
+          s = applyOperation(s, op, true);
+          for (const atom of effective(s)) expect(allowed.has(atom), `${atom} after ${JSON.stringify(op)}`).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('all revocations come before all grants', () => {
+    const REVOKING = new Set(['revokeMembership', 'revoke', 'revokeDefault', 'dropRole']);
+    const GRANTING = new Set(['createRole', 'grant', 'grantDefault', 'grantMembership']);
+    fc.assert(
+      fc.property(stateArb, stateArb, (actual, desired) => {
+        const kinds = plan(actual, desired).map((o) => o.kind);
+        const lastRevoke = kinds.map((k) => REVOKING.has(k)).lastIndexOf(true);
+        const firstGrant = kinds.findIndex((k) => GRANTING.has(k));
+        if (lastRevoke >= 0 && firstGrant >= 0) expect(lastRevoke).toBeLessThan(firstGrant);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('drift: none when the last apply is the actual state; everything when it is the desired one', () => {
+    fc.assert(
+      fc.property(stateArb, stateArb, (actual, desired) => {
+        for (const op of plan(actual, desired, actual)) expect('drift' in op).toBe(false);
+        for (const op of plan(actual, desired, desired)) if (op.kind !== 'createRole') expect(op).toHaveProperty('drift', true);
+        const full = planChanges(actual, desired, { connection: 'c', lastApplied: null });
+        const split = filterDrift(full);
+        expect(split.plan.operations.length + split.drift.length).toBe(full.operations.length);
+        for (const op of split.plan.operations) expect('drift' in op).toBe(false);
+        // What report mode runs is still a valid plan: nothing dropped while it holds privileges.
+        expect(() => applyPlanToState(actual, split.plan, { strict: true })).not.toThrow();
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
