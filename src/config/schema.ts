@@ -119,7 +119,7 @@ const UserSchema = Type.Object(
 
 export const ConfigSchema = Type.Object(
   {
-    connections: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$' }), ConnectionConfigSchema)),
+    connections: Type.Optional(Type.Record(Type.String({ pattern: '^(?=.{1,40}$)[a-z][a-z0-9]*(?:_[a-z0-9]+)*$' }), ConnectionConfigSchema)),
     groups: Type.Optional(StringList),
     users: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Union([UserSchema, Type.Null()]))),
     tags: Type.Optional(Type.Record(Type.String({ minLength: 1 }), StringList)),

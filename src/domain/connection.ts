@@ -18,7 +18,7 @@ export interface ConnectionOptions {
   readonly hostPattern: string;
   /** Grantees Steward never revokes from on protected objects. */
   readonly ignoreGrantees: readonly string[];
-  /** Prefix of every role Steward creates. */
+  /** Prefix of every role Steward creates; default `steward_<connection>__` (see defaultRolePrefix). */
   readonly rolePrefix: string;
 }
 
@@ -41,5 +41,17 @@ export interface ConnectionSpec {
   readonly options: ConnectionOptions;
 }
 
-/** Connection names are path segments and role-name material: keep them simple. */
-export const CONNECTION_NAME_RE = /^[a-z][a-z0-9_-]{0,62}$/;
+/**
+ * Connection names are path segments and role-name material: lowercase letters and digits in
+ * words joined by single underscores. No `__` and no trailing `_`, so that one connection's
+ * default role prefix (`steward_<name>__`) can never be a prefix of another's.
+ */
+export const CONNECTION_NAME_RE = /^(?=.{1,40}$)[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+
+/**
+ * Roles live server-wide (PostgreSQL cluster, MySQL server), so two connections to one server
+ * must never claim each other's roles: the default prefix carries the connection name.
+ */
+export function defaultRolePrefix(connection: string): string {
+  return `steward_${connection}__`;
+}

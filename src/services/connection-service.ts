@@ -1,4 +1,4 @@
-import { CONNECTION_NAME_RE, DEFAULT_OPTIONS, PLATFORM_TYPES, type ConnectionOptions, type ConnectionSpec, type PlatformType } from '../domain/connection.js';
+import { CONNECTION_NAME_RE, DEFAULT_OPTIONS, defaultRolePrefix, PLATFORM_TYPES, type ConnectionOptions, type ConnectionSpec, type PlatformType } from '../domain/connection.js';
 import { StewardError, invalidInput, notFound } from '../domain/errors.js';
 import { compileGlob } from '../domain/glob.js';
 import type { CheckReport, Platform, PlatformSession } from '../platforms/platform.js';
@@ -49,7 +49,7 @@ export function validateConnection(
   platforms: Readonly<Record<PlatformType, Platform>>,
 ): { type: PlatformType; platform: Platform; options: ConnectionOptions; redacted: string } {
   if (!CONNECTION_NAME_RE.test(input.name)) {
-    throw invalidInput('name', `"${input.name}" is not a valid connection name`, 'use lowercase letters, digits, "_" or "-", starting with a letter (at most 63)');
+    throw invalidInput('name', `"${input.name}" is not a valid connection name`, 'use lowercase letters and digits, words joined by single "_", starting with a letter (at most 40)');
   }
   if (!(PLATFORM_TYPES as readonly string[]).includes(input.type)) {
     throw invalidInput('type', `unknown connection type "${input.type}"`, `use one of: ${PLATFORM_TYPES.join(', ')}`);
@@ -57,7 +57,7 @@ export function validateConnection(
   const type = input.type as PlatformType;
   const platform = platforms[type];
   const parsed = platform.parseUrl(input.url);
-  const options: ConnectionOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(input.options ?? {}) };
+  const options: ConnectionOptions = { ...DEFAULT_OPTIONS, rolePrefix: defaultRolePrefix(input.name), ...stripUndefined(input.options ?? {}) };
   for (const [i, glob] of options.protect.entries()) {
     try {
       compileGlob(glob);

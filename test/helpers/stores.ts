@@ -30,6 +30,18 @@ async function freshPgDatabase(name: string): Promise<string> {
 
 let counter = 0;
 
+/** Drop the databases made by `open()` for the postgres backend (call in afterAll). */
+export async function dropTestStores(): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    const rows = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'steward\\_it\\_store\\_${process.pid}\\_%'`);
+    for (const r of rows.rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
 export const STORE_BACKENDS: readonly StoreBackend[] = [
   {
     name: 'pglite',

@@ -8,7 +8,7 @@ import type { CatalogSnapshot, DiscoveredObject } from '../../src/domain/catalog
 import type { PlatformSession } from '../../src/platforms/platform.js';
 import { createServices, type Services } from '../../src/services/container.js';
 import type { Db } from '../../src/store/db.js';
-import { STORE_BACKENDS } from '../helpers/stores.js';
+import { STORE_BACKENDS, dropTestStores } from '../helpers/stores.js';
 
 /** A platform session whose catalog the test controls. */
 function fakeSession(objects: () => DiscoveredObject[]): PlatformSession {
@@ -58,6 +58,7 @@ for (const backend of STORE_BACKENDS) {
     });
     afterAll(async () => {
       await db?.close();
+      if (backend.name === 'postgres') await dropTestStores();
     });
 
     it('stores the URL sealed and shows it redacted', async () => {

@@ -3,6 +3,18 @@ import { invalidInput } from '../../domain/errors.js';
 import { table } from '../output.js';
 import { collect, run } from '../run.js';
 
+interface AddFlags {
+  type: string;
+  url: string;
+  protect: string[];
+  database: string[];
+  principalTemplate?: string;
+  drift?: 'enforce' | 'report';
+  mode?: 'enforce' | 'notify';
+  hostPattern?: string;
+  verify: boolean;
+}
+
 export function registerConnection(program: Command): void {
   const c = program.command('connection').description('register and inspect database connections');
 
@@ -18,23 +30,23 @@ export function registerConnection(program: Command): void {
     .option('--host-pattern <host>', 'MySQL/MariaDB account host of governed users (default %)')
     .option('--no-verify', 'store without connecting first')
     .description('register a connection after checking that it works')
-    .action(async (name: string, o: Record<string, unknown>, cmd: Command) => {
+    .action(async (name: string, o: AddFlags, cmd: Command) => {
       await run(cmd, async (client, out) => {
-        const protect = o.protect as string[];
-        const databases = o.database as string[];
-        if (typeof o.url !== 'string' || o.url === '') throw invalidInput('--url', 'is empty', 'pass the connection URL');
+        const protect = o.protect;
+        const databases = o.database;
+        if (o.url === '') throw invalidInput('--url', 'is empty', 'pass the connection URL');
         const view = await client.addConnection(
           {
             name,
-            type: String(o.type),
+            type: o.type,
             url: o.url,
             options: {
               protect,
               databases: databases.length > 0 ? databases : null,
-              ...(o.principalTemplate ? { principalTemplate: String(o.principalTemplate) } : {}),
-              ...(o.drift ? { drift: o.drift as 'enforce' | 'report' } : {}),
-              ...(o.mode ? { mode: o.mode as 'enforce' | 'notify' } : {}),
-              ...(o.hostPattern ? { hostPattern: String(o.hostPattern) } : {}),
+              ...(o.principalTemplate ? { principalTemplate: o.principalTemplate } : {}),
+              ...(o.drift ? { drift: o.drift } : {}),
+              ...(o.mode ? { mode: o.mode } : {}),
+              ...(o.hostPattern ? { hostPattern: o.hostPattern } : {}),
             },
           },
           { verify: o.verify !== false },

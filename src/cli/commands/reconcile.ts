@@ -161,6 +161,6 @@ export function registerReconcile(program: Command): void {
 
 /** Explanations are plain data from the policy engine; print their `lines` if any, else YAML-ish JSON. */
 function renderExplanation(r: unknown): string {
-  if (r && typeof r === 'object' && 'lines' in r && Array.isArray((r as { lines: unknown }).lines)) return (r as { lines: string[] }).lines.join('\n');
+  if (r && typeof r === 'object' && 'lines' in r && Array.isArray((r).lines)) return (r as { lines: string[] }).lines.join('\n');
   return JSON.stringify(r, null, 2);
 }
