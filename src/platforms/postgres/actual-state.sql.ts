@@ -1,0 +1,121 @@
+/**
+ * Actual-state queries: ACLs read with `aclexplode(coalesce(acl, acldefault(...)))` so that
+ * implicit defaults and PUBLIC are seen, filters pushed into the inner WHERE, one query per
+ * kind and database. Privileges come back comma-joined (`string_agg`) rather than as arrays:
+ * plain text reads the same through every driver (pg, PGlite).
+ */
+import type { SqlQuery } from './catalog.sql.js';
+
+export interface NameRow {
+  readonly name: string;
+}
+export interface MembershipRow {
+  readonly role: string;
+  readonly member: string;
+}
+export interface ContainerGrantRow {
+  readonly object: string;
+  readonly grantee: string;
+  readonly privileges: string;
+}
+export interface TableGrantRow {
+  readonly schema: string;
+  readonly name: string;
+  readonly grantee: string | null;
+  readonly privileges: string;
+}
+export interface DefaultGrantRow {
+  readonly schema: string;
+  readonly owner: string;
+  readonly grantee: string;
+  readonly privileges: string;
+}
+
+const TABLE_PRIVILEGES = `('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')`;
+
+export const actualStateSql = {
+  /** Roles starting with the prefix (`starts_with` treats `_` and `%` literally, unlike LIKE) or named. */
+  roles(prefix: string, names: readonly string[]): SqlQuery {
+    return {
+      text: `SELECT r.rolname AS name FROM pg_roles r WHERE starts_with(r.rolname, $1) OR r.rolname = ANY($2::text[])`,
+      values: [prefix, names],
+    };
+  },
+
+  /**
+   * Members of prefix roles, except ignored members: from PostgreSQL 16 a non-superuser
+   * system account is made an ADMIN member of every role it creates, and that membership is
+   * not Steward's to revoke. DISTINCT: since 16 one membership may have several grantors.
+   */
+  memberships(prefix: string, ignored: readonly string[]): SqlQuery {
+    return {
+      text: `SELECT DISTINCT r.rolname AS role, m.rolname AS member
+FROM pg_auth_members am
+JOIN pg_roles r ON r.oid = am.roleid
+JOIN pg_roles m ON m.oid = am.member
+WHERE starts_with(r.rolname, $1) AND NOT (m.rolname = ANY($2::text[]))`,
+      values: [prefix, ignored],
+    };
+  },
+
+  /** CONNECT held by prefix roles on the named databases. */
+  databaseGrants(databases: readonly string[], prefix: string): SqlQuery {
+    return {
+      text: `SELECT d.datname AS object, g.rolname AS grantee, string_agg(DISTINCT a.privilege_type, ',') AS privileges
+FROM pg_database d
+CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+JOIN pg_roles g ON g.oid = a.grantee
+WHERE d.datname = ANY($1::text[]) AND starts_with(g.rolname, $2) AND a.privilege_type = 'CONNECT'
+GROUP BY d.datname, g.rolname`,
+      values: [databases, prefix],
+    };
+  },
+
+  /** USAGE held by prefix roles on the named schemas of the current database. */
+  schemaGrants(schemas: readonly string[], prefix: string): SqlQuery {
+    return {
+      text: `SELECT n.nspname AS object, g.rolname AS grantee, string_agg(DISTINCT a.privilege_type, ',') AS privileges
+FROM pg_namespace n
+CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+JOIN pg_roles g ON g.oid = a.grantee
+WHERE n.nspname = ANY($1::text[]) AND starts_with(g.rolname, $2) AND a.privilege_type = 'USAGE'
+GROUP BY n.nspname, g.rolname`,
+      values: [schemas, prefix],
+    };
+  },
+
+  /**
+   * Every grantee's table privileges on the named relations (parallel arrays of schema and
+   * name), except the owner's implicit ones and the ignored grantees. Grantee 0 is PUBLIC.
+   */
+  tableGrants(schemas: readonly string[], names: readonly string[], ignored: readonly string[]): SqlQuery {
+    return {
+      text: `SELECT n.nspname AS schema, c.relname AS name, g.grantee, string_agg(DISTINCT a.privilege_type, ',') AS privileges
+FROM unnest($1::text[], $2::text[]) AS p(schema, name)
+JOIN pg_namespace n ON n.nspname = p.schema
+JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.name
+CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+CROSS JOIN LATERAL (SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE (SELECT rolname FROM pg_roles WHERE oid = a.grantee) END AS grantee) g
+WHERE a.grantee <> c.relowner
+  AND a.privilege_type IN ${TABLE_PRIVILEGES}
+  AND NOT (g.grantee = ANY($3::text[]))
+GROUP BY n.nspname, c.relname, g.grantee`,
+      values: [schemas, names, ignored],
+    };
+  },
+
+  /** Per-schema default privileges on future tables that name a prefix role as grantee. */
+  defaultGrants(prefix: string): SqlQuery {
+    return {
+      text: `SELECT n.nspname AS schema, pg_get_userbyid(d.defaclrole) AS owner, g.rolname AS grantee,
+  string_agg(DISTINCT a.privilege_type, ',') AS privileges
+FROM pg_default_acl d
+JOIN pg_namespace n ON n.oid = d.defaclnamespace
+CROSS JOIN LATERAL aclexplode(d.defaclacl) a
+JOIN pg_roles g ON g.oid = a.grantee
+WHERE d.defaclobjtype = 'r' AND starts_with(g.rolname, $1) AND a.privilege_type IN ${TABLE_PRIVILEGES}
+GROUP BY n.nspname, d.defaclrole, g.rolname`,
+      values: [prefix],
+    };
+  },
+};

@@ -1,0 +1,115 @@
+import { sortPrivileges, type AccessScope, type AccessState, type DefaultGrant, type Grant, type Privilege, type RoleSpec } from '../../domain/access.js';
+import {
+  actualStateSql,
+  type ContainerGrantRow,
+  type DefaultGrantRow,
+  type MembershipRow,
+  type NameRow,
+  type TableGrantRow,
+} from './actual-state.sql.js';
+import type { PostgresContext } from './context.js';
+import { ACL_PRIVILEGES } from './privilege-names.js';
+
+function privileges(joined: string): Privilege[] {
+  const out: Privilege[] = [];
+  for (const name of joined.split(',')) {
+    const p = ACL_PRIVILEGES.get(name);
+    if (p) out.push(p);
+  }
+  return sortPrivileges(out);
+}
+
+/** Items grouped by database, for one query per kind per database. */
+function byDatabase<T>(items: readonly T[], database: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const db = database(item);
+    let list = out.get(db);
+    if (!list) out.set(db, (list = []));
+    list.push(item);
+  }
+  return out;
+}
+
+function rolePurpose(name: string, prefix: string): RoleSpec['purpose'] {
+  if (!name.startsWith(prefix)) return 'principal';
+  return name.startsWith(`${prefix}u_`) ? 'personal' : 'policy';
+}
+
+/**
+ * Read what the database says about everything in `scope`, in the neutral model:
+ * - roles: prefix roles (policy, or personal when `${prefix}u_…`) and existing principals;
+ * - memberships in prefix roles, whoever the member (but ignored grantees: the system account);
+ * - on protected tables, every grantee's privileges but the owner's and ignored grantees';
+ * - on containers (databases, schemas), only prefix roles' CONNECT / USAGE;
+ * - per-schema default privileges on tables whose grantee is a prefix role, in every database
+ *   the scope touches.
+ * Roles and memberships are cluster-wide (read on the default database); the rest is one query
+ * per kind per database. `defaultRoles` is always empty: PostgreSQL activates every role.
+ */
+export async function readActualState(ctx: PostgresContext, scope: AccessScope): Promise<AccessState> {
+  const prefix = scope.rolePrefix;
+  const main = await ctx.clientFor(null);
+
+  const rolesQ = actualStateSql.roles(prefix, scope.principals);
+  const roles: RoleSpec[] = (await main.query<NameRow>(rolesQ.text, rolesQ.values)).rows.map((r) => ({
+    name: r.name,
+    purpose: rolePurpose(r.name, prefix),
+  }));
+
+  const membershipsQ = actualStateSql.memberships(prefix, scope.ignoredGrantees);
+  const memberships = (await main.query<MembershipRow>(membershipsQ.text, membershipsQ.values)).rows.map((r) => ({ role: r.role, member: r.member }));
+
+  const grants: Grant[] = [];
+  const databaseContainers = scope.containers.filter((c) => c.kind === 'database').map((c) => c.segments[0]!);
+  if (databaseContainers.length > 0) {
+    const q = actualStateSql.databaseGrants(databaseContainers, prefix);
+    for (const r of (await main.query<ContainerGrantRow>(q.text, q.values)).rows) {
+      grants.push({ securable: { kind: 'database', segments: [r.object] }, grantee: r.grantee, privileges: privileges(r.privileges) });
+    }
+  }
+
+  const schemasByDb = byDatabase(
+    scope.containers.filter((c) => c.kind === 'schema'),
+    (s) => s.segments[0]!,
+  );
+  const tablesByDb = byDatabase(
+    scope.protectedTables.filter((t) => t.kind === 'table'),
+    (t) => t.segments[0]!,
+  );
+  const databases = new Set([...databaseContainers, ...schemasByDb.keys(), ...tablesByDb.keys()]);
+
+  const defaultGrants: DefaultGrant[] = [];
+  for (const db of databases) {
+    const client = await ctx.clientFor(db);
+    const schemas = schemasByDb.get(db);
+    if (schemas) {
+      const q = actualStateSql.schemaGrants(
+        schemas.map((s) => s.segments[1]!),
+        prefix,
+      );
+      for (const r of (await client.query<ContainerGrantRow>(q.text, q.values)).rows) {
+        grants.push({ securable: { kind: 'schema', segments: [db, r.object] }, grantee: r.grantee, privileges: privileges(r.privileges) });
+      }
+    }
+    const tables = tablesByDb.get(db);
+    if (tables) {
+      const q = actualStateSql.tableGrants(
+        tables.map((t) => t.segments[1]!),
+        tables.map((t) => t.segments[2]!),
+        scope.ignoredGrantees,
+      );
+      for (const r of (await client.query<TableGrantRow>(q.text, q.values)).rows) {
+        const privs = privileges(r.privileges);
+        if (r.grantee === null || privs.length === 0) continue;
+        grants.push({ securable: { kind: 'table', segments: [db, r.schema, r.name] }, grantee: r.grantee, privileges: privs });
+      }
+    }
+    const q = actualStateSql.defaultGrants(prefix);
+    for (const r of (await client.query<DefaultGrantRow>(q.text, q.values)).rows) {
+      defaultGrants.push({ database: db, schema: r.schema, owner: r.owner, grantee: r.grantee, privileges: privileges(r.privileges) });
+    }
+  }
+
+  return { roles, memberships, grants, defaultGrants, defaultRoles: [] };
+}

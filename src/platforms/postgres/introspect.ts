@@ -1,0 +1,87 @@
+import type { CatalogSnapshot, ColumnInfo, DiscoveredObject, RelationKind } from '../../domain/catalog.js';
+import { StewardError } from '../../domain/errors.js';
+import { catalogSql, type CatalogFilter, type CommentRow, type DatabaseRow, type RelationRow, type SchemaRow } from './catalog.sql.js';
+import type { PostgresContext } from './context.js';
+import { listDatabases } from './list-databases.js';
+
+const RELATION_KIND: Record<RelationRow['kind'], RelationKind> = {
+  r: 'table',
+  p: 'partitioned_table',
+  v: 'view',
+  m: 'materialized_view',
+};
+
+type ColumnTuple = readonly [number, string, string, boolean];
+
+/**
+ * Columns in attnum order with `position` = ordinal among live columns (1-based): the order
+ * `SELECT *` shows, without the gaps dropped columns leave in attnum.
+ */
+function toColumns(tuples: readonly ColumnTuple[] | null, comments: Map<number, string> | undefined): ColumnInfo[] {
+  if (tuples === null) return [];
+  let sorted = tuples;
+  for (let i = 1; i < tuples.length; i++) {
+    if (tuples[i]![0] < tuples[i - 1]![0]) {
+      sorted = [...tuples].sort((a, b) => a[0] - b[0]);
+      break;
+    }
+  }
+  return sorted.map(([attnum, name, type, notNull], i) => ({
+    name,
+    type,
+    nullable: !notNull,
+    position: i + 1,
+    comment: comments?.get(attnum) ?? null,
+  }));
+}
+
+async function crawlDatabase(ctx: PostgresContext, db: DatabaseRow, filter: CatalogFilter, out: DiscoveredObject[]): Promise<void> {
+  out.push({ kind: 'database', segments: [db.name], owner: db.owner, comment: db.comment });
+  const client = await ctx.clientFor(db.name);
+  const schemas = catalogSql.schemas(filter);
+  for (const s of (await client.query<SchemaRow>(schemas.text, schemas.values)).rows) {
+    out.push({ kind: 'schema', segments: [db.name, s.name], owner: s.owner, comment: s.comment });
+  }
+  // Comments first: few rows, and the relation loop below can then attach them in one pass.
+  const commentsQ = catalogSql.comments(filter);
+  const comments = new Map<number, Map<number, string>>();
+  for (const c of (await client.query<CommentRow>(commentsQ.text, commentsQ.values)).rows) {
+    let m = comments.get(c.oid);
+    if (!m) comments.set(c.oid, (m = new Map<number, string>()));
+    m.set(c.subid, c.comment);
+  }
+  const relationsQ = catalogSql.relations(filter);
+  for (const r of (await client.query<RelationRow>(relationsQ.text, relationsQ.values)).rows) {
+    const own = comments.get(r.oid);
+    out.push({
+      kind: RELATION_KIND[r.kind],
+      segments: [db.name, r.schema, r.name],
+      owner: r.owner,
+      comment: own?.get(0) ?? null,
+      columns: toColumns(r.columns, own),
+    });
+  }
+}
+
+/**
+ * Crawl the catalog: every database the system account may CONNECT to (or the configured
+ * `options.databases`), then per database one query each for schemas, relations with their
+ * columns, and comments — never a query per table. `under` (`[db]`, `[db, schema]` or
+ * `[db, schema, relation]`) limits the crawl to that subtree, which is then the only root; a
+ * full crawl's roots are the databases crawled. A subtree that does not exist yields its
+ * existing ancestors and the root, so that a sync marks what was there removed.
+ */
+export async function introspect(ctx: PostgresContext, opts: { readonly under?: readonly string[] } = {}): Promise<CatalogSnapshot> {
+  const under = opts.under ?? [];
+  if (under.length > 3) {
+    throw new StewardError('invalid_input', 'under: a PostgreSQL path has at most 3 segments below the connection (database, schema, relation)', {
+      details: { field: 'under' },
+    });
+  }
+  const databases = (await listDatabases(ctx)).filter((d) => d.can_connect && (under.length === 0 || d.name === under[0]));
+  const filter: CatalogFilter = { schema: under[1] ?? null, relation: under[2] ?? null };
+  const objects: DiscoveredObject[] = [];
+  for (const db of databases) await crawlDatabase(ctx, db, filter, objects);
+  const roots = under.length > 0 ? [[...under]] : databases.map((d) => [d.name]);
+  return { objects, roots };
+}

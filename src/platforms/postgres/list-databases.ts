@@ -1,0 +1,17 @@
+import { catalogSql, type DatabaseRow } from './catalog.sql.js';
+import type { PostgresContext } from './context.js';
+
+/**
+ * The databases Steward works on: the configured `options.databases` (those that exist), else
+ * every non-template database that accepts connections. Each row says whether the system
+ * account may CONNECT; callers decide whether a database it cannot reach is skipped or reported.
+ */
+export async function listDatabases(ctx: PostgresContext): Promise<DatabaseRow[]> {
+  const client = await ctx.clientFor(null);
+  const q = catalogSql.databases();
+  const rows = (await client.query<DatabaseRow>(q.text, q.values)).rows;
+  const configured = ctx.options.databases;
+  if (configured === null) return rows;
+  const wanted = new Set(configured);
+  return rows.filter((r) => wanted.has(r.name));
+}
