@@ -34,7 +34,10 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
     const started = performance.now();
     try {
       const snapshot = await session.introspect(under && under.length > 0 ? { under } : {});
-      const report = await store(connection, snapshot.objects, snapshot.roots, started);
+      // A full sync owns the whole connection: a database that vanished (or left the configured
+      // list) is marked removed too, whatever roots the platform reports.
+      const roots = under && under.length > 0 ? snapshot.roots : [[]];
+      const report = await store(connection, snapshot.objects, roots, started);
       await statusRepo.syncSucceeded(db, connection, {
         added: report.added.length,
         changed: report.changed.length,

@@ -141,6 +141,13 @@ for (const backend of STORE_BACKENDS) {
       expect(found.map((f) => f.path)).toEqual(['wh/shop/public/customers']);
     });
 
+    it('marks a whole vanished database removed on a full sync', async () => {
+      const withSecondDb = () => [...catalog(state), { kind: 'database' as const, segments: ['old'], owner: null, comment: null }];
+      await s.sync.sync('wh', fakeSession(withSecondDb));
+      const r = await s.sync.sync('wh', fakeSession(() => catalog(state)));
+      expect(r.removed).toEqual([{ path: 'wh/old', kind: 'database' }]);
+    });
+
     it('removing a connection removes its catalog', async () => {
       await s.connections.remove('wh', 'test');
       const n = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM objects');

@@ -1,0 +1,192 @@
+/**
+ * End to end on the real MariaDB: the example policies applied through Steward, felt by the
+ * governed accounts logging in with the MariaDB client protocol; drift, group removal, and an
+ * apply interrupted after every statement that never over-grants and converges when re-run.
+ */
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalClient } from '../../src/client/local-client.js';
+import type { StewardClient } from '../../src/client/steward-client.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import type { PlatformType } from '../../src/domain/connection.js';
+import { mariadbPlatform } from '../../src/platforms/mysql/index.js';
+import { quoteAccount, quoteIdent, quoteString } from '../../src/platforms/mysql/quote.js';
+import type { Platform } from '../../src/platforms/platform.js';
+import { PLATFORMS } from '../../src/platforms/registry.js';
+import { createServices } from '../../src/services/container.js';
+import { openPglite } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrations.js';
+import { MARIADB_URL, mariadbAvailable } from '../helpers/databases.js';
+
+const DB = 'steward_e2e_my';
+const CONN = 'e2emy';
+const HOSTILE = "we`ird 'tab\"le ü";
+const USERS = { alice: 'e2emy_alice', bob: 'e2emy_bob', carol: 'e2emy_carol' } as const;
+const url = new URL(MARIADB_URL);
+
+const yaml = (groups: { alice: string; bob: string }) => `
+connections:
+  ${CONN}:
+    type: mariadb
+    url: \${E2E_MY_URL}
+    databases: [${DB}]
+    protect: [${CONN}/${DB}]
+users:
+  alice: { groups: ${groups.alice}, principals: { ${CONN}: ${USERS.alice} } }
+  bob:   { groups: ${groups.bob}, principals: { ${CONN}: ${USERS.bob} } }
+  carol: { groups: [], principals: { ${CONN}: ${USERS.carol} } }
+tags:
+  ${CONN}/${DB}/orders: [sales]
+policies:
+  - name: analysts-read-sales
+    type: subscription
+    access: read
+    to: { groups: [analysts] }
+    on: { tags: [sales] }
+  - name: writers-write-all
+    type: subscription
+    access: write
+    to: { groups: [writers] }
+    on: { paths: ["${CONN}/${DB}/*"] }
+`;
+
+async function asUser(user: string, sql: string): Promise<string> {
+  let c: mysql.Connection | null = null;
+  try {
+    c = await mysql.createConnection({ host: url.hostname, port: Number(url.port || 3306), user, password: 'pw', database: DB });
+    await c.query(sql);
+    return 'ok';
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await c?.end().catch(() => undefined);
+  }
+}
+
+const denied = /denied/i;
+
+/** Which of a fixed set of probes each user can run right now. */
+async function accessMatrix(): Promise<Record<string, string[]>> {
+  const probes = {
+    readOrders: 'SELECT * FROM orders',
+    writeOrders: 'INSERT INTO orders VALUES (99)',
+    readCustomers: 'SELECT * FROM customers',
+    writeCustomers: 'INSERT INTO customers VALUES (99)',
+  };
+  const out: Record<string, string[]> = {};
+  for (const [name, user] of Object.entries(USERS)) {
+    out[name] = [];
+    for (const [probe, sql] of Object.entries(probes)) if ((await asUser(user, sql)) === 'ok') out[name].push(probe);
+  }
+  return out;
+}
+
+describe.skipIf(!mariadbAvailable)('MariaDB end to end', () => {
+  let admin: mysql.Connection;
+  let client: StewardClient;
+  /** When set, execute() runs only this many statements: an apply "killed" there. */
+  let cutAfter: number | null = null;
+  const env = { E2E_MY_URL: `mysql://root@${url.hostname}:${url.port || 3306}/${DB}` };
+  const config = (g = { alice: '[analysts]', bob: '[writers]' }) => parseConfig(yaml(g), 'steward.yaml', env);
+  const apply = async (g?: { alice: string; bob: string }) => {
+    await client.storeConfig(config(g));
+    return client.applyConnection(CONN, { force: true });
+  };
+
+  beforeAll(async () => {
+    admin = await mysql.createConnection({ uri: MARIADB_URL, multipleStatements: false });
+    const [accounts] = await admin.query<mysql.RowDataPacket[]>(
+      "SELECT User AS u, Host AS h, is_role AS r FROM mysql.user WHERE User LIKE 'steward\\_e2emy\\_%' OR User LIKE 'e2emy\\_%'",
+    );
+    for (const a of accounts) await admin.query(a.r === 'Y' ? `DROP ROLE ${quoteString(a.u)}` : `DROP USER ${quoteAccount(a.u, a.h)}`);
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(DB)}`);
+    await admin.query(`CREATE DATABASE ${quoteIdent(DB)}`);
+    await admin.query(`CREATE TABLE ${quoteIdent(DB)}.orders (id int)`);
+    await admin.query(`CREATE TABLE ${quoteIdent(DB)}.customers (id int)`);
+    await admin.query(`CREATE TABLE ${quoteIdent(DB)}.${quoteIdent(HOSTILE)} (${quoteIdent('cöl`x')} int)`);
+    for (const u of Object.values(USERS)) await admin.query(`CREATE USER ${quoteAccount(u, '%')} IDENTIFIED BY 'pw'`);
+
+    // A platform registry whose MariaDB sessions can be cut off after N statements.
+    const cutting: Platform = {
+      ...mariadbPlatform,
+      async connect(spec) {
+        const session = await mariadbPlatform.connect(spec);
+        return {
+          ...session,
+          execute: (statements, opts) => session.execute(cutAfter === null ? statements : statements.slice(0, cutAfter), opts),
+        };
+      },
+    };
+    const platforms: Record<PlatformType, Platform> = { ...PLATFORMS, mariadb: cutting };
+    const db = await openPglite(null);
+    await migrate(db);
+    client = createLocalClient(createServices({ db, masterKey: randomBytes(32), platforms }), 'test');
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await admin?.end();
+  });
+
+  it('enforces the example policies for the accounts that log in', async () => {
+    const r = await apply();
+    expect(r.status).toBe('applied');
+    expect(await accessMatrix()).toEqual({
+      alice: ['readOrders'],
+      bob: ['readOrders', 'writeOrders', 'readCustomers', 'writeCustomers'],
+      carol: [],
+    });
+    expect(await asUser(USERS.bob, `SELECT ${quoteIdent('cöl`x')} FROM ${quoteIdent(HOSTILE)}`)).toBe('ok');
+    expect(await asUser(USERS.alice, `SELECT * FROM ${quoteIdent(HOSTILE)}`)).toMatch(denied);
+  });
+
+  it('plan after apply is empty', async () => {
+    const [plan] = await client.plan(config());
+    expect(plan!.operations).toEqual([]);
+  });
+
+  it('reverts a hand-made grant (drift)', async () => {
+    await admin.query(`GRANT SELECT ON ${quoteIdent(DB)}.customers TO ${quoteAccount(USERS.carol, '%')}`);
+    expect(await asUser(USERS.carol, 'SELECT * FROM customers')).toBe('ok');
+    const [plan] = await client.plan(config());
+    expect(plan!.driftCount).toBeGreaterThan(0);
+    await apply();
+    expect(await asUser(USERS.carol, 'SELECT * FROM customers')).toMatch(denied);
+  });
+
+  it('an apply killed after any statement never over-grants, and a re-run converges', async () => {
+    const before = { alice: '[analysts]', bob: '[writers]' };
+    const after = { alice: '[writers]', bob: '[analysts]' };
+    const allowed = (a: Record<string, string[]>, b: Record<string, string[]>) =>
+      Object.fromEntries(Object.keys(a).map((k) => [k, new Set([...a[k]!, ...b[k]!])]));
+    await apply(before);
+    const oldAccess = await accessMatrix();
+    const [plan] = await client.plan(config(after));
+    const n = plan!.statements.length;
+    expect(n).toBeGreaterThan(1);
+    await apply(after);
+    const newAccess = await accessMatrix();
+    const limit = allowed(oldAccess, newAccess);
+    for (let k = 1; k < n; k++) {
+      await apply(before);
+      cutAfter = k;
+      await apply(after);
+      cutAfter = null;
+      const mid = await accessMatrix();
+      for (const [user, probes] of Object.entries(mid)) {
+        for (const p of probes) expect(limit[user]!.has(p), `after ${k}/${n} statements ${user} can ${p}`).toBe(true);
+      }
+      const rerun = await apply(after);
+      expect(rerun.status === 'applied' || rerun.status === 'no-op').toBe(true);
+      const [again] = await client.plan(config(after));
+      expect(again!.operations).toEqual([]);
+    }
+    expect(await accessMatrix()).toEqual(newAccess);
+  });
+
+  it('removing a user from a group revokes their access', async () => {
+    await apply({ alice: '[]', bob: '[analysts]' });
+    expect(await accessMatrix()).toMatchObject({ alice: [] });
+  });
+});
