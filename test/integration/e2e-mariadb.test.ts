@@ -25,10 +25,11 @@ const HOSTILE = "we`ird 'tab\"le ü";
 const USERS = { alice: 'e2emy_alice', bob: 'e2emy_bob', carol: 'e2emy_carol' } as const;
 const url = new URL(MARIADB_URL);
 
-const yaml = (groups: { alice: string; bob: string }) => `
+const yaml = (groups: { alice: string; bob: string }, mode = 'enforce') => `
 connections:
   ${CONN}:
     type: mariadb
+    mode: ${mode}
     url: \${E2E_MY_URL}
     databases: [${DB}]
     protect: [${CONN}/${DB}]
@@ -183,6 +184,19 @@ describe.skipIf(!mariadbAvailable)('MariaDB end to end', () => {
       expect(again!.operations).toEqual([]);
     }
     expect(await accessMatrix()).toEqual(newAccess);
+  });
+
+  it('notify-only mode records the plan and runs nothing', async () => {
+    const beforeAccess = await accessMatrix();
+    await client.storeConfig(parseConfig(yaml({ alice: '[writers]', bob: '[]' }, 'notify'), 'steward.yaml', env));
+    const r = await client.applyConnection(CONN, { force: true });
+    expect(r.status).toBe('notified');
+    expect(r.results).toEqual([]);
+    expect(r.plan.statements.length).toBeGreaterThan(0);
+    expect(await accessMatrix()).toEqual(beforeAccess);
+    const [event] = await client.audit({ connection: CONN, action: 'apply.notify' });
+    const details = (await client.auditEvent(event!.id)).details as { statements: string[] };
+    expect(details.statements).toEqual(r.plan.statements.map((x) => x.sql));
   });
 
   it('removing a user from a group revokes their access', async () => {
