@@ -9,5 +9,7 @@ export default defineConfig({
     // databases and role prefixes, but running files one at a time keeps a 2-core machine calm.
     fileParallelism: false,
     pool: 'forks',
+    // In CI also write a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
+    reporters: process.env.CI === 'true' ? ['default', ['json', { outputFile: '.ci/out/vitest.json' }]] : ['default'],
   },
 });
