@@ -5,23 +5,13 @@ import type { ConfigApplyResult } from '../services/config-service.js';
 import type { AuditEvent } from '../services/audit-service.js';
 import type { ConnectionInput, ConnectionView } from '../services/connection-service.js';
 import type { CheckReport, StatementResult } from '../platforms/platform.js';
-import type { Operation, Statement } from '../domain/plan.js';
 import type { User } from '../domain/identity.js';
+import type { ConnectionPlan } from '../reconcile/reconcile-service.js';
 import type { Policy } from '../domain/policy.js';
 import type { ConnectionStatus } from '../store/status-repo.js';
 
-/** A plan as the CLI and API show it (without the full desired state). */
-export interface PlanView {
-  readonly connection: string;
-  readonly type: string;
-  readonly mode: 'enforce' | 'notify';
-  readonly drift: 'enforce' | 'report';
-  readonly operations: readonly Operation[];
-  readonly statements: readonly Statement[];
-  readonly reportedDrift: readonly Operation[];
-  readonly driftCount: number;
-  readonly revocationRatio: number;
-}
+/** A plan as the CLI and API show it: without the (large, internal) desired state and timings. */
+export type PlanView = Omit<ConnectionPlan, 'desired' | 'timings'>;
 
 export interface ApplyView {
   readonly connection: string;

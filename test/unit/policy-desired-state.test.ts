@@ -6,32 +6,13 @@ import type { Condition, Policy, Selector } from '../../src/domain/policy.js';
 import { computeDesiredState } from '../../src/policy/desired-state.js';
 import type { CatalogEntry, PolicyInput } from '../../src/policy/input.js';
 import { policyRoleName } from '../../src/policy/role-names.js';
-import type { Capabilities } from '../../src/platforms/platform.js';
 import { canonicalizeState } from '../../src/reconcile/canonical-state.js';
+import { postgresCapabilities as PG } from '../../src/platforms/postgres/capabilities.js';
+import { mariadbPlatform, mysqlPlatform } from '../../src/platforms/mysql/index.js';
 
-const PG: Capabilities = {
-  hierarchy: ['database', 'schema', 'table'],
-  transactionalDdl: true,
-  singleActiveRole: false,
-  defaultRoles: false,
-  maxRoleNameLength: 63,
-  readPrivileges: ['SELECT'],
-  writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'],
-  containerPrivileges: { database: ['CONNECT'], schema: ['USAGE'] },
-  defaultPrivileges: true,
-};
-const MARIADB: Capabilities = {
-  ...PG,
-  hierarchy: ['database', 'table'],
-  transactionalDdl: false,
-  singleActiveRole: true,
-  defaultRoles: true,
-  maxRoleNameLength: 80,
-  writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
-  containerPrivileges: { database: [], schema: [] },
-  defaultPrivileges: false,
-};
-const MYSQL8: Capabilities = { ...MARIADB, singleActiveRole: false, maxRoleNameLength: 32 };
+const MARIADB = mariadbPlatform.capabilities;
+const MYSQL8 = mysqlPlatform.capabilities;
+
 
 const user = (name: string, groups: string[] = [], extra: Partial<User> = {}): User => ({
   name,

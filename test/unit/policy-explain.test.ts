@@ -8,30 +8,12 @@ import { computeDesiredState } from '../../src/policy/desired-state.js';
 import { explainAccess, whoCan } from '../../src/policy/explain.js';
 import type { CatalogEntry, PolicyInput } from '../../src/policy/input.js';
 import { policyRoleName } from '../../src/policy/role-names.js';
-import type { Capabilities } from '../../src/platforms/platform.js';
 import { canonicalizeState } from '../../src/reconcile/canonical-state.js';
+import { postgresCapabilities as PG } from '../../src/platforms/postgres/capabilities.js';
+import { mariadbPlatform } from '../../src/platforms/mysql/index.js';
 
-const PG: Capabilities = {
-  hierarchy: ['database', 'schema', 'table'],
-  transactionalDdl: true,
-  singleActiveRole: false,
-  defaultRoles: false,
-  maxRoleNameLength: 63,
-  readPrivileges: ['SELECT'],
-  writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'],
-  containerPrivileges: { database: ['CONNECT'], schema: ['USAGE'] },
-  defaultPrivileges: true,
-};
-const MARIADB: Capabilities = {
-  ...PG,
-  hierarchy: ['database', 'table'],
-  singleActiveRole: true,
-  defaultRoles: true,
-  maxRoleNameLength: 80,
-  writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
-  containerPrivileges: { database: [], schema: [] },
-  defaultPrivileges: false,
-};
+const MARIADB = mariadbPlatform.capabilities;
+
 
 const user = (name: string, groups: string[], extra: Partial<User> = {}): User => ({ name, email: `${name}@x.io`, groups, attributes: {}, principals: {}, ...extra });
 const rel = (segments: string[], kind: CatalogEntry['kind'], tags: string[] = [], columns: CatalogEntry['columns'] = []): CatalogEntry => ({

@@ -6,22 +6,12 @@ import type { Policy } from '../../src/domain/policy.js';
 import type { Operation } from '../../src/domain/plan.js';
 import { computeDesiredState } from '../../src/policy/desired-state.js';
 import type { CatalogEntry, PolicyInput } from '../../src/policy/input.js';
-import type { Capabilities } from '../../src/platforms/platform.js';
 import { applyPlanToState } from '../../src/reconcile/apply-model.js';
 import { canonicalizeState } from '../../src/reconcile/canonical-state.js';
 import { countManagedAccess, filterDrift, planChanges, revocationRatio } from '../../src/reconcile/diff.js';
+import { postgresCapabilities as PG } from '../../src/platforms/postgres/capabilities.js';
 
-const PG: Capabilities = {
-  hierarchy: ['database', 'schema', 'table'],
-  transactionalDdl: true,
-  singleActiveRole: false,
-  defaultRoles: false,
-  maxRoleNameLength: 63,
-  readPrivileges: ['SELECT'],
-  writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'],
-  containerPrivileges: { database: ['CONNECT'], schema: ['USAGE'] },
-  defaultPrivileges: true,
-};
+
 
 const plan = (actual: AccessState, desired: AccessState, lastApplied: AccessState | null = null): Operation[] =>
   [...planChanges(actual, desired, { connection: 'wh', lastApplied, capabilities: PG }).operations];
