@@ -91,6 +91,12 @@ export interface AccessScope {
   readonly protectedTables: readonly Securable[];
   /** Databases and schemas reached by protected tables: only Steward roles' grants there are in scope. */
   readonly containers: readonly Securable[];
+  /**
+   * Every database of the connection's catalog. Grants held by Steward's own roles are in scope
+   * wherever they are (a table that left protection must not keep a Steward role's access, and
+   * a role cannot be dropped while it holds any); other grantees only on protected tables.
+   */
+  readonly databases: readonly string[];
   /** Grantees never touched on protected objects (the system account, configured exceptions). */
   readonly ignoredGrantees: readonly string[];
 }

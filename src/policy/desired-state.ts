@@ -322,6 +322,7 @@ function assemble(
     principals: [...new Set(governed.map((u) => u.principal))].sort(cmp),
     protectedTables: index.relations.filter((r) => r.protected).map((r): Securable => r.securable),
     containers: index.containers.filter((c) => c.inScope).map((c): Securable => c.securable),
+    databases: [...new Set(input.catalog.filter((e) => e.kind === 'database').map((e) => e.segments[0]!))].sort(cmp),
     ignoredGrantees: [...new Set([...input.options.ignoreGrantees, input.systemAccount])].sort(cmp),
   };
 

@@ -18,12 +18,12 @@ import { createServices } from '../../src/services/container.js';
 import { openPglite } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 
-const yaml = (policies: string) => `
+const yaml = (policies: string, protect = 'lite/postgres/shop') => `
 connections:
   lite:
     type: postgres
     url: postgres://steward@pglite.invalid/postgres
-    protect: [lite/postgres/shop]
+    protect: [${protect}]
 users:
   alice: { groups: [analysts] }
   bob: { groups: [writers] }
@@ -38,7 +38,7 @@ policies:
 describe('PGlite end to end', () => {
   let target: PGlite;
   let client: StewardClient;
-  const config = (policies = POLICIES) => parseConfig(yaml(policies), 'steward.yaml', {});
+  const config = (policies = POLICIES, protect?: string) => parseConfig(yaml(policies, protect), 'steward.yaml', {});
 
   async function as(role: string, sql: string): Promise<string> {
     try {
@@ -87,6 +87,17 @@ describe('PGlite end to end', () => {
   it('is idempotent: a second apply is a no-op', async () => {
     const r = await client.applyConnection('lite', {});
     expect(r.status).toBe('no-op');
+  });
+
+  it('takes back what Steward granted on a table that leaves protection', async () => {
+    await client.storeConfig(config(POLICIES, 'lite/postgres/shop/orders'));
+    const r = await client.applyConnection('lite', {});
+    expect(r.status).toBe('applied');
+    expect(r.plan.statements.map((x) => x.sql)).toContainEqual(expect.stringMatching(/^REVOKE .* ON TABLE "shop"."customers" FROM /));
+    expect(await as('bob', 'INSERT INTO shop.customers VALUES (2)')).toMatch(/permission denied/);
+    expect(await as('bob', 'INSERT INTO shop.orders VALUES (2)')).toBe('ok');
+    await client.storeConfig(config());
+    expect((await client.applyConnection('lite', {})).status).toBe('applied');
   });
 
   it('refuses a plan that revokes more than half of the managed access, unless forced', async () => {

@@ -18,7 +18,7 @@ const scope: AccessScope = {
   principals: ['itmy_alice', 'itmy_nobody'],
   protectedTables: [t('orders'), t('customers')],
   containers: [{ kind: 'database', segments: [DB] }],
-  ignoredGrantees: ['itmy_backup'],
+  databases: [], ignoredGrantees: ['itmy_backup'],
 };
 
 describe.skipIf(!mariadbAvailable)('MariaDB actual state', () => {
@@ -90,6 +90,8 @@ describe.skipIf(!mariadbAvailable)('MariaDB actual state', () => {
       grants: [
         { securable: { kind: 'database', segments: [DB] }, grantee: `${PREFIX}read_r`, privileges: ['SELECT', 'DELETE'] },
         { securable: t('customers'), grantee: `${PREFIX}read_r`, privileges: ['SELECT', 'UPDATE'] },
+        // A Steward role's grant is in scope on any table, protected or not.
+        { securable: t('free'), grantee: `${PREFIX}read_r`, privileges: ['SELECT'] },
         { securable: t('orders'), grantee: "'itmy_analyst'", privileges: ['SELECT'] },
         { securable: t('orders'), grantee: "'itmy_bob'@'localhost'", privileges: ['DELETE'] },
         { securable: t('orders'), grantee: 'itmy_bob', privileges: ['SELECT', 'INSERT'] },
@@ -114,11 +116,12 @@ describe.skipIf(!mariadbAvailable)('MariaDB actual state', () => {
     const after = await s.readActualState(scope);
     expect(after.grants).toEqual([
       { securable: t('customers'), grantee: `${PREFIX}read_r`, privileges: ['SELECT', 'UPDATE'] },
+      { securable: t('free'), grantee: `${PREFIX}read_r`, privileges: ['SELECT'] },
       { securable: t('orders'), grantee: `${PREFIX}read_r`, privileges: ['SELECT'] },
     ]);
     expect(after.memberships.map((m) => m.member)).not.toContain("'itmy_bob'@'localhost'");
-    // Grants outside the scope were left alone: ALTER on a protected table, the unprotected table,
-    // the ignored grantee, a plain user's database grant.
+    // Grants outside the scope were left alone: ALTER on a protected table, a plain user's grant
+    // on the unprotected table, the ignored grantee, a plain user's database grant.
     const [rows] = await admin.query<mysql.RowDataPacket[]>(
       `SELECT User AS u, Host AS h, Table_name AS t, Table_priv AS p FROM mysql.tables_priv WHERE Db = ? ORDER BY User, Host, Table_name`,
       [DB],
@@ -136,7 +139,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB actual state', () => {
   });
 
   it('reads an empty scope without querying principals or tables', async () => {
-    expect(await s.readActualState({ rolePrefix: 'steward_itmy_none_', principals: [], protectedTables: [], containers: [], ignoredGrantees: [] })).toEqual({
+    expect(await s.readActualState({ rolePrefix: 'steward_itmy_none_', principals: [], protectedTables: [], containers: [], databases: [], ignoredGrantees: [] })).toEqual({
       roles: [],
       memberships: [],
       grants: [],

@@ -24,7 +24,7 @@ const scope = (principals: string[]): AccessScope => ({
   principals,
   protectedTables: [t('t_read'), t('t_write'), t('t_secret')],
   containers: [{ kind: 'database', segments: [DB] }],
-  ignoredGrantees: [],
+  databases: [], ignoredGrantees: [],
 });
 
 /** What a planner would emit for: carol's personal role is in a policy reading t_read, writing t_write. */

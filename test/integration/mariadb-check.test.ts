@@ -98,7 +98,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB check and connect', () => {
         principals: ['itmy_erin'],
         protectedTables: [{ kind: 'table', segments: [DB, 'orders'] }],
         containers: [{ kind: 'database', segments: [DB] }],
-        ignoredGrantees: [],
+        databases: [], ignoredGrantees: [],
       });
       // (The legacy role's creator, root, shows as its member: only the system account's own
       // admin rows are hidden, as a hand-made WITH ADMIN OPTION grant is access too.)

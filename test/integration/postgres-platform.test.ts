@@ -212,7 +212,7 @@ function scenarios(name: string, backend: () => Backend): void {
           { kind: 'schema', segments: [b.db, 'shop'] },
           { kind: 'schema', segments: [b.db, HOSTILE_SCHEMA] },
         ],
-        ignoredGrantees: ['itpg_ignored'],
+        databases: [], ignoredGrantees: ['itpg_ignored'],
       };
       try {
         const state = await session.readActualState(scope);
@@ -419,7 +419,7 @@ describe.skipIf(!pgAvailable)('postgres platform on PostgreSQL', () => {
           principals: [],
           protectedTables: [table(DB2, 's2', 't2')],
           containers: [],
-          ignoredGrantees: [],
+          databases: [], ignoredGrantees: [],
         });
         expect(state.grants).toEqual([{ securable: table(DB2, 's2', 't2'), grantee: 'itpg_db2_reader', privileges: ['SELECT'] }]);
       } finally {

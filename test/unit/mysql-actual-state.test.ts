@@ -46,11 +46,11 @@ describe('actual-state SQL', () => {
       sql: 'SELECT Db AS db, Table_name AS tbl, User AS user, Host AS host, Table_priv AS privs FROM mysql.tables_priv WHERE Db IN (?, ?)',
       values: ['shop', "we'ird"],
     });
-    expect(databaseGrantsQuery(['shop'], 'steward_')).toEqual({
+    expect(databaseGrantsQuery('steward_')).toEqual({
       sql:
         'SELECT Db AS db, User AS user, Host AS host, Select_priv AS s, Insert_priv AS i, Update_priv AS u, Delete_priv AS d ' +
-        'FROM mysql.db WHERE Db IN (?) AND LEFT(User, CHAR_LENGTH(?)) = ?',
-      values: ['shop', 'steward_', 'steward_'],
+        'FROM mysql.db WHERE LEFT(User, CHAR_LENGTH(?)) = ?',
+      values: ['steward_', 'steward_'],
     });
   });
 });
@@ -72,7 +72,7 @@ const scope: AccessScope = {
     { kind: 'table', segments: ['shop', 'customers'] },
   ],
   containers: [{ kind: 'database', segments: ['shop'] }],
-  ignoredGrantees: ['backup'],
+  databases: [], ignoredGrantees: ['backup'],
 };
 
 describe('readActualState (rows → neutral model)', () => {
@@ -134,13 +134,13 @@ describe('readActualState (rows → neutral model)', () => {
       defaultGrants: [],
       defaultRoles: [{ user: 'alice', role: 'steward_u_alice' }],
     });
-    // One query per kind, every name bound.
-    expect(seen).toHaveLength(5);
-    expect(seen.find((q) => q.sql.includes('tables_priv'))?.values).toEqual(['shop']);
+    // One query per kind, every name bound (table grants: protected databases, then Steward roles anywhere).
+    expect(seen).toHaveLength(6);
+    expect(seen.filter((q) => q.sql.includes('tables_priv')).map((q) => q.values)).toEqual([['shop'], ['steward_', 'steward_']]);
     expect(seen.find((q) => q.sql.includes("is_role = 'N'"))?.values).toEqual(['%', 'alice', 'bob', 'ghost']);
   });
 
-  it('maps MySQL 8 rows: roles at host %, several default roles, no query for empty lists', async () => {
+  it('maps MySQL 8 rows: roles at host %, several default roles', async () => {
     const seen: SqlQuery[] = [];
     const state = await readActualState(
       fake(
@@ -172,6 +172,7 @@ describe('readActualState (rows → neutral model)', () => {
       { role: 'steward_read_r', member: 'steward_u_x' },
     ]);
     expect(state.grants).toEqual([{ securable: { kind: 'table', segments: ['shop', 'customers'] }, grantee: 'steward_read_r', privileges: ['SELECT', 'UPDATE'] }]);
-    expect(seen.some((q) => q.sql.includes('mysql.db'))).toBe(false);
+    // Steward roles' database grants are read wherever they are, containers or not.
+    expect(seen.some((q) => q.sql.includes('mysql.db'))).toBe(true);
   });
 });

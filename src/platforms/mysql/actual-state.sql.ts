@@ -73,12 +73,22 @@ export function tableGrantsQuery(databases: readonly string[]): SqlQuery {
   };
 }
 
-/** Database-level grants to prefix accounts on the given databases (same table on both dialects). */
-export function databaseGrantsQuery(databases: readonly string[], prefix: string): SqlQuery {
+/** Table-level grants held by prefix accounts anywhere: Steward's own roles are in scope everywhere. */
+export function prefixTableGrantsQuery(prefix: string): SqlQuery {
+  return {
+    sql:
+      'SELECT Db AS db, Table_name AS tbl, User AS user, Host AS host, Table_priv AS privs FROM mysql.tables_priv ' +
+      'WHERE LEFT(User, CHAR_LENGTH(?)) = ?',
+    values: [prefix, prefix],
+  };
+}
+
+/** Database-level grants to prefix accounts on any database (same table on both dialects). */
+export function databaseGrantsQuery(prefix: string): SqlQuery {
   return {
     sql:
       'SELECT Db AS db, User AS user, Host AS host, Select_priv AS s, Insert_priv AS i, Update_priv AS u, Delete_priv AS d ' +
-      `FROM mysql.db WHERE Db IN (${placeholders(databases.length)}) AND LEFT(User, CHAR_LENGTH(?)) = ?`,
-    values: [...databases, prefix, prefix],
+      'FROM mysql.db WHERE LEFT(User, CHAR_LENGTH(?)) = ?',
+    values: [prefix, prefix],
   };
 }

@@ -1,6 +1,6 @@
 import { sortPrivileges, type AccessScope, type AccessState, type DefaultRole, type Grant, type Membership, type Privilege, type RoleSpec } from '../../domain/access.js';
 import { nameOfAccount, type AccountNaming } from './account-name.js';
-import { databaseGrantsQuery, membershipsQuery, principalsQuery, rolesQuery, tableGrantsQuery } from './actual-state.sql.js';
+import { databaseGrantsQuery, prefixTableGrantsQuery, membershipsQuery, principalsQuery, rolesQuery, tableGrantsQuery } from './actual-state.sql.js';
 import { traitsOf, type Dialect } from './dialect.js';
 import { text, type QueryFn, type Row } from './query.js';
 
@@ -57,16 +57,17 @@ export async function readActualState(query: QueryFn, scope: AccessScope, input:
 
   const protectedTables = new Set(scope.protectedTables.filter((s) => s.kind === 'table' && s.segments.length === 2).map((s) => JSON.stringify(s.segments)));
   const tableDbs = [...new Set(scope.protectedTables.filter((s) => s.kind === 'table').map((s) => s.segments[0]!))];
-  const containerDbs = [...new Set(scope.containers.filter((s) => s.kind === 'database' && s.segments.length === 1).map((s) => s.segments[0]!))];
   const principals = [...new Set(scope.principals)];
 
-  const [roleRows, principalRows, memberRows, tableRows, dbRows] = await Promise.all([
+  const [roleRows, principalRows, memberRows, protectedRows, prefixRows, dbRows] = await Promise.all([
     query(rolesQuery(dialect, prefix)),
     queryChunked(query, principals, (chunk) => principalsQuery(dialect, input.hostPattern, chunk)),
     query(membershipsQuery(dialect, prefix)),
     queryChunked(query, tableDbs, (chunk) => tableGrantsQuery(chunk)),
-    queryChunked(query, containerDbs, (chunk) => databaseGrantsQuery(chunk, prefix)),
+    query(prefixTableGrantsQuery(prefix)),
+    query(databaseGrantsQuery(prefix)),
   ]);
+  const roleHost = traitsOf(dialect).roleHost;
 
   const roles: RoleSpec[] = roleRows.map((r) => {
     const name = text(r.name);
@@ -95,13 +96,19 @@ export async function readActualState(query: QueryFn, scope: AccessScope, input:
   }
 
   const grants: Grant[] = [];
-  for (const r of tableRows) {
+  const seen = new Set<string>();
+  for (const r of [...protectedRows, ...prefixRows]) {
     const db = text(r.db);
     const table = text(r.tbl);
     const segments = [db, table];
-    if (!protectedTables.has(JSON.stringify(segments))) continue;
     const user = text(r.user);
     const host = text(r.host);
+    // Any grantee on a protected table; Steward's own roles on any table.
+    const ownRole = host === roleHost && user.startsWith(prefix);
+    if (!ownRole && !protectedTables.has(JSON.stringify(segments))) continue;
+    const key = JSON.stringify([db, table, user, host]);
+    if (seen.has(key)) continue;
+    seen.add(key);
     if (isMe(user, host)) continue;
     const grantee = nameOfAccount(user, host, naming);
     if (isIgnored(grantee, user)) continue;
@@ -113,7 +120,6 @@ export async function readActualState(query: QueryFn, scope: AccessScope, input:
     );
     if (privileges.length > 0) grants.push({ securable: { kind: 'table', segments }, grantee, privileges });
   }
-  const roleHost = traitsOf(dialect).roleHost;
   for (const r of dbRows) {
     const user = text(r.user);
     // Only Steward roles are in scope on containers: other accounts' database grants are theirs.

@@ -58,29 +58,29 @@ WHERE starts_with(r.rolname, $1) AND NOT (m.rolname = ANY($2::text[]))`,
     };
   },
 
-  /** CONNECT held by prefix roles on the named databases. */
-  databaseGrants(databases: readonly string[], prefix: string): SqlQuery {
+  /** CONNECT held by prefix roles on any database of the cluster. */
+  databaseGrants(prefix: string): SqlQuery {
     return {
       text: `SELECT d.datname AS object, g.rolname AS grantee, string_agg(DISTINCT a.privilege_type, ',') AS privileges
 FROM pg_database d
 CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
 JOIN pg_roles g ON g.oid = a.grantee
-WHERE d.datname = ANY($1::text[]) AND starts_with(g.rolname, $2) AND a.privilege_type = 'CONNECT'
+WHERE d.datacl IS NOT NULL AND starts_with(g.rolname, $1) AND a.privilege_type = 'CONNECT'
 GROUP BY d.datname, g.rolname`,
-      values: [databases, prefix],
+      values: [prefix],
     };
   },
 
-  /** USAGE held by prefix roles on the named schemas of the current database. */
-  schemaGrants(schemas: readonly string[], prefix: string): SqlQuery {
+  /** USAGE held by prefix roles on any schema of the current database. */
+  schemaGrants(prefix: string): SqlQuery {
     return {
       text: `SELECT n.nspname AS object, g.rolname AS grantee, string_agg(DISTINCT a.privilege_type, ',') AS privileges
 FROM pg_namespace n
 CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
 JOIN pg_roles g ON g.oid = a.grantee
-WHERE n.nspname = ANY($1::text[]) AND starts_with(g.rolname, $2) AND a.privilege_type = 'USAGE'
+WHERE n.nspacl IS NOT NULL AND starts_with(g.rolname, $1) AND a.privilege_type = 'USAGE'
 GROUP BY n.nspname, g.rolname`,
-      values: [schemas, prefix],
+      values: [prefix],
     };
   },
 
@@ -101,6 +101,25 @@ WHERE a.grantee <> c.relowner
   AND NOT (g.grantee = ANY($3::text[]))
 GROUP BY n.nspname, c.relname, g.grantee`,
       values: [schemas, names, ignored],
+    };
+  },
+
+  /**
+   * Table privileges held by prefix roles on any relation of the current database: Steward's
+   * own roles are in scope everywhere, protected or not (an explicit ACL is needed for a grant
+   * to exist, so relations without one are skipped).
+   */
+  prefixTableGrants(prefix: string): SqlQuery {
+    return {
+      text: `SELECT n.nspname AS schema, c.relname AS name, g.rolname AS grantee, string_agg(DISTINCT a.privilege_type, ',') AS privileges
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL aclexplode(c.relacl) a
+JOIN pg_roles g ON g.oid = a.grantee
+WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND starts_with(g.rolname, $1) AND a.privilege_type IN ${TABLE_PRIVILEGES}
+GROUP BY n.nspname, c.relname, g.rolname`,
+      values: [prefix],
     };
   },
 

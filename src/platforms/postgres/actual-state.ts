@@ -41,7 +41,8 @@ function rolePurpose(name: string, prefix: string): RoleSpec['purpose'] {
  * - roles: prefix roles (policy, or personal when `${prefix}u_…`) and existing principals;
  * - memberships in prefix roles, whoever the member (but ignored grantees: the system account);
  * - on protected tables, every grantee's privileges but the owner's and ignored grantees';
- * - on containers (databases, schemas), only prefix roles' CONNECT / USAGE;
+ * - on containers (databases, schemas), only prefix roles' CONNECT / USAGE, wherever they are;
+ * - prefix roles' table privileges on any relation of the connection's databases;
  * - per-schema default privileges on tables whose grantee is a prefix role, in every database
  *   the scope touches.
  * Roles and memberships are cluster-wide (read on the default database); the rest is one query
@@ -62,36 +63,26 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
 
   const grants: Grant[] = [];
   const databaseContainers = scope.containers.filter((c) => c.kind === 'database').map((c) => c.segments[0]!);
-  if (databaseContainers.length > 0) {
-    const q = actualStateSql.databaseGrants(databaseContainers, prefix);
-    for (const r of (await main.query<ContainerGrantRow>(q.text, q.values)).rows) {
-      grants.push({ securable: { kind: 'database', segments: [r.object] }, grantee: r.grantee, privileges: privileges(r.privileges) });
-    }
+  const q0 = actualStateSql.databaseGrants(prefix);
+  for (const r of (await main.query<ContainerGrantRow>(q0.text, q0.values)).rows) {
+    grants.push({ securable: { kind: 'database', segments: [r.object] }, grantee: r.grantee, privileges: privileges(r.privileges) });
   }
 
-  const schemasByDb = byDatabase(
-    scope.containers.filter((c) => c.kind === 'schema'),
-    (s) => s.segments[0]!,
-  );
   const tablesByDb = byDatabase(
     scope.protectedTables.filter((t) => t.kind === 'table'),
     (t) => t.segments[0]!,
   );
-  const databases = new Set([...databaseContainers, ...schemasByDb.keys(), ...tablesByDb.keys()]);
+  // Steward roles' grants are read in every database of the connection; others' only on protected tables.
+  const databases = new Set([...scope.databases, ...databaseContainers, ...tablesByDb.keys()]);
 
   const defaultGrants: DefaultGrant[] = [];
   for (const db of databases) {
     const client = await ctx.clientFor(db);
-    const schemas = schemasByDb.get(db);
-    if (schemas) {
-      const q = actualStateSql.schemaGrants(
-        schemas.map((s) => s.segments[1]!),
-        prefix,
-      );
-      for (const r of (await client.query<ContainerGrantRow>(q.text, q.values)).rows) {
-        grants.push({ securable: { kind: 'schema', segments: [db, r.object] }, grantee: r.grantee, privileges: privileges(r.privileges) });
-      }
+    const sq = actualStateSql.schemaGrants(prefix);
+    for (const r of (await client.query<ContainerGrantRow>(sq.text, sq.values)).rows) {
+      grants.push({ securable: { kind: 'schema', segments: [db, r.object] }, grantee: r.grantee, privileges: privileges(r.privileges) });
     }
+    const seen = new Set<string>();
     const tables = tablesByDb.get(db);
     if (tables) {
       const q = actualStateSql.tableGrants(
@@ -102,8 +93,15 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
       for (const r of (await client.query<TableGrantRow>(q.text, q.values)).rows) {
         const privs = privileges(r.privileges);
         if (r.grantee === null || privs.length === 0) continue;
+        seen.add(JSON.stringify([r.schema, r.name, r.grantee]));
         grants.push({ securable: { kind: 'table', segments: [db, r.schema, r.name] }, grantee: r.grantee, privileges: privs });
       }
+    }
+    const pq = actualStateSql.prefixTableGrants(prefix);
+    for (const r of (await client.query<TableGrantRow>(pq.text, pq.values)).rows) {
+      const privs = privileges(r.privileges);
+      if (r.grantee === null || privs.length === 0 || seen.has(JSON.stringify([r.schema, r.name, r.grantee]))) continue;
+      grants.push({ securable: { kind: 'table', segments: [db, r.schema, r.name] }, grantee: r.grantee, privileges: privs });
     }
     const q = actualStateSql.defaultGrants(prefix);
     for (const r of (await client.query<DefaultGrantRow>(q.text, q.values)).rows) {
