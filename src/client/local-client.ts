@@ -13,6 +13,7 @@ import { validateConnection } from '../services/connection-service.js';
 export function createLocalClient(s: Services, actor: string): StewardClient {
   return {
     listConnections: () => s.connections.list(),
+    getConnection: (name) => s.connections.get(name),
     addConnection: (input, opts) => s.connections.add(input, actor, opts),
     removeConnection: (name) => s.connections.remove(name, actor),
     checkConnection: (name) => s.connections.check(name),

@@ -97,6 +97,7 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
 
   return {
     listConnections: () => call('GET', '/connections'),
+    getConnection: (name) => call('GET', `/connections/${seg(name)}`),
     addConnection: (input, o) => call('POST', '/connections', { body: input, query: { verify: o?.verify } }),
     removeConnection: (name) => call('DELETE', `/connections/${seg(name)}`),
     checkConnection: (name) => call('POST', `/connections/${seg(name)}/check`),

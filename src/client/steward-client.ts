@@ -36,6 +36,7 @@ export interface ApplyRequest {
  */
 export interface StewardClient {
   listConnections(): Promise<ConnectionView[]>;
+  getConnection(name: string): Promise<ConnectionView>;
   addConnection(input: ConnectionInput, opts?: { verify?: boolean }): Promise<ConnectionView>;
   removeConnection(name: string): Promise<void>;
   checkConnection(name: string): Promise<CheckReport>;

@@ -126,7 +126,7 @@ describe('authentication', () => {
 describe('OpenAPI document', () => {
   // Every StewardClient method but close(), each served by exactly one route.
   const CLIENT_METHODS = [
-    'listConnections', 'addConnection', 'removeConnection', 'checkConnection', 'sync', 'browse', 'search', 'plan', 'storeConfig',
+    'listConnections', 'getConnection', 'addConnection', 'removeConnection', 'checkConnection', 'sync', 'browse', 'search', 'plan', 'storeConfig',
     'applyConnection', 'status', 'explain', 'whoCan', 'audit', 'auditEvent', 'listUsers', 'putUser', 'deleteUser', 'listGroups',
     'addGroup', 'deleteGroup', 'listPolicies', 'putPolicy', 'deletePolicy', 'listTags', 'tag', 'untag',
   ];

@@ -16,6 +16,10 @@ export function connectionRoutes(services: Services): FastifyPluginAsync {
       schema: { operationId: 'listConnections', tags, summary: 'Registered connections (URLs without passwords)', response: responses({ 200: Type.Array(ConnectionView) }) },
     }, async (req) => clientFor(services, req).listConnections());
 
+    app.get<{ Params: NameParams }>('/connections/:name', {
+      schema: { operationId: 'getConnection', tags, summary: 'One connection (URL without password)', params: NameParams, response: responses({ 200: ConnectionView }) },
+    }, async (req) => clientFor(services, req).getConnection(req.params.name));
+
     app.post<{ Body: AddConnectionBody; Querystring: AddConnectionQuery }>('/connections', {
       schema: {
         operationId: 'addConnection', tags, summary: 'Register a connection (verified by connecting unless verify=false)',
