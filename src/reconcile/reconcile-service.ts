@@ -13,6 +13,7 @@ import { objectsRepo } from '../store/objects-repo.js';
 import { statusRepo } from '../store/status-repo.js';
 import { filterDrift, planChanges, revocationRatio } from './diff.js';
 import { buildPolicyInput, type CatalogSource } from './policy-input.js';
+import { stateDigest } from './state-digest.js';
 
 /** One connection's plan: the neutral operations and the exact SQL, in order. */
 export interface ConnectionPlan {
@@ -85,8 +86,14 @@ export function createReconcileService(deps: {
     const t1 = performance.now();
     const actual = await session.readActualState(scope);
     const t2 = performance.now();
-    const lastApplied = await statusRepo.appliedState(db, spec.name);
-    let plan: Plan = planChanges(actual, desired, { connection: spec.name, lastApplied, capabilities: platform.capabilities });
+    // Drift classification needs the last applied state, which can be large: plan without it
+    // first, and read it only when there is something to classify.
+    const planOpts = { connection: spec.name, capabilities: platform.capabilities };
+    let plan: Plan = planChanges(actual, desired, { ...planOpts, lastApplied: null });
+    if (plan.operations.length > 0) {
+      const lastApplied = await statusRepo.appliedState(db, spec.name);
+      plan = planChanges(actual, desired, { ...planOpts, lastApplied });
+    }
     let reported: readonly Operation[] = [];
     if (spec.options.drift === 'report') {
       const split = filterDrift(plan);
@@ -143,7 +150,7 @@ export function createReconcileService(deps: {
             actor: opts.actor, action: 'apply', connection, outcome: 'ok', summary: 'no changes',
             details: { operations: 0, reportedDrift: plan.reportedDrift },
           });
-          await statusRepo.applied(db, connection, null, plan.desired);
+          await statusRepo.applied(db, connection, null, plan.desired, stateDigest(plan.desired));
           return { ...base, status: 'no-op', results: [], auditId };
         }
         if (plan.revocationRatio > SAFETY_RATIO && opts.force !== true) {
@@ -182,7 +189,7 @@ export function createReconcileService(deps: {
             revocationRatio: plan.revocationRatio,
           },
         });
-        await statusRepo.applied(db, connection, error ?? null, failed ? null : plan.desired);
+        await statusRepo.applied(db, connection, error ?? null, failed ? null : plan.desired, failed ? undefined : stateDigest(plan.desired));
         return { ...base, status: failed ? 'failed' : 'applied', results: exec.results, ...(error ? { error } : {}), auditId };
       } finally {
         await open.session.close();

@@ -112,6 +112,11 @@ CREATE TABLE api_tokens (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'applied-state-digest',
+    sql: `ALTER TABLE connection_status ADD COLUMN applied_digest text;`,
+  },
 ];
 
 /** Apply every migration newer than the store's version, each in its own transaction. */

@@ -60,15 +60,26 @@ export const statusRepo = {
   async planned(db: Executor, connection: string, driftCount: number): Promise<void> {
     await db.query(`UPDATE connection_status SET last_plan_at = now(), drift_count = $2 WHERE connection = $1`, [connection, driftCount]);
   },
-  async applied(db: Executor, connection: string, error: string | null, state: AccessState | null): Promise<void> {
+  /**
+   * Record an apply. With a state (the apply succeeded) it becomes the last applied state; it is
+   * only rewritten when its digest differs, so a no-op reconcile writes a few bytes, not the state.
+   */
+  async applied(db: Executor, connection: string, error: string | null, state: AccessState | null, digest?: string): Promise<void> {
     if (state === null) {
       await db.query(`UPDATE connection_status SET last_apply_at = now(), last_apply_error = $2 WHERE connection = $1`, [connection, error]);
-    } else {
-      await db.query(
-        `UPDATE connection_status SET last_apply_at = now(), last_apply_error = $2, applied_state = $3, drift_count = 0 WHERE connection = $1`,
-        [connection, error, JSON.stringify(state)],
-      );
+      return;
     }
+    const rows = await db.query<{ same: boolean }>(
+      `UPDATE connection_status SET last_apply_at = now(), last_apply_error = $2, drift_count = 0 WHERE connection = $1
+       RETURNING applied_digest IS NOT DISTINCT FROM $3 AS same`,
+      [connection, error, digest ?? null],
+    );
+    if (digest !== undefined && rows[0]?.same === true) return;
+    await db.query(`UPDATE connection_status SET applied_state = $2, applied_digest = $3 WHERE connection = $1`, [
+      connection,
+      JSON.stringify(state),
+      digest ?? null,
+    ]);
   },
   async appliedState(db: Executor, connection: string): Promise<AccessState | null> {
     const rows = await db.query<{ applied_state: AccessState | null }>('SELECT applied_state FROM connection_status WHERE connection = $1', [connection]);

@@ -60,26 +60,17 @@ export function membershipsQuery(dialect: Dialect, prefix: string): SqlQuery {
 }
 
 /**
- * Table-level grants in the databases of the protected tables (same table on both dialects).
- * Filtered by database only: the exact tables are picked in JS from a Set, which keeps the bind
- * list as short as the number of databases instead of twice the number of tables.
+ * Table-level grants in scope, in one pass: every grant in the databases of the protected
+ * tables (the exact tables are picked in JS from a Set, which keeps the bind list as short as
+ * the number of databases), and Steward roles' grants anywhere.
  */
-export function tableGrantsQuery(databases: readonly string[]): SqlQuery {
+export function tableGrantsQuery(databases: readonly string[], prefix: string): SqlQuery {
+  const inDatabases = databases.length > 0 ? `Db IN (${placeholders(databases.length)}) OR ` : '';
   return {
     sql:
       'SELECT Db AS db, Table_name AS tbl, User AS user, Host AS host, Table_priv AS privs FROM mysql.tables_priv ' +
-      `WHERE Db IN (${placeholders(databases.length)})`,
-    values: [...databases],
-  };
-}
-
-/** Table-level grants held by prefix accounts anywhere: Steward's own roles are in scope everywhere. */
-export function prefixTableGrantsQuery(prefix: string): SqlQuery {
-  return {
-    sql:
-      'SELECT Db AS db, Table_name AS tbl, User AS user, Host AS host, Table_priv AS privs FROM mysql.tables_priv ' +
-      'WHERE LEFT(User, CHAR_LENGTH(?)) = ?',
-    values: [prefix, prefix],
+      `WHERE ${inDatabases}LEFT(User, CHAR_LENGTH(?)) = ?`,
+    values: [...databases, prefix, prefix],
   };
 }
 

@@ -1,6 +1,6 @@
 import { sortPrivileges, type AccessScope, type AccessState, type DefaultRole, type Grant, type Membership, type Privilege, type RoleSpec } from '../../domain/access.js';
 import { nameOfAccount, type AccountNaming } from './account-name.js';
-import { databaseGrantsQuery, prefixTableGrantsQuery, membershipsQuery, principalsQuery, rolesQuery, tableGrantsQuery } from './actual-state.sql.js';
+import { databaseGrantsQuery, membershipsQuery, principalsQuery, rolesQuery, tableGrantsQuery } from './actual-state.sql.js';
 import { traitsOf, type Dialect } from './dialect.js';
 import { text, type QueryFn, type Row } from './query.js';
 
@@ -59,12 +59,11 @@ export async function readActualState(query: QueryFn, scope: AccessScope, input:
   const tableDbs = [...new Set(scope.protectedTables.filter((s) => s.kind === 'table').map((s) => s.segments[0]!))];
   const principals = [...new Set(scope.principals)];
 
-  const [roleRows, principalRows, memberRows, protectedRows, prefixRows, dbRows] = await Promise.all([
+  const [roleRows, principalRows, memberRows, tableRows, dbRows] = await Promise.all([
     query(rolesQuery(dialect, prefix)),
     queryChunked(query, principals, (chunk) => principalsQuery(dialect, input.hostPattern, chunk)),
     query(membershipsQuery(dialect, prefix)),
-    queryChunked(query, tableDbs, (chunk) => tableGrantsQuery(chunk)),
-    query(prefixTableGrantsQuery(prefix)),
+    query(tableGrantsQuery(tableDbs, prefix)),
     query(databaseGrantsQuery(prefix)),
   ]);
   const roleHost = traitsOf(dialect).roleHost;
@@ -97,7 +96,7 @@ export async function readActualState(query: QueryFn, scope: AccessScope, input:
 
   const grants: Grant[] = [];
   const seen = new Set<string>();
-  for (const r of [...protectedRows, ...prefixRows]) {
+  for (const r of tableRows) {
     const db = text(r.db);
     const table = text(r.tbl);
     const segments = [db, table];

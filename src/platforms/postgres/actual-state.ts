@@ -50,6 +50,7 @@ function rolePurpose(name: string, prefix: string): RoleSpec['purpose'] {
  */
 export async function readActualState(ctx: PostgresContext, scope: AccessScope): Promise<AccessState> {
   const prefix = scope.rolePrefix;
+  const ignored = new Set(scope.ignoredGrantees);
   const main = await ctx.clientFor(null);
 
   const rolesQ = actualStateSql.roles(prefix, scope.principals);
@@ -82,26 +83,13 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
     for (const r of (await client.query<ContainerGrantRow>(sq.text, sq.values)).rows) {
       grants.push({ securable: { kind: 'schema', segments: [db, r.object] }, grantee: r.grantee, privileges: privileges(r.privileges) });
     }
-    const seen = new Set<string>();
-    const tables = tablesByDb.get(db);
-    if (tables) {
-      const q = actualStateSql.tableGrants(
-        tables.map((t) => t.segments[1]!),
-        tables.map((t) => t.segments[2]!),
-        scope.ignoredGrantees,
-      );
-      for (const r of (await client.query<TableGrantRow>(q.text, q.values)).rows) {
-        const privs = privileges(r.privileges);
-        if (r.grantee === null || privs.length === 0) continue;
-        seen.add(JSON.stringify([r.schema, r.name, r.grantee]));
-        grants.push({ securable: { kind: 'table', segments: [db, r.schema, r.name] }, grantee: r.grantee, privileges: privs });
-      }
-    }
-    const pq = actualStateSql.prefixTableGrants(prefix);
-    for (const r of (await client.query<TableGrantRow>(pq.text, pq.values)).rows) {
+    const protectedHere = new Set((tablesByDb.get(db) ?? []).map((t) => `${t.segments[1]!}\u0000${t.segments[2]!}`));
+    const rq = actualStateSql.relationGrants();
+    for (const r of (await client.query<TableGrantRow>(rq.text, rq.values)).rows) {
+      if (r.grantee === null || ignored.has(r.grantee)) continue;
+      if (!r.grantee.startsWith(prefix) && !protectedHere.has(`${r.schema}\u0000${r.name}`)) continue;
       const privs = privileges(r.privileges);
-      if (r.grantee === null || privs.length === 0 || seen.has(JSON.stringify([r.schema, r.name, r.grantee]))) continue;
-      grants.push({ securable: { kind: 'table', segments: [db, r.schema, r.name] }, grantee: r.grantee, privileges: privs });
+      if (privs.length > 0) grants.push({ securable: { kind: 'table', segments: [db, r.schema, r.name] }, grantee: r.grantee, privileges: privs });
     }
     const q = actualStateSql.defaultGrants(prefix);
     for (const r of (await client.query<DefaultGrantRow>(q.text, q.values)).rows) {
