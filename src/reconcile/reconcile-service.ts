@@ -2,6 +2,7 @@ import type { GovernanceModel } from '../config/to-model.js';
 import type { AccessState } from '../domain/access.js';
 import type { ConnectionSpec } from '../domain/connection.js';
 import { StewardError, redactSecrets } from '../domain/errors.js';
+import { decodePath } from '../domain/paths.js';
 import type { Operation, Plan, Statement } from '../domain/plan.js';
 import { computeDesiredState } from '../policy/desired-state.js';
 import type { Platform, PlatformSession, StatementResult } from '../platforms/platform.js';
@@ -140,8 +141,13 @@ export function createReconcileService(deps: {
       const open = await deps.connections.open(connection);
       try {
         const sync = opts.sync === false ? null : await deps.sync.sync(connection, open.session);
-        const objects = await objectsRepo.live(db, connection);
-        const plan = await computePlan(open.spec, open.platform, open.session, await model(), { kind: 'stored', objects });
+        const m = await model();
+        // Column lists matter to the policy engine only through column tags (paths one level
+        // below a relation): skip reading them when the connection has none.
+        const relationDepth = open.platform.capabilities.hierarchy.length;
+        const columnTags = m.tags.some((t) => t.connection === connection && decodePath(t.path).length > relationDepth);
+        const objects = await objectsRepo.live(db, connection, { withColumns: columnTags });
+        const plan = await computePlan(open.spec, open.platform, open.session, m, { kind: 'stored', objects });
         await statusRepo.planned(db, connection, plan.driftCount);
         const base = { connection, plan, sync };
 

@@ -11,6 +11,11 @@ export interface Executor {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Run a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * `COPY … FROM '/dev/blob' WITH (FORMAT csv)` with `csv` as its input, where the driver offers
+   * a cheap bulk path (PGlite). Absent elsewhere: callers fall back to batched INSERTs.
+   */
+  copyCsv?(copySql: string, csv: string): Promise<void>;
 }
 
 export interface Db extends Executor {
@@ -33,12 +38,19 @@ class PgliteDb implements Db {
     await this.db.exec(sql);
   }
 
+  async copyCsv(copySql: string, csv: string): Promise<void> {
+    await this.db.query(copySql, [], { blob: new Blob([csv]) });
+  }
+
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) =>
       fn({
         query: async <R>(sql: string, params: readonly unknown[] = []) => (await tx.query<R>(sql, params as unknown[])).rows,
         exec: async (sql: string) => {
           await tx.exec(sql);
+        },
+        copyCsv: async (copySql: string, csv: string) => {
+          await tx.query(copySql, [], { blob: new Blob([csv]) });
         },
       }),
     );

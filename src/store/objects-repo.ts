@@ -33,7 +33,8 @@ interface Raw {
   depth: number;
   owner: string | null;
   comment: string | null;
-  columns: StoredColumn[] | null;
+  /** JSON text of StoredColumn[] (see migration 3). */
+  columns: string | null;
   fingerprint: string;
   first_seen_at: Date;
   changed_at: Date;
@@ -49,7 +50,7 @@ const toObject = (r: Raw): StoredObject => ({
   depth: r.depth,
   owner: r.owner,
   comment: r.comment,
-  columns: r.columns,
+  columns: r.columns === null ? null : (JSON.parse(r.columns) as StoredColumn[]),
   fingerprint: r.fingerprint,
   firstSeenAt: r.first_seen_at,
   changedAt: r.changed_at,
@@ -73,6 +74,12 @@ export interface ObjectWrite {
 const UNDER = `(path = $2 OR left(path, length($2) + 1) = $2 || '/')`;
 
 const BATCH = 2000;
+const COPY_BATCH = 20_000;
+
+/** One CSV field: NULL is an empty unquoted field, any text is quoted (quotes doubled). */
+function csvField(v: string | null): string {
+  return v === null ? '' : `"${v.replace(/"/g, '""')}"`;
+}
 
 export const objectsRepo = {
   /** Path, fingerprint and removal mark of everything stored under `root` ('' = whole connection). */
@@ -88,42 +95,62 @@ export const objectsRepo = {
   async columnsOf(db: Executor, connection: string, paths: readonly string[]): Promise<Map<string, StoredColumn[]>> {
     const out = new Map<string, StoredColumn[]>();
     for (let i = 0; i < paths.length; i += BATCH) {
-      const rows = await db.query<{ path: string; columns: StoredColumn[] | null }>(
+      const rows = await db.query<{ path: string; columns: string | null }>(
         'SELECT path, columns FROM objects WHERE connection = $1 AND path = ANY($2::text[])',
         [connection, paths.slice(i, i + BATCH)],
       );
-      for (const r of rows) out.set(r.path, r.columns ?? []);
+      for (const r of rows) out.set(r.path, r.columns === null ? [] : (JSON.parse(r.columns) as StoredColumn[]));
     }
     return out;
   },
 
-  /** Insert new rows or overwrite changed/reappeared ones, in batches of one statement each. */
+  /**
+   * Insert new rows or overwrite changed/reappeared ones. Rows go into a staging table (by COPY
+   * where the driver has it, else batched unnest INSERTs) and one upsert moves them over.
+   */
   async upsert(db: Executor, connection: string, rows: readonly ObjectWrite[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += BATCH) {
-      const b = rows.slice(i, i + BATCH);
-      await db.query(
-        `INSERT INTO objects (connection, path, parent, kind, name, depth, owner, comment, columns, fingerprint)
-         SELECT $1, u.path, u.parent, u.kind, u.name, u.depth, u.owner, u.comment, u.columns::jsonb, u.fingerprint
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[])
-           AS u(path, parent, kind, name, depth, owner, comment, columns, fingerprint)
-         ON CONFLICT (connection, path) DO UPDATE SET
-           parent = EXCLUDED.parent, kind = EXCLUDED.kind, name = EXCLUDED.name, depth = EXCLUDED.depth,
-           owner = EXCLUDED.owner, comment = EXCLUDED.comment, columns = EXCLUDED.columns,
-           fingerprint = EXCLUDED.fingerprint, changed_at = now(), removed_at = NULL`,
-        [
-          connection,
-          b.map((r) => r.path),
-          b.map((r) => r.parent),
-          b.map((r) => r.kind),
-          b.map((r) => r.name),
-          b.map((r) => r.depth),
-          b.map((r) => r.owner),
-          b.map((r) => r.comment),
-          b.map((r) => (r.columns === null ? null : JSON.stringify(r.columns))),
-          b.map((r) => r.fingerprint),
-        ],
-      );
+    if (rows.length === 0) return;
+    await db.exec(`CREATE TEMP TABLE IF NOT EXISTS objects_stage (
+      path text, parent text, kind text, name text, depth int, owner text, comment text, columns text, fingerprint text)`);
+    await db.exec('TRUNCATE objects_stage');
+    const columnsOf = (r: ObjectWrite): string | null => (r.columns === null ? null : JSON.stringify(r.columns));
+    if (db.copyCsv) {
+      for (let i = 0; i < rows.length; i += COPY_BATCH) {
+        const csv = rows
+          .slice(i, i + COPY_BATCH)
+          .map((r) => [r.path, r.parent, r.kind, r.name, String(r.depth), r.owner, r.comment, columnsOf(r), r.fingerprint].map(csvField).join(','))
+          .join('\n');
+        await db.copyCsv(`COPY objects_stage FROM '/dev/blob' WITH (FORMAT csv)`, csv);
+      }
+    } else {
+      for (let i = 0; i < rows.length; i += BATCH) {
+        const b = rows.slice(i, i + BATCH);
+        await db.query(
+          `INSERT INTO objects_stage SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])`,
+          [
+            b.map((r) => r.path),
+            b.map((r) => r.parent),
+            b.map((r) => r.kind),
+            b.map((r) => r.name),
+            b.map((r) => r.depth),
+            b.map((r) => r.owner),
+            b.map((r) => r.comment),
+            b.map(columnsOf),
+            b.map((r) => r.fingerprint),
+          ],
+        );
+      }
     }
+    await db.query(
+      `INSERT INTO objects (connection, path, parent, kind, name, depth, owner, comment, columns, fingerprint)
+       SELECT $1, s.path, s.parent, s.kind, s.name, s.depth, s.owner, s.comment, s.columns, s.fingerprint FROM objects_stage s
+       ON CONFLICT (connection, path) DO UPDATE SET
+         parent = EXCLUDED.parent, kind = EXCLUDED.kind, name = EXCLUDED.name, depth = EXCLUDED.depth,
+         owner = EXCLUDED.owner, comment = EXCLUDED.comment, columns = EXCLUDED.columns,
+         fingerprint = EXCLUDED.fingerprint, changed_at = now(), removed_at = NULL`,
+      [connection],
+    );
+    await db.exec('TRUNCATE objects_stage');
   },
 
   async markRemoved(db: Executor, connection: string, paths: readonly string[]): Promise<void> {
@@ -167,9 +194,17 @@ export const objectsRepo = {
     return rows.map(toObject);
   },
 
-  /** Every live object of a connection (policy input). */
-  async live(db: Executor, connection: string): Promise<StoredObject[]> {
-    const rows = await db.query<Raw>('SELECT * FROM objects WHERE connection = $1 AND removed_at IS NULL ORDER BY path', [connection]);
+  /**
+   * Every live object of a connection (policy input). Column lists are the bulk of a row and
+   * the policy engine needs them only for column tags: `withColumns: false` leaves them out.
+   */
+  async live(db: Executor, connection: string, opts: { withColumns?: boolean } = {}): Promise<StoredObject[]> {
+    const columns = opts.withColumns === false ? 'NULL::text AS columns' : 'columns';
+    const rows = await db.query<Raw>(
+      `SELECT connection, path, parent, kind, name, depth, owner, comment, ${columns}, fingerprint, first_seen_at, changed_at, removed_at
+       FROM objects WHERE connection = $1 AND removed_at IS NULL ORDER BY path`,
+      [connection],
+    );
     return rows.map(toObject);
   },
 
