@@ -232,7 +232,10 @@ export const ConfigApplyResult = Type.Object(
 );
 
 export const ApplyBody = Type.Object(
-  { force: Type.Optional(Type.Boolean({ description: 'run a plan that revokes more than half of the managed access' })) },
+  {
+    force: Type.Optional(Type.Boolean({ description: 'run a plan that revokes more than half of the managed access' })),
+    sync: Type.Optional(Type.Boolean({ description: 'sync the catalog first (default true); false when only identities or policies changed' })),
+  },
   { additionalProperties: false },
 );
 export type ApplyBody = Static<typeof ApplyBody>;

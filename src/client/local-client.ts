@@ -51,7 +51,7 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
     },
     storeConfig: (config) => s.config.store(config, actor),
     async applyConnection(connection, opts): Promise<ApplyView> {
-      const r = await s.reconcile.apply(connection, () => s.config.loadModel(), { actor, ...(opts.force ? { force: true } : {}) });
+      const r = await s.reconcile.apply(connection, () => s.config.loadModel(), { actor, ...(opts.force ? { force: true } : {}), ...(opts.sync === false ? { sync: false } : {}) });
       return {
         connection: r.connection,
         status: r.status,

@@ -108,7 +108,7 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
 
     plan: (config, connection) => call('POST', '/plan', { body: connection === undefined ? { config } : { config, connection } }),
     storeConfig: (config) => call('POST', '/config', { body: { config } }),
-    applyConnection: (connection, o) => call('POST', `/connections/${seg(connection)}/apply`, { body: o.force === undefined ? {} : { force: o.force } }),
+    applyConnection: (connection, o) => call('POST', `/connections/${seg(connection)}/apply`, { body: o }),
 
     status: async () => (await call<ConnectionStatus[]>('GET', '/status')).map(reviveStatus),
     explain: (user, path) => call('GET', '/explain', { query: { user, path } }),

@@ -49,7 +49,8 @@ export interface StewardClient {
   plan(config: ConfigFile, connection?: string): Promise<PlanView[]>;
   /** Store the configuration, then sync, plan and enforce each connection of it. */
   storeConfig(config: ConfigFile): Promise<ConfigApplyResult>;
-  applyConnection(connection: string, opts: { force?: boolean }): Promise<ApplyView>;
+  /** `sync: false` skips the object sync (identities or policies changed, not the catalog). */
+  applyConnection(connection: string, opts: { force?: boolean; sync?: boolean }): Promise<ApplyView>;
 
   status(): Promise<ConnectionStatus[]>;
   explain(user: string, path: string): Promise<unknown>;

@@ -34,7 +34,10 @@ export function reconcileRoutes(services: Services): FastifyPluginAsync {
         operationId: 'applyConnection', tags: ['connections', ...tags], summary: 'Sync, plan and enforce the stored configuration on one connection',
         params: NameParams, body: ApplyBody, response: responses({ 200: ApplyView }),
       },
-    }, async (req) => clientFor(services, req).applyConnection(req.params.name, req.body.force === undefined ? {} : { force: req.body.force }));
+    }, async (req) => clientFor(services, req).applyConnection(req.params.name, {
+      ...(req.body.force === undefined ? {} : { force: req.body.force }),
+      ...(req.body.sync === undefined ? {} : { sync: req.body.sync }),
+    }));
 
     app.get('/status', {
       schema: {

@@ -60,8 +60,9 @@ export function registerReconcile(program: Command): void {
     .option('--connection <name>', 'enforce only this connection (the whole file is still stored)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--force', 'run even a plan that revokes more than half of the access Steward manages on a connection')
+    .option('--no-sync', 'skip the object sync (only identities or policies changed)')
     .description('store the configuration, sync, and enforce it')
-    .action(async (o: { file: string; connection?: string; yes?: boolean; force?: boolean }, cmd: Command) => {
+    .action(async (o: { file: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean }, cmd: Command) => {
       await run(cmd, async (client, out) => {
         const cfg = loadConfigFile(o.file);
         const names = o.connection ? [o.connection] : connectionsOf(cfg).map((c) => c.name);
@@ -79,7 +80,7 @@ export function registerReconcile(program: Command): void {
         let failed = false;
         for (const name of names) {
           if (!out.json) out.info(`applying ${name}…`);
-          const r = await client.applyConnection(name, { ...(o.force ? { force: true } : {}) });
+          const r = await client.applyConnection(name, { ...(o.force ? { force: true } : {}), ...(o.sync === false ? { sync: false } : {}) });
           results.push(r);
           if (r.status === 'failed') failed = true;
         }
