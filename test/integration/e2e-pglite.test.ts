@@ -84,9 +84,13 @@ describe('PGlite end to end', () => {
     expect(await as('bob', 'INSERT INTO shop.customers VALUES (1)')).toBe('ok');
   });
 
-  it('is idempotent: a second apply is a no-op', async () => {
+  it('is idempotent: a second apply is a no-op, with or without a sync', async () => {
     const r = await client.applyConnection('lite', {});
     expect(r.status).toBe('no-op');
+    expect(r.sync).not.toBeNull();
+    const r2 = await client.applyConnection('lite', { sync: false });
+    expect(r2.status).toBe('no-op');
+    expect(r2.sync).toBeNull();
   });
 
   it('takes back what Steward granted on a table that leaves protection', async () => {
