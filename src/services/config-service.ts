@@ -68,7 +68,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
         const connections: ConfigApplyResult['connections'] = {};
         for (const c of connectionsOf(cfg)) connections[c.name] = await deps.connections.upsert(c, actor, tx);
         await identitiesRepo.ensureGroups(tx, model.groups, FILE);
-        for (const u of model.users) await identitiesRepo.putUser(tx, u, FILE);
+        await identitiesRepo.putUsers(tx, model.users, FILE);
         await identitiesRepo.pruneSource(tx, FILE, model.users.map((u) => u.name), model.groups);
         await tagsRepo.deleteSource(tx, FILE);
         await tagsRepo.add(tx, model.tags, FILE);

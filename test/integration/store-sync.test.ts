@@ -146,6 +146,18 @@ for (const backend of STORE_BACKENDS) {
       expect(r.removed).toEqual([{ path: 'wh/old', kind: 'database' }]);
     });
 
+    it('writes users in bulk, replacing their groups and principals', async () => {
+      const { identitiesRepo } = await import('../../src/store/identities-repo.js');
+      const u = (name: string, groups: string[], principals: Record<string, string>) => ({ name, email: null, groups, attributes: { r: ['eu'] }, principals });
+      await identitiesRepo.putUsers(db, [u('ann', ['a', 'b'], { wh: 'ann_login' }), u('ben', ['b'], {})], 'file');
+      await identitiesRepo.putUsers(db, [u('ann', ['b', 'c'], { other: 'ann2' }), u('ben', [], { wh: 'ben' })], 'file');
+      const users = await identitiesRepo.users(db);
+      expect(users.map((x) => [x.name, x.groups, x.principals, x.attributes])).toEqual([
+        ['ann', ['b', 'c'], { other: 'ann2' }, { r: ['eu'] }],
+        ['ben', [], { wh: 'ben' }, { r: ['eu'] }],
+      ]);
+    });
+
     it('removing a connection removes its catalog', async () => {
       await s.connections.remove('wh', 'test');
       const n = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM objects');
