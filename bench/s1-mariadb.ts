@@ -1,0 +1,211 @@
+/**
+ * S1-shaped scenario on MariaDB: 10 databases × 500 tables, 30 groups, 200 users; group grpG
+ * reads databases bench_my((G+k) mod 10 + 1), k = 0..2, and writes bench_my((G+3) mod 10 + 1).
+ * Converge from nothing (floor: the `mariadb` client running the same plan), no-op reconcile
+ * (floor: one read of mysql.tables_priv for those databases), one user joins one group, drift.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { parseConfig } from '../src/config/load-config.js';
+import type { Statement } from '../src/domain/plan.js';
+import type { ConvergeResult } from './child/converge.js';
+import { ensureMariadbS1, myDatabases, revokeStrayGrants } from './fixtures/mariadb-s1.js';
+import { WORK_DIR, runChild } from './lib/child.js';
+import { MY_BASE, mariadbFile, resetStewardRoles, withMy } from './lib/mariadb.js';
+import { planDifference } from './lib/plans.js';
+import { log, series, timed, type Row, type ScenarioResult } from './lib/report.js';
+import { CONTAINERS, s1Yaml } from './lib/s1-shape.js';
+import { freshStoreDir, openSteward, removeStoreDir, resetPhases, round } from './lib/steward.js';
+
+const median = (xs: readonly number[]): number => series(xs).median;
+
+export async function runS1Mariadb(opts: { quick: boolean }): Promise<ScenarioResult> {
+  const tables = opts.quick ? 50 : 500;
+  const connection = opts.quick ? 's1my_quick' : 's1my';
+  const prefix = `steward_${connection}__`;
+  const dbs = myDatabases(opts.quick);
+  const url = new URL(MY_BASE);
+  const env = { S1MY_URL: `mysql://${url.username || 'root'}@${url.hostname}:${url.port || 3306}/` };
+  const yaml = (groupsOverride?: Record<number, number[]>): string =>
+    s1Yaml({
+      connection,
+      type: 'mariadb',
+      urlVar: 'S1MY_URL',
+      databases: dbs,
+      protect: dbs.map((d) => `${connection}/${d}`),
+      containerPath: (n) => `${connection}/${dbs[n - 1]!}`,
+      ...(groupsOverride ? { groupsOverride } : {}),
+    });
+  const config = (o?: Record<number, number[]>) => parseConfig(yaml(o), 'steward.yaml', env);
+  const rows: Row[] = [];
+  const notes: string[] = [];
+
+  const fixture = await ensureMariadbS1(opts.quick, tables, prefix);
+  notes.push(
+    `Fixture: databases ${dbs[0]}…${dbs[dbs.length - 1]} × ${tables} tables, accounts u1…u200@'%'; ` +
+      (fixture.built ? `built in ${(fixture.ms / 1000).toFixed(0)} s.` : 'reused.') +
+      (fixture.foreign > 0 ? ` Revoked ${fixture.foreign} table grants held on it by roles of other connections first.` : ''),
+  );
+  const admin = await mysql.createConnection({ uri: MY_BASE, charset: 'utf8mb4' });
+  const st = { current: null as Awaited<ReturnType<typeof openSteward>> | null };
+  let storeDir: string | null = null;
+  try {
+    await resetStewardRoles(admin, prefix);
+
+    // ── Converge from nothing; floor = the mariadb client running the same statements in order.
+    // A full-size converge runs 10,720 statements (~90 s here, and as long again for the floor):
+    // three converge runs, and the floor once (every run in --quick).
+    const runs = 3;
+    const floorRuns = opts.quick ? runs : 1;
+    const converge: ConvergeResult[] = [];
+    const floor: number[] = [];
+    const plans: Statement[][] = [];
+    const statementsFile = join(WORK_DIR, `${connection}-plan.json`);
+    const scriptFile = join(WORK_DIR, `${connection}-plan.sql`);
+    for (let i = 0; i < runs; i++) {
+      await resetStewardRoles(admin, prefix, { fast: true });
+      const dir = await freshStoreDir();
+      try {
+        const r = await runChild<ConvergeResult>('converge', { storeDir: dir, yaml: yaml(), env, connection, statementsFile });
+        if (r.status !== 'applied' || r.failed > 0) throw new Error(`converge ${r.status}: ${r.error ?? ''}`);
+        converge.push(r);
+        log(`S1 mariadb converge ${i + 1}/${runs}: ${r.applyMs.toFixed(0)} ms, ${r.statements} statements, peak RSS ${r.rss.peak.toFixed(0)} MB`);
+      } finally {
+        removeStoreDir(dir);
+      }
+      const statements = JSON.parse(readFileSync(statementsFile, 'utf8')) as Statement[];
+      plans.push(statements);
+      if (i >= floorRuns) continue;
+      writeFileSync(scriptFile, `${statements.map((s) => `${s.sql};`).join('\n')}\n`);
+      await resetStewardRoles(admin, prefix, { fast: true });
+      const ms = await mariadbFile(scriptFile);
+      floor.push(ms);
+      log(`S1 mariadb floor ${i + 1}/${runs}: mariadb client ${ms.toFixed(0)} ms`);
+    }
+    const diff = planDifference(plans);
+    if (diff) notes.push(diff);
+    const applyS = series(converge.map((r) => r.applyMs));
+    const c0 = converge[0]!;
+    rows.push({
+      step: 'converge from nothing',
+      ms: applyS,
+      floor: { name: 'mariadb client runs the plan', ms: series(floor) },
+      statements: c0.statements,
+      rssMb: series(converge.map((r) => r.rss.peak)).median,
+    });
+    const kinds = new Map<string, number>();
+    for (const s of JSON.parse(readFileSync(statementsFile, 'utf8')) as Statement[]) {
+      const key = s.sql.startsWith('GRANT ') && s.sql.includes(' ON ')
+        ? 'GRANT privileges ON table'
+        : s.sql.startsWith('GRANT ')
+          ? 'GRANT role TO …'
+          : (/^(CREATE ROLE|CREATE USER|SET DEFAULT ROLE|REVOKE|DROP ROLE)/.exec(s.sql)?.[1] ?? 'other');
+      kinds.set(key, (kinds.get(key) ?? 0) + 1);
+    }
+    const dec = converge.map((r) => r.statementMsByDecile);
+    notes.push(
+      `Mean ms per statement by tenth of the converge plan (median of runs): ${dec[0]!.map((_, d) => median(dec.map((x) => x[d]!)).toFixed(1)).join(', ')}.`,
+    );
+    notes.push(`Converge statements by kind: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')} (${CONTAINERS * tables} tables).`);
+    const br = (k: (r: ConvergeResult) => number | null | undefined): string => round(median(converge.map((r) => k(r) ?? 0))).toFixed(0);
+    notes.push(
+      `Converge breakdown (medians, ms): sync ${br((r) => r.syncMs)}, desired ${br((r) => r.timings?.desiredMs)}, actual ${br((r) => r.timings?.actualMs)}, ` +
+        `plan/compile ${br((r) => r.timings?.planMs)}, execute ${br((r) => r.phases.execute)}; storeConfig ${br((r) => r.storeMs)} (not included).`,
+    );
+
+    // The server is in the state the floor script left; a fresh store must find nothing to do.
+    storeDir = await freshStoreDir();
+    const s = await openSteward(storeDir);
+    st.current = s;
+    await s.client.storeConfig(config());
+    const first = await s.client.applyConnection(connection, { force: true });
+    if (first.status !== 'no-op') notes.push(`UNEXPECTED: after the floor script the first apply was ${first.status} (${first.plan.statements.length} statements).`);
+
+    // ── No-op reconcile without sync; floor = one read of tables_priv for the governed databases.
+    const noop: number[] = [];
+    const privFloor: number[] = [];
+    const t: { actual: number; desired: number; plan: number }[] = [];
+    let privRows = 0;
+    for (let i = 0; i < 7; i++) {
+      resetPhases(s.phases);
+      const r = await timed(() => s.services.reconcile.apply(connection, () => s.services.config.loadModel(), { actor: 'bench', sync: false }));
+      if (r.value.status !== 'no-op') throw new Error(`no-op run was ${r.value.status} (${r.value.plan.statements.length} statements)`);
+      noop.push(r.ms);
+      t.push({ actual: r.value.plan.timings.actualMs, desired: r.value.plan.timings.desiredMs, plan: r.value.plan.timings.planMs });
+      const f = await timed(() =>
+        admin.query<mysql.RowDataPacket[]>(
+          `SELECT Db, Table_name, User, Host, Table_priv FROM mysql.tables_priv WHERE Db IN (${dbs.map(() => '?').join(', ')})`,
+          dbs,
+        ),
+      );
+      privRows = f.value[0].length;
+      privFloor.push(f.ms);
+    }
+    rows.push({
+      step: 'no-op reconcile, no sync',
+      ms: series(noop),
+      floor: { name: `tables_priv read (${privRows} rows)`, ms: series(privFloor) },
+      statements: 0,
+    });
+    notes.push(
+      `No-op breakdown (medians, ms): desired ${median(t.map((x) => x.desired))}, actual-state read ${median(t.map((x) => x.actual))}, diff ${median(t.map((x) => x.plan))}.`,
+    );
+    const noopSync: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await timed(() => s.client.applyConnection(connection, { force: true }));
+      if (r.value.status !== 'no-op') throw new Error(`no-op apply was ${r.value.status}`);
+      noopSync.push(r.ms);
+    }
+    rows.push({ step: 'no-op apply incl. sync', ms: series(noopSync), statements: 0 });
+
+    // ── One user joins one group: u1 joins grp2.
+    const join3 = { 1: [1, 2] };
+    const [planned] = await s.client.plan(config(join3));
+    const sqls = planned!.statements.map((x) => x.sql);
+    notes.push(`One change (u1 joins grp2), ${sqls.length} statement(s): ${sqls.map((x) => `\`${x}\``).join('; ')}.`);
+    const visible = async (): Promise<number> => {
+      const [r] = await admin.query<mysql.RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM mysql.roles_mapping WHERE User = ? AND LEFT(Role, CHAR_LENGTH(?)) = ?',
+        [`${prefix}u_u1`, `${prefix}grp2_`, `${prefix}grp2_`],
+      );
+      return Number(r[0]!.n);
+    };
+    const joins: number[] = [];
+    let joinStatements = 0;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await s.client.storeConfig(config(join3));
+      const r = await s.client.applyConnection(connection, { force: true });
+      while ((await visible()) < 2) {
+        if (performance.now() - t0 > 10_000) throw new Error('membership not visible after 10 s');
+      }
+      joins.push(performance.now() - t0);
+      joinStatements = r.plan.statements.length;
+      await s.client.storeConfig(config());
+      await s.client.applyConnection(connection, { force: true });
+    }
+    rows.push({ step: 'user joins group: store → visible', ms: series(joins), statements: joinStatements });
+
+    // ── Drift: a hand-made grant is reverted.
+    const drifts: number[] = [];
+    let driftSql: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await admin.query(`GRANT SELECT ON ${dbs[0]}.t1 TO 'u7'@'%'`);
+      const r = await timed(() => s.client.applyConnection(connection, { force: true }));
+      drifts.push(r.ms);
+      driftSql = r.value.plan.statements.map((x) => x.sql);
+    }
+    rows.push({ step: `drift: GRANT SELECT ON ${dbs[0]}.t1 TO u7 + apply`, ms: series(drifts), statements: driftSql.length });
+    notes.push(`Drift plan: ${driftSql.map((x) => `\`${x}\``).join('; ')}.`);
+  } finally {
+    await st.current?.close();
+    if (storeDir) removeStoreDir(storeDir);
+    await revokeStrayGrants(admin, dbs, prefix);
+    await resetStewardRoles(admin, prefix);
+    await admin.end();
+  }
+  return { scenario: 'mariadb', title: `S1-shaped on MariaDB${opts.quick ? ' (quick: 50 tables per database)' : ''}`, rows, notes };
+}
+
+export { withMy };
