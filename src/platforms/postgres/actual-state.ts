@@ -5,8 +5,9 @@ import {
   type DefaultGrantRow,
   type MembershipRow,
   type NameRow,
-  type TableGrantRow,
+  type RelationAclRow,
 } from './actual-state.sql.js';
+import { parseRelationAclItem } from './parse-aclitem.js';
 import type { PostgresContext } from './context.js';
 import { ACL_PRIVILEGES } from './privilege-names.js';
 
@@ -84,12 +85,25 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
       grants.push({ securable: { kind: 'schema', segments: [db, r.object] }, grantee: r.grantee, privileges: privileges(r.privileges) });
     }
     const protectedHere = new Set((tablesByDb.get(db) ?? []).map((t) => `${t.segments[1]!}\u0000${t.segments[2]!}`));
-    const rq = actualStateSql.relationGrants();
-    for (const r of (await client.query<TableGrantRow>(rq.text, rq.values)).rows) {
-      if (r.grantee === null || ignored.has(r.grantee)) continue;
-      if (!r.grantee.startsWith(prefix) && !protectedHere.has(`${r.schema}\u0000${r.name}`)) continue;
-      const privs = privileges(r.privileges);
-      if (privs.length > 0) grants.push({ securable: { kind: 'table', segments: [db, r.schema, r.name] }, grantee: r.grantee, privileges: privs });
+    const rq = actualStateSql.relationAcls();
+    for (const r of (await client.query<RelationAclRow>(rq.text, rq.values)).rows) {
+      // One grantee may appear once per grantor: merge its items.
+      const byGrantee = new Map<string, Privilege[]>();
+      for (const it of r.items.map(parseRelationAclItem)) {
+        if (it === null || it.grantee === r.owner || ignored.has(it.grantee)) continue;
+        byGrantee.set(it.grantee, [...(byGrantee.get(it.grantee) ?? []), ...it.privileges]);
+      }
+      for (const [grantee, list] of byGrantee) {
+        const privs = sortPrivileges(list);
+        if (privs.length === 0) continue;
+        const own = grantee.startsWith(prefix);
+        for (let k = 0; k < r.names.length; k++) {
+          const schema = r.schemas[k]!;
+          const name = r.names[k]!;
+          if (!own && !protectedHere.has(`${schema}\u0000${name}`)) continue;
+          grants.push({ securable: { kind: 'table', segments: [db, schema, name] }, grantee, privileges: privs });
+        }
+      }
     }
     const q = actualStateSql.defaultGrants(prefix);
     for (const r of (await client.query<DefaultGrantRow>(q.text, q.values)).rows) {
