@@ -82,7 +82,8 @@ export const statusRepo = {
     ]);
   },
   async appliedState(db: Executor, connection: string): Promise<AccessState | null> {
-    const rows = await db.query<{ applied_state: AccessState | null }>('SELECT applied_state FROM connection_status WHERE connection = $1', [connection]);
-    return rows[0]?.applied_state ?? null;
+    const rows = await db.query<{ applied_state: string | null }>('SELECT applied_state FROM connection_status WHERE connection = $1', [connection]);
+    const text = rows[0]?.applied_state ?? null;
+    return text === null ? null : (JSON.parse(text) as AccessState);
   },
 };

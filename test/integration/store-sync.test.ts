@@ -158,6 +158,24 @@ for (const backend of STORE_BACKENDS) {
       ]);
     });
 
+    it('keeps the last applied state, rewriting it only when its digest changes', async () => {
+      const { statusRepo } = await import('../../src/store/status-repo.js');
+      const state = {
+        roles: [{ name: 'steward_wh__r', purpose: 'policy' as const }],
+        memberships: [{ role: 'steward_wh__r', member: 'alice' }],
+        grants: [{ securable: { kind: 'table' as const, segments: ['shop', 'public', 'we"ird'] }, grantee: 'steward_wh__r', privileges: ['SELECT' as const] }],
+        defaultGrants: [],
+        defaultRoles: [],
+      };
+      await statusRepo.applied(db, 'wh', null, state, 'd1');
+      expect(await statusRepo.appliedState(db, 'wh')).toEqual(state);
+      // Same digest: the stored state is left as it is.
+      await statusRepo.applied(db, 'wh', null, { ...state, memberships: [] }, 'd1');
+      expect(await statusRepo.appliedState(db, 'wh')).toEqual(state);
+      await statusRepo.applied(db, 'wh', null, { ...state, memberships: [] }, 'd2');
+      expect((await statusRepo.appliedState(db, 'wh'))?.memberships).toEqual([]);
+    });
+
     it('removing a connection removes its catalog', async () => {
       await s.connections.remove('wh', 'test');
       const n = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM objects');
