@@ -4,18 +4,12 @@
  * globs). Every error names the file, line and field, with a hint.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { StewardError } from '../domain/errors.js';
 import { compileGlob } from '../domain/glob.js';
-import { ConfigSchema, type ConfigFile } from './schema.js';
-
-// ajv-formats ships CommonJS; its default export is the plugin function.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-const ajv = addFormats(new Ajv({ allErrors: true, strict: false, discriminator: true }));
-const validate = ajv.compile<ConfigFile>(ConfigSchema);
+import type { ConfigFile } from './schema.js';
+import { validateConfigFile as validate } from './validators.js';
 
 function configError(file: string, line: number | null, field: string, problem: string, hint?: string): StewardError {
   const where = line === null ? file : `${file}:${line}`;

@@ -69,14 +69,4 @@ export function splitPattern(path: string, opts: { allowWildcards?: boolean } = 
   return segments;
 }
 
-/** Parse a user-supplied path, turning parse failures into a message naming the field. */
-export function parsePath(path: string): string[] {
-  return decodePath(path);
-}
 
-/** True when `prefix` equals or is an ancestor of `segments`. */
-export function isPrefix(prefix: readonly string[], segments: readonly string[]): boolean {
-  if (prefix.length > segments.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (prefix[i] !== segments[i]) return false;
-  return true;
-}

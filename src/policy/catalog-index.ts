@@ -1,7 +1,7 @@
 import type { Securable } from '../domain/access.js';
 import { isReadOnlyKind, isRelationKind, type RelationKind } from '../domain/catalog.js';
 import { globCovers, globCoversAnyChildOf, type Glob } from '../domain/glob.js';
-import { compareSecurables, compareSegments } from '../reconcile/canonical-state.js';
+import { compareSecurables, compareSegments } from '../domain/canonical-state.js';
 import type { CatalogEntry } from './input.js';
 
 /** One live relation, with everything the engine asks about it precomputed. */

@@ -1,6 +1,6 @@
 import { StewardError } from '../domain/errors.js';
 import { isActive, type GuardrailPolicy, type Policy, type SubscriptionPolicy } from '../domain/policy.js';
-import { cmp } from '../reconcile/canonical-state.js';
+import { cmp } from '../domain/canonical-state.js';
 import { compileCondition, type UserPredicate } from './evaluate-condition.js';
 import { compileSelector, type CompiledSelector } from './select.js';
 

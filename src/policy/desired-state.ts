@@ -12,7 +12,7 @@ import {
 } from '../domain/access.js';
 import { StewardError } from '../domain/errors.js';
 import type { AccessType, Condition } from '../domain/policy.js';
-import { cmp } from '../reconcile/canonical-state.js';
+import { cmp } from '../domain/canonical-state.js';
 import { buildCatalogIndex, type CatalogIndex } from './catalog-index.js';
 import { compilePolicies, type CompiledGuardrail } from './compile-policies.js';
 import type { UserPredicate } from './evaluate-condition.js';

@@ -1,5 +1,5 @@
 import { principalOf, type User } from '../domain/identity.js';
-import { cmp } from '../reconcile/canonical-state.js';
+import { cmp } from '../domain/canonical-state.js';
 import type { PolicyInput } from './input.js';
 
 /** A user Steward manages on this connection, with their database login there. */

@@ -1,6 +1,6 @@
 import type { AccessState, DefaultGrant, Grant, Membership, Privilege, RoleSpec } from '../domain/access.js';
 import type { Operation, Plan } from '../domain/plan.js';
-import { canonicalizeState } from './canonical-state.js';
+import { canonicalizeState } from '../domain/canonical-state.js';
 
 export interface ApplyModelOptions {
   /**

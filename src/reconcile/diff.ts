@@ -1,7 +1,7 @@
 import type { AccessState, RolePurpose } from '../domain/access.js';
 import type { Operation, Plan } from '../domain/plan.js';
 import type { Capabilities } from '../platforms/platform.js';
-import { cmp } from './canonical-state.js';
+import { cmp } from '../domain/canonical-state.js';
 import { diffGrants } from './grant-diff.js';
 import { driftFlag, groupDefaults, groupGrants, groupMemberships, type DefaultChange, type MembershipChange } from './group-operations.js';
 import { atomsOf, privilegesOf, type DefaultAtoms, type StateAtoms } from './state-atoms.js';

@@ -1,5 +1,5 @@
 import type { Grant } from '../domain/access.js';
-import { cmp, compareSecurables } from './canonical-state.js';
+import { cmp, compareSecurables } from '../domain/canonical-state.js';
 import type { GrantChange } from './group-operations.js';
 import { privilegeMask, privilegesOf } from './state-atoms.js';
 

@@ -1,6 +1,6 @@
 import type { Privilege, Securable } from '../domain/access.js';
 import type { Operation } from '../domain/plan.js';
-import { cmp, compareSecurables, securableSortKey } from './canonical-state.js';
+import { cmp, compareSecurables, securableSortKey } from '../domain/canonical-state.js';
 
 /** Privileges of one grantee on one securable to grant or revoke (sorted, non-empty). */
 export interface GrantChange {

@@ -1,18 +1,14 @@
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { StewardError, invalidInput, notFound } from '../domain/errors.js';
 import type { User } from '../domain/identity.js';
 import type { Policy } from '../domain/policy.js';
 import { decodePath, encodePath } from '../domain/paths.js';
-import { PolicySchema } from '../config/schema.js';
+import { validatePolicy } from '../config/validators.js';
 import type { Db } from '../store/db.js';
 import { identitiesRepo, type StoredUser } from '../store/identities-repo.js';
 import { policiesRepo, type StoredPolicy } from '../store/policies-repo.js';
 import { tagsRepo, type TagRow } from '../store/tags-repo.js';
 import type { AuditService } from './audit-service.js';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const validatePolicy = addFormats(new Ajv({ strict: false, discriminator: true })).compile<Policy>(PolicySchema);
 
 const NAME_RE = /^[^\s/][^/]{0,127}$/;
 

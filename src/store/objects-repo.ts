@@ -208,8 +208,4 @@ export const objectsRepo = {
     return rows.map(toObject);
   },
 
-  async count(db: Executor, connection: string): Promise<number> {
-    const rows = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM objects WHERE connection = $1 AND removed_at IS NULL', [connection]);
-    return Number(rows[0]?.n ?? 0);
-  },
 };

@@ -6,7 +6,7 @@ import type { Condition, Policy, Selector } from '../../src/domain/policy.js';
 import { computeDesiredState } from '../../src/policy/desired-state.js';
 import type { CatalogEntry, PolicyInput } from '../../src/policy/input.js';
 import { policyRoleName } from '../../src/policy/role-names.js';
-import { canonicalizeState } from '../../src/reconcile/canonical-state.js';
+import { canonicalizeState } from '../../src/domain/canonical-state.js';
 import { postgresCapabilities as PG } from '../../src/platforms/postgres/capabilities.js';
 import { mariadbPlatform, mysqlPlatform } from '../../src/platforms/mysql/index.js';
 

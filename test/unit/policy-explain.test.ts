@@ -8,7 +8,7 @@ import { computeDesiredState } from '../../src/policy/desired-state.js';
 import { explainAccess, whoCan } from '../../src/policy/explain.js';
 import type { CatalogEntry, PolicyInput } from '../../src/policy/input.js';
 import { policyRoleName } from '../../src/policy/role-names.js';
-import { canonicalizeState } from '../../src/reconcile/canonical-state.js';
+import { canonicalizeState } from '../../src/domain/canonical-state.js';
 import { postgresCapabilities as PG } from '../../src/platforms/postgres/capabilities.js';
 import { mariadbPlatform } from '../../src/platforms/mysql/index.js';
 

@@ -7,7 +7,7 @@ import type { Operation } from '../../src/domain/plan.js';
 import { computeDesiredState } from '../../src/policy/desired-state.js';
 import type { CatalogEntry, PolicyInput } from '../../src/policy/input.js';
 import { applyPlanToState } from '../../src/reconcile/apply-model.js';
-import { canonicalizeState } from '../../src/reconcile/canonical-state.js';
+import { canonicalizeState } from '../../src/domain/canonical-state.js';
 import { countManagedAccess, filterDrift, planChanges, revocationRatio } from '../../src/reconcile/diff.js';
 import { postgresCapabilities as PG } from '../../src/platforms/postgres/capabilities.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccessState, DefaultGrant, Grant, Membership, Privilege, RoleSpec, Securable } from '../../src/domain/access.js';
 import type { Operation } from '../../src/domain/plan.js';
 import { applyOperation, applyPlanToState } from '../../src/reconcile/apply-model.js';
-import { canonicalizeState } from '../../src/reconcile/canonical-state.js';
+import { canonicalizeState } from '../../src/domain/canonical-state.js';
 import { filterDrift, planChanges } from '../../src/reconcile/diff.js';
 
 // A small universe: principals first, then Steward roles; a role may only have members that

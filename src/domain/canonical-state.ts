@@ -8,7 +8,7 @@ import {
   type Privilege,
   type RoleSpec,
   type Securable,
-} from '../domain/access.js';
+} from './access.js';
 
 /**
  * The canonical form of an access state: every list sorted and deduplicated, so that equal
