@@ -86,5 +86,6 @@ export function planView(p: PlanView): PlanView {
     reportedDrift: p.reportedDrift,
     driftCount: p.driftCount,
     revocationRatio: p.revocationRatio,
+    blocked: p.blocked,
   };
 }

@@ -14,13 +14,88 @@ export function sortPrivileges(privs: Iterable<Privilege>): Privilege[] {
 }
 
 /**
+ * Who holds a privilege or a membership. Typed, never a bare string, because names carry no
+ * kind of their own: a real PostgreSQL role may be called `PUBLIC`, and a MySQL login may be
+ * called `'root'@'localhost'`; only the kind says which is meant.
+ * - `role`: a named role (every PostgreSQL grantee; a MariaDB role; Steward's own roles);
+ * - `public`: the PostgreSQL pseudo-role of everyone;
+ * - `account`: a MySQL/MariaDB account `'user'@'host'`.
+ */
+export type Grantee =
+  | { readonly kind: 'role'; readonly name: string }
+  | { readonly kind: 'public' }
+  | { readonly kind: 'account'; readonly user: string; readonly host: string };
+
+export const PUBLIC_GRANTEE: Grantee = Object.freeze({ kind: 'public' });
+
+export function roleGrantee(name: string): Grantee {
+  return { kind: 'role', name };
+}
+
+export function accountGrantee(user: string, host: string): Grantee {
+  return { kind: 'account', user, host };
+}
+
+/**
+ * An injective string for a grantee, used as a map key and as the sort key of canonical order.
+ * Names cannot hold NUL on any supported platform, so: a role is its name (a role keeps its
+ * natural sort order), PUBLIC is `\0public` and an account `\u0001user\0host` — neither can be
+ * a role's name, and they cannot be each other.
+ */
+export function granteeKey(g: Grantee): string {
+  switch (g.kind) {
+    case 'role':
+      return g.name;
+    case 'public':
+      return '\u0000public';
+    case 'account':
+      return `\u0001${g.user}\u0000${g.host}`;
+  }
+}
+
+/** The grantee a key stands for (inverse of `granteeKey`). */
+export function granteeOfKey(key: string): Grantee {
+  if (key === '\u0000public') return PUBLIC_GRANTEE;
+  if (key.startsWith('\u0001')) {
+    const nul = key.indexOf('\u0000');
+    return accountGrantee(key.slice(1, nul), key.slice(nul + 1));
+  }
+  return roleGrantee(key);
+}
+
+export function sameGrantee(a: Grantee, b: Grantee): boolean {
+  return granteeKey(a) === granteeKey(b);
+}
+
+/** A grantee as people read it in messages and plans: `alice`, `PUBLIC`, `'bob'@'localhost'`. */
+export function granteeLabel(g: Grantee): string {
+  switch (g.kind) {
+    case 'role':
+      return g.name;
+    case 'public':
+      return 'PUBLIC';
+    case 'account':
+      return `'${g.user}'@'${g.host}'`;
+  }
+}
+
+/** The user or role name inside a grantee (PUBLIC has none). */
+export function granteeName(g: Grantee): string | null {
+  return g.kind === 'role' ? g.name : g.kind === 'account' ? g.user : null;
+}
+
+/**
  * Something privileges are granted on. `segments` are raw names below the connection:
- * `[db]`, `[db, schema]`, `[db, schema, table]` on PostgreSQL; `[db]`, `[db, table]` on MySQL.
- * Views and tables are both `table` here: the grant syntax is the same, the allowed
- * privileges differ and are decided by the policy engine.
+ * - `database` `[db]`; `schema` `[db, schema]`;
+ * - `table` `[db, schema, table]` on PostgreSQL, `[db, table]` on MySQL (views, materialized
+ *   views and partitions too: the grant syntax is the same; the policy engine decides which
+ *   privileges apply);
+ * - `sequence` `[db, schema, sequence]` (PostgreSQL: USAGE for `nextval` defaults);
+ * - `column` `[...table segments, column]` (column privileges; Steward never grants them, it
+ *   only finds and revokes them on protected tables).
  */
 export interface Securable {
-  readonly kind: 'database' | 'schema' | 'table';
+  readonly kind: 'database' | 'schema' | 'table' | 'sequence' | 'column';
   readonly segments: readonly string[];
 }
 
@@ -31,41 +106,59 @@ export function securableKey(s: Securable): string {
 export type RolePurpose =
   /** `steward_…` role holding one policy's privileges. */
   | 'policy'
-  /** `steward_u_…` personal role (MariaDB: the one default role of a governed user). */
+  /** `steward_…u_…` personal role (MariaDB: the one default role of a governed user). */
   | 'personal'
   /** A governed user's own login; created without login if missing, never dropped. */
   | 'principal';
 
+/** A role of the state: Steward's own (`grantee` a role) or a governed user's login. */
 export interface RoleSpec {
-  readonly name: string;
+  readonly grantee: Grantee;
   readonly purpose: RolePurpose;
 }
 
-/** `member` is granted `role`. */
+/** `member` is granted `role`; memberships are only ever in Steward's own roles. */
 export interface Membership {
   readonly role: string;
-  readonly member: string;
+  readonly member: Grantee;
 }
 
 export interface Grant {
   readonly securable: Securable;
-  readonly grantee: string;
+  readonly grantee: Grantee;
   readonly privileges: readonly Privilege[];
+  /**
+   * Actual state only: the role that made this grant when it is not the system account
+   * (PostgreSQL records a grantor per ACL item, and a REVOKE only removes the items its
+   * issuer granted). Undefined: the system account, or a platform without grantors.
+   */
+  readonly grantor?: string;
 }
 
-/** Privileges future tables created by `owner` in `database.schema` give to `grantee`. */
+/** What kind of future objects a default privilege applies to. */
+export type DefaultObjects = 'tables' | 'sequences';
+
+/** Privileges future objects created by `owner` in `database.schema` give to `grantee`. */
 export interface DefaultGrant {
   readonly database: string;
   readonly schema: string;
   readonly owner: string;
-  readonly grantee: string;
+  readonly objects: DefaultObjects;
+  readonly grantee: Grantee;
   readonly privileges: readonly Privilege[];
 }
 
 /** The role activated at login for `user` (MariaDB / MySQL). */
 export interface DefaultRole {
-  readonly user: string;
+  readonly user: Grantee;
   readonly role: string | null;
+}
+
+/** A grantor the system account cannot act as, so that what it granted cannot be revoked by Steward. */
+export interface BlockedGrantor {
+  readonly grantor: string;
+  /** One line: why, and what an administrator can do. */
+  readonly reason: string;
 }
 
 export interface AccessState {
@@ -74,6 +167,8 @@ export interface AccessState {
   readonly grants: readonly Grant[];
   readonly defaultGrants: readonly DefaultGrant[];
   readonly defaultRoles: readonly DefaultRole[];
+  /** Actual state only: grantors of in-scope grants the system account cannot act as. */
+  readonly blockedGrantors?: readonly BlockedGrantor[];
 }
 
 export const EMPTY_STATE: AccessState = { roles: [], memberships: [], grants: [], defaultGrants: [], defaultRoles: [] };
@@ -85,10 +180,15 @@ export const EMPTY_STATE: AccessState = { roles: [], memberships: [], grants: []
 export interface AccessScope {
   /** Prefix of every role Steward owns, e.g. `steward_`. */
   readonly rolePrefix: string;
-  /** Governed users' principals (database logins). */
-  readonly principals: readonly string[];
-  /** Protected relations: every grant on them is Steward's to decide (owner and system account aside). */
+  /** Governed users' principals, as grantees (a role on PostgreSQL, an account on MySQL). */
+  readonly principals: readonly Grantee[];
+  /**
+   * Protected relations (partitions of protected tables included): every grant on them and on
+   * their columns is Steward's to decide (owner and ignored grantees aside).
+   */
   readonly protectedTables: readonly Securable[];
+  /** Sequences feeding column defaults of protected tables: their grants are Steward's to decide. */
+  readonly protectedSequences: readonly Securable[];
   /** Databases and schemas reached by protected tables: only Steward roles' grants there are in scope. */
   readonly containers: readonly Securable[];
   /**
@@ -97,6 +197,17 @@ export interface AccessScope {
    * a role cannot be dropped while it holds any); other grantees only on protected tables.
    */
   readonly databases: readonly string[];
-  /** Grantees never touched on protected objects (the system account, configured exceptions). */
+  /**
+   * Databases whose every table is protected (MySQL: database-level grants there are Steward's
+   * to decide, whoever holds them).
+   */
+  readonly protectedDatabases: readonly string[];
+  /** Names never touched on protected objects (the system account, configured exceptions): a role, or an account's user. */
   readonly ignoredGrantees: readonly string[];
+}
+
+/** Is this grantee one of the ignored names? PUBLIC never is. */
+export function isIgnoredGrantee(g: Grantee, ignored: ReadonlySet<string>): boolean {
+  const name = granteeName(g);
+  return name !== null && ignored.has(name);
 }

@@ -1,9 +1,11 @@
 import {
+  granteeKey,
   sortPrivileges,
   type AccessState,
   type DefaultGrant,
   type DefaultRole,
   type Grant,
+  type Grantee,
   type Membership,
   type Privilege,
   type RoleSpec,
@@ -13,29 +15,31 @@ import {
 /**
  * The canonical form of an access state: every list sorted and deduplicated, so that equal
  * access gives deep-equal values (the policy engine's determinism and the planner's tests rely
- * on it). Kept beside the planner because atom identity is the planner's business; it would
- * sit equally well in `src/domain/access.ts`.
+ * on it).
  *
- * Orders (plain code-unit comparison, never locale-dependent):
- * - roles by name; memberships by (role, member);
- * - grants by securable (`compareSecurables`) then grantee, one grant per (securable, grantee)
- *   holding the union of privileges, none empty;
- * - default grants by (database, schema, owner, grantee), merged likewise;
+ * Orders (plain code-unit comparison, never locale-dependent; grantees by `granteeKey`):
+ * - roles by grantee; memberships by (role, member);
+ * - grants by securable (`compareSecurables`) then grantee then grantor, one grant per
+ *   (securable, grantee, grantor) holding the union of privileges, none empty;
+ * - default grants by (database, schema, owner, objects, grantee), merged likewise;
  * - default roles by user; a `null` role means "no default role" and is dropped.
  */
 export function canonicalizeState(state: AccessState): AccessState {
   const roles = new Map<string, RoleSpec>();
-  for (const r of state.roles) if (!roles.has(r.name)) roles.set(r.name, { name: r.name, purpose: r.purpose });
+  for (const r of state.roles) {
+    const key = granteeKey(r.grantee);
+    if (!roles.has(key)) roles.set(key, { grantee: r.grantee, purpose: r.purpose });
+  }
 
   const memberships = new Map<string, Membership>();
-  for (const m of state.memberships) memberships.set(`${m.role}\u0000${m.member}`, { role: m.role, member: m.member });
+  for (const m of state.memberships) memberships.set(`${m.role}\u0002${granteeKey(m.member)}`, { role: m.role, member: m.member });
 
-  const grants = new Map<string, { securable: Securable; grantee: string; privileges: Set<Privilege> }>();
+  const grants = new Map<string, { securable: Securable; grantee: Grantee; grantor: string | undefined; privileges: Set<Privilege> }>();
   for (const g of state.grants) {
-    const key = `${securableSortKey(g.securable)}\u0001${g.grantee}`;
+    const key = `${securableSortKey(g.securable)}\u0002${granteeKey(g.grantee)}\u0002${g.grantor ?? ''}`;
     let acc = grants.get(key);
     if (acc === undefined) {
-      acc = { securable: { kind: g.securable.kind, segments: [...g.securable.segments] }, grantee: g.grantee, privileges: new Set() };
+      acc = { securable: { kind: g.securable.kind, segments: [...g.securable.segments] }, grantee: g.grantee, grantor: g.grantor, privileges: new Set() };
       grants.set(key, acc);
     }
     for (const p of g.privileges) acc.privileges.add(p);
@@ -43,31 +47,32 @@ export function canonicalizeState(state: AccessState): AccessState {
 
   const defaults = new Map<string, { d: Omit<DefaultGrant, 'privileges'>; privileges: Set<Privilege> }>();
   for (const d of state.defaultGrants) {
-    const key = [d.database, d.schema, d.owner, d.grantee].join('\u0000');
+    const key = [d.database, d.schema, d.owner, d.objects, granteeKey(d.grantee)].join('\u0002');
     let acc = defaults.get(key);
     if (acc === undefined) {
-      acc = { d: { database: d.database, schema: d.schema, owner: d.owner, grantee: d.grantee }, privileges: new Set() };
+      acc = { d: { database: d.database, schema: d.schema, owner: d.owner, objects: d.objects, grantee: d.grantee }, privileges: new Set() };
       defaults.set(key, acc);
     }
     for (const p of d.privileges) acc.privileges.add(p);
   }
 
   const defaultRoles = new Map<string, DefaultRole>();
-  for (const d of state.defaultRoles) defaultRoles.set(d.user, { user: d.user, role: d.role });
+  for (const d of state.defaultRoles) defaultRoles.set(granteeKey(d.user), { user: d.user, role: d.role });
 
-  return {
-    roles: [...roles.values()].sort((a, b) => cmp(a.name, b.name)),
-    memberships: [...memberships.values()].sort((a, b) => cmp(a.role, b.role) || cmp(a.member, b.member)),
+  const out: AccessState = {
+    roles: [...roles.values()].sort(compareRoleSpecs),
+    memberships: [...memberships.values()].sort(compareMemberships),
     grants: [...grants.values()]
       .filter((g) => g.privileges.size > 0)
-      .sort((a, b) => compareSecurables(a.securable, b.securable) || cmp(a.grantee, b.grantee))
-      .map((g): Grant => ({ securable: g.securable, grantee: g.grantee, privileges: sortPrivileges(g.privileges) })),
+      .map((g): Grant => ({ securable: g.securable, grantee: g.grantee, privileges: sortPrivileges(g.privileges), ...(g.grantor !== undefined ? { grantor: g.grantor } : {}) }))
+      .sort(compareGrantsWithGrantor),
     defaultGrants: [...defaults.values()]
       .filter((d) => d.privileges.size > 0)
       .map((d): DefaultGrant => ({ ...d.d, privileges: sortPrivileges(d.privileges) }))
       .sort(compareDefaultGrants),
-    defaultRoles: [...defaultRoles.values()].filter((d) => d.role !== null).sort((a, b) => cmp(a.user, b.user)),
+    defaultRoles: [...defaultRoles.values()].filter((d) => d.role !== null).sort((a, b) => compareGrantees(a.user, b.user)),
   };
+  return state.blockedGrantors && state.blockedGrantors.length > 0 ? { ...out, blockedGrantors: state.blockedGrantors } : out;
 }
 
 /** Code-unit string order: stable across machines and locales. */
@@ -75,7 +80,22 @@ export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const KIND_ORDER = { database: 0, schema: 1, table: 2 } as const;
+/** Grantees in the order of their keys (roles by name first, then PUBLIC and accounts). */
+export function compareGrantees(a: Grantee, b: Grantee): number {
+  if (a === b) return 0;
+  if (a.kind === 'role' && b.kind === 'role') return cmp(a.name, b.name);
+  return cmp(granteeKey(a), granteeKey(b));
+}
+
+export function compareRoleSpecs(a: RoleSpec, b: RoleSpec): number {
+  return compareGrantees(a.grantee, b.grantee);
+}
+
+export function compareMemberships(a: Membership, b: Membership): number {
+  return cmp(a.role, b.role) || compareGrantees(a.member, b.member);
+}
+
+const KIND_ORDER = { database: 0, schema: 1, table: 2, sequence: 3, column: 4 } as const;
 
 /** Segment arrays compared element by element (so a subtree is one contiguous run). */
 export function compareSegments(a: readonly string[], b: readonly string[]): number {
@@ -87,13 +107,28 @@ export function compareSegments(a: readonly string[], b: readonly string[]): num
   return a.length - b.length;
 }
 
-/** Canonical securable order: databases, then schemas, then tables; each by segments. */
+/** Canonical securable order: databases, schemas, tables, sequences, columns; each by segments. */
 export function compareSecurables(a: Securable, b: Securable): number {
   return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compareSegments(a.segments, b.segments);
 }
 
-function compareDefaultGrants(a: DefaultGrant, b: DefaultGrant): number {
-  return cmp(a.database, b.database) || cmp(a.schema, b.schema) || cmp(a.owner, b.owner) || cmp(a.grantee, b.grantee);
+/** Canonical grant order without the grantor: securable, then grantee (what the planner diffs by). */
+export function compareGrants(a: Grant, b: Grant): number {
+  return (a.securable === b.securable ? 0 : compareSecurables(a.securable, b.securable)) || compareGrantees(a.grantee, b.grantee);
+}
+
+function compareGrantsWithGrantor(a: Grant, b: Grant): number {
+  return compareGrants(a, b) || cmp(a.grantor ?? '', b.grantor ?? '');
+}
+
+export function compareDefaultGrants(a: DefaultGrant, b: DefaultGrant): number {
+  return (
+    cmp(a.database, b.database) ||
+    cmp(a.schema, b.schema) ||
+    cmp(a.owner, b.owner) ||
+    cmp(a.objects, b.objects) ||
+    compareGrantees(a.grantee, b.grantee)
+  );
 }
 
 /**

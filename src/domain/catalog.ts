@@ -1,9 +1,9 @@
 /** Catalog objects as the platforms report them and the store keeps them. */
 
-export type RelationKind = 'table' | 'partitioned_table' | 'view' | 'materialized_view';
+export type RelationKind = 'table' | 'partitioned_table' | 'partition' | 'view' | 'materialized_view';
 export type ObjectKind = 'database' | 'schema' | RelationKind | 'column';
 
-export const RELATION_KINDS: readonly RelationKind[] = ['table', 'partitioned_table', 'view', 'materialized_view'];
+export const RELATION_KINDS: readonly RelationKind[] = ['table', 'partitioned_table', 'partition', 'view', 'materialized_view'];
 
 export function isRelationKind(kind: string): kind is RelationKind {
   return (RELATION_KINDS as readonly string[]).includes(kind);
@@ -21,6 +21,11 @@ export interface ColumnInfo {
   /** 1-based ordinal position. */
   readonly position: number;
   readonly comment: string | null;
+  /**
+   * `[schema, sequence]` (in the same database) whose `nextval` is the column's default: writing
+   * the table needs USAGE on it. Absent or null: none. Identity columns need no privilege.
+   */
+  readonly sequence?: readonly string[] | null;
 }
 
 /**
@@ -35,6 +40,12 @@ export interface DiscoveredObject {
   readonly owner: string | null;
   readonly comment: string | null;
   readonly columns?: readonly ColumnInfo[];
+  /**
+   * Partitions (kind `partition`): segments of the partitioned table they are a partition of.
+   * A partition is governed with its parent: it is protected when the parent is, and holds the
+   * parent's grants, so that querying it directly gives no more than querying the parent.
+   */
+  readonly partitionOf?: readonly string[] | null;
 }
 
 /** What one introspection run saw; `roots` are the subtrees it covered completely. */

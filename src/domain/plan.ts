@@ -1,26 +1,32 @@
-import type { Privilege, RolePurpose, Securable } from './access.js';
+import type { DefaultObjects, Grantee, Privilege, RolePurpose, Securable } from './access.js';
 
 /**
  * A plan is plain immutable data: ordered, platform-neutral operations tagged by `kind`.
  * Compiling it to SQL is a pure function of the platform; apply runs only compiled statements.
+ * Grantees are typed (`Grantee`); Steward's own roles are plain names (they are always roles).
  */
 export type Operation =
-  | { readonly kind: 'createRole'; readonly role: string; readonly purpose: RolePurpose; readonly drift?: boolean }
+  | { readonly kind: 'createRole'; readonly role: Grantee; readonly purpose: RolePurpose; readonly drift?: boolean }
   | { readonly kind: 'dropRole'; readonly role: string; readonly drift?: boolean }
-  | { readonly kind: 'grantMembership'; readonly roles: readonly string[]; readonly members: readonly string[]; readonly drift?: boolean }
-  | { readonly kind: 'revokeMembership'; readonly roles: readonly string[]; readonly members: readonly string[]; readonly drift?: boolean }
+  | { readonly kind: 'grantMembership'; readonly roles: readonly string[]; readonly members: readonly Grantee[]; readonly drift?: boolean }
+  | { readonly kind: 'revokeMembership'; readonly roles: readonly string[]; readonly members: readonly Grantee[]; readonly drift?: boolean }
   | {
       readonly kind: 'grant';
       readonly privileges: readonly Privilege[];
       readonly securables: readonly Securable[];
-      readonly grantees: readonly string[];
+      readonly grantees: readonly Grantee[];
       readonly drift?: boolean;
     }
   | {
       readonly kind: 'revoke';
       readonly privileges: readonly Privilege[];
       readonly securables: readonly Securable[];
-      readonly grantees: readonly string[];
+      readonly grantees: readonly Grantee[];
+      /**
+       * Revoke what this role granted, acting as it (PostgreSQL: a REVOKE only removes the ACL
+       * items its issuer granted). Absent: what the system account granted.
+       */
+      readonly grantor?: string;
       readonly drift?: boolean;
     }
   | {
@@ -28,8 +34,9 @@ export type Operation =
       readonly database: string;
       readonly schema: string;
       readonly owner: string;
+      readonly objects: DefaultObjects;
       readonly privileges: readonly Privilege[];
-      readonly grantees: readonly string[];
+      readonly grantees: readonly Grantee[];
       readonly drift?: boolean;
     }
   | {
@@ -37,17 +44,27 @@ export type Operation =
       readonly database: string;
       readonly schema: string;
       readonly owner: string;
+      readonly objects: DefaultObjects;
       readonly privileges: readonly Privilege[];
-      readonly grantees: readonly string[];
+      readonly grantees: readonly Grantee[];
       readonly drift?: boolean;
     }
-  | { readonly kind: 'setDefaultRole'; readonly user: string; readonly role: string | null; readonly drift?: boolean };
+  | { readonly kind: 'setDefaultRole'; readonly user: Grantee; readonly role: string | null; readonly drift?: boolean };
 
 export type OperationKind = Operation['kind'];
+
+/** An operation Steward cannot run with the system account's privileges, and why. */
+export interface BlockedOperation {
+  readonly operation: Operation;
+  /** One line: why, and what an administrator can do about it. */
+  readonly reason: string;
+}
 
 export interface Plan {
   readonly connection: string;
   readonly operations: readonly Operation[];
+  /** Changes the policies call for that Steward cannot make (they are not in `operations`). */
+  readonly blocked?: readonly BlockedOperation[];
 }
 
 /** One SQL statement to run, on the named database (PostgreSQL: GRANT on a table must run there). */
@@ -57,4 +74,6 @@ export interface Statement {
   readonly database: string | null;
   /** Index of the operation it came from. */
   readonly op: number;
+  /** Run as this role (`SET ROLE` around the statement, PostgreSQL): revoking another grantor's grant. */
+  readonly runAs?: string;
 }

@@ -20,6 +20,13 @@ export interface Capabilities {
   readonly containerPrivileges: { readonly database: readonly Privilege[]; readonly schema: readonly Privilege[] };
   /** ALTER DEFAULT PRIVILEGES exists, so future tables can be covered before the next sync. */
   readonly defaultPrivileges: boolean;
+  /**
+   * Principals are accounts `'user'@'host'` (MySQL, MariaDB: a governed user's login is the
+   * account at the connection's `hostPattern`) rather than plain roles (PostgreSQL).
+   */
+  readonly principalsAreAccounts: boolean;
+  /** Writing a table whose column default calls `nextval` needs USAGE on that sequence. */
+  readonly sequencePrivileges: boolean;
 }
 
 /** URL parts that are safe to show: no password. */

@@ -21,7 +21,17 @@ export interface RelationInfo {
   readonly columnTags: ReadonlySet<string>;
   /** Indices in `CatalogIndex.containers`, top first (database, then schema). */
   readonly containers: readonly number[];
+  /**
+   * Protected (a partition: when its root partitioned table is; a partition is governed with
+   * its parent, never on its own).
+   */
   readonly protected: boolean;
+  /** A partition: index of the root partitioned table it belongs to (through any depth). Else null. */
+  readonly partitionOf: number | null;
+  /** A partitioned table: indices of its partitions at every depth. */
+  readonly partitions: readonly number[];
+  /** Sequences feeding its column defaults (writing needs USAGE on them), with their schemas' container indices. */
+  readonly sequences: readonly { readonly securable: Securable; readonly containers: readonly number[] }[];
 }
 
 /** A database or schema holding relations (or listed in the catalog). */
@@ -33,7 +43,11 @@ export interface ContainerInfo {
   readonly tags: ReadonlySet<string>;
   /** Indices of the relations directly inside it (schemas) or anywhere below (databases). */
   readonly relations: readonly number[];
-  /** A schema whose future children the protect globs cover (default privileges apply). */
+  /**
+   * A container of relations (PostgreSQL schema, MySQL database) whose future children the
+   * protect globs cover: default privileges apply (PostgreSQL), database-level grants may stand
+   * for every table (MySQL).
+   */
   readonly protectsFuture: boolean;
   /** Holds a protected relation, or protects its future children (or is the database of such a schema). */
   readonly inScope: boolean;
@@ -147,8 +161,12 @@ export function buildCatalogIndex(
       columnTags: columnTags ?? NO_TAGS,
       containers: parentContainers,
       protected: false,
+      partitionOf: null,
+      partitions: [],
+      sequences: sequencesOf(entry, containerByKey),
     };
   });
+  linkPartitions(relations);
   const rangeOf = (prefix: readonly string[]): readonly [number, number] | null => {
     // Sorted by segments, so a subtree is the run between two binary searches.
     const start = lowerBound(relations, prefix, false);
@@ -156,9 +174,12 @@ export function buildCatalogIndex(
     return start < end ? [start, end] : null;
   };
   for (const g of protect) for (const r of relationsCoveredBy(g, connection, relations, rangeOf)) relations[r]!.protected = true;
+  for (const rel of relations) if (rel.partitionOf !== null) rel.protected = relations[rel.partitionOf]!.protected;
 
+  // The level that directly holds relations: schemas on PostgreSQL, databases on MySQL.
+  const relationParent = hierarchy[hierarchy.length - 2];
   const futureProtected = containerList.map(
-    (c) => c.kind === 'schema' && protect.some((g) => globCoversAnyChildOf(g, [connection, ...c.segments])),
+    (c) => c.kind === relationParent && protect.some((g) => globCoversAnyChildOf(g, [connection, ...c.segments])),
   );
   const inScope = containerList.map((_c, i) => futureProtected[i]! || containerRelations[i]!.some((r) => relations[r]!.protected));
   // The database of an in-scope schema is in scope too (CONNECT is needed to reach the schema).
@@ -190,6 +211,54 @@ export function buildCatalogIndex(
 }
 
 const NO_TAGS: ReadonlySet<string> = new Set();
+
+/** Sequences named by the columns' defaults, as securables in the relation's database. */
+function sequencesOf(entry: CatalogEntry, containerByKey: ReadonlyMap<string, number>): RelationInfo['sequences'] {
+  let out: { securable: Securable; containers: number[] }[] | null = null;
+  const seen = new Set<string>();
+  for (const col of entry.columns) {
+    const seq = col.sequence;
+    if (seq === undefined || seq === null || seq.length !== 2) continue;
+    const segments = [entry.segments[0]!, seq[0]!, seq[1]!];
+    const key = segmentsKey(segments);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const containers: number[] = [];
+    for (const k of [1, 2]) {
+      const c = containerByKey.get(segmentsKey(segments.slice(0, k)));
+      if (c !== undefined) containers.push(c);
+    }
+    (out ??= []).push({ securable: { kind: 'sequence', segments }, containers });
+  }
+  return out ?? [];
+}
+
+/**
+ * Resolve each partition to the root partitioned table of its tree and list the partitions
+ * of every root; a partition whose parent is not in the catalog stays on its own.
+ */
+function linkPartitions(relations: Mutable<RelationInfo>[]): void {
+  const bySegments = new Map<string, number>();
+  for (const r of relations) if (r.kind === 'partitioned_table' || r.kind === 'partition') bySegments.set(segmentsKey(r.entry.segments), r.index);
+  if (bySegments.size === 0) return;
+  const parentOf = (r: RelationInfo): number | null => {
+    const p = r.entry.partitionOf;
+    return p === undefined || p === null ? null : (bySegments.get(segmentsKey(p)) ?? null);
+  };
+  for (const r of relations) {
+    if (r.kind !== 'partition') continue;
+    let root = parentOf(r);
+    // Multi-level partitioning: climb to the top (bounded, in case of a malformed cycle).
+    for (let depth = 0; root !== null && depth < 64; depth++) {
+      const up = parentOf(relations[root]!);
+      if (up === null) break;
+      root = up;
+    }
+    if (root === null || root === r.index) continue;
+    r.partitionOf = root;
+    (relations[root]!.partitions as number[]).push(r.index);
+  }
+}
 
 function sameParent(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;

@@ -1,10 +1,12 @@
 import {
+  roleGrantee,
   sortPrivileges,
   type AccessScope,
   type AccessState,
   type DefaultGrant,
   type DefaultRole,
   type Grant,
+  type Grantee,
   type Membership,
   type Privilege,
   type RoleSpec,
@@ -12,12 +14,13 @@ import {
 } from '../domain/access.js';
 import { StewardError } from '../domain/errors.js';
 import type { AccessType, Condition } from '../domain/policy.js';
-import { cmp } from '../domain/canonical-state.js';
-import { buildCatalogIndex, type CatalogIndex } from './catalog-index.js';
+import { cmp, compareDefaultGrants, compareGrantees, compareMemberships, compareRoleSpecs, compareSegments, securableSortKey } from '../domain/canonical-state.js';
+import { buildCatalogIndex, type CatalogIndex, type RelationInfo } from './catalog-index.js';
 import { compilePolicies, type CompiledGuardrail } from './compile-policies.js';
 import type { UserPredicate } from './evaluate-condition.js';
 import { governedUsers, type GovernedUser } from './governed-users.js';
 import type { PolicyInput } from './input.js';
+import { principalGrantee } from './principal-grantee.js';
 import { personalRoleName, policyRoleName } from './role-names.js';
 import { compileGlobs, selectRelations, selectsFutureChildrenOf } from './select.js';
 
@@ -52,6 +55,8 @@ interface RoleBuild {
   lastContainers: readonly number[] | null;
   /** `container index \u0000 owner` of default grants. */
   readonly defaults: Set<string>;
+  /** Sequences its writers need USAGE on (keyed by `securableSortKey`). */
+  readonly sequences: Map<string, Securable>;
   readonly members: Set<number>;
 }
 
@@ -112,7 +117,7 @@ export function computeDesiredState(input: PolicyInput): DesiredState {
       let role = roles.get(name);
       if (role === undefined) {
         const members = new Set(users.filter((u) => guards.signatures[sig]!.every((g) => guardUsers[g]![u] === 1)));
-        role = { name, policy: p.name, access: p.access, guardrails: names, relations: [], containers: new Set(), lastContainers: null, defaults: new Set(), members };
+        role = { name, policy: p.name, access: p.access, guardrails: names, relations: [], containers: new Set(), lastContainers: null, defaults: new Set(), sequences: new Map(), members };
         roles.set(name, role);
       } else if (role.policy !== p.name || role.access !== p.access || role.guardrails.join('\u0000') !== names.join('\u0000')) {
         throw new StewardError('conflict', `policies "${role.policy}" and "${p.name}" map to the same role name ${name}`, {
@@ -125,15 +130,28 @@ export function computeDesiredState(input: PolicyInput): DesiredState {
       partitions.set(sig, role);
       return role;
     };
-    for (const r of selectRelations(sub.on, index)) {
-      const rel = index.relations[r]!;
-      if (!rel.protected) continue;
-      const role = partition(guards.relationSig[r]!);
-      role.relations.push(r);
+    const writes = p.access === 'write';
+    const add = (role: RoleBuild, rel: RelationInfo): void => {
+      role.relations.push(rel.index);
       if (rel.containers !== role.lastContainers) {
         for (const c of rel.containers) role.containers.add(c);
         role.lastContainers = rel.containers;
       }
+      // Writing a table whose default calls nextval needs USAGE on the sequence (and its schema).
+      if (writes && !rel.readOnly && caps.sequencePrivileges) {
+        for (const seq of rel.sequences) {
+          role.sequences.set(securableSortKey(seq.securable), seq.securable);
+          for (const c of seq.containers) role.containers.add(c);
+        }
+      }
+    };
+    for (const r of selectRelations(sub.on, index)) {
+      const rel = index.relations[r]!;
+      // Partitions are never selected on their own: they follow their partitioned table.
+      if (!rel.protected || rel.partitionOf !== null) continue;
+      const role = partition(guards.relationSig[r]!);
+      add(role, rel);
+      for (const part of rel.partitions) add(role, index.relations[part]!);
     }
     if (caps.defaultPrivileges) {
       for (const c of guards.futureSchemas) {
@@ -141,6 +159,9 @@ export function computeDesiredState(input: PolicyInput): DesiredState {
         if (!selectsFutureChildrenOf(sub.on, container, false)) continue;
         const schemaOwners = ownersOf(c);
         if (schemaOwners.length === 0) continue;
+        // Default privileges go to the role restricted by every guardrail that could apply to a
+        // future table here, so that a table (or partition) created before the next sync never
+        // gets more than the policies would give it.
         const role = partition(guards.futureSig.get(c)!);
         for (const o of schemaOwners) role.defaults.add(`${c}\u0000${o}`);
         // Future tables must be reachable: the schema and its database.
@@ -155,8 +176,13 @@ export function computeDesiredState(input: PolicyInput): DesiredState {
 }
 
 /**
- * Which guardrails apply to each protected relation (as a signature id: equal sets, equal id),
- * and to the future tables of each schema whose future children are protected.
+ * Which guardrails apply to each protected relation (as a signature id: equal sets, equal id;
+ * a partition has its partitioned table's), and to the future tables of each schema whose
+ * future children are protected: every guardrail that covers any future child (a glob, `all`,
+ * a tag on the schema or database) or a partitioned table of the schema (a new partition is
+ * governed with its parent). So default privileges never give a table created before the next
+ * sync more than the policies give it once synced. (A new table has no tags of its own until
+ * someone tags it, which a sync and apply follow.)
  */
 function guardrailSignatures(
   index: CatalogIndex,
@@ -176,10 +202,13 @@ function guardrailSignatures(
     return id;
   };
   const perRelation: (number[] | undefined)[] = new Array<number[] | undefined>(index.relations.length);
+  const partitionedIn = guardrails.map(() => new Set<number>());
   guardrails.forEach((g, gi) => {
     for (const r of selectRelations(g.on, index)) {
-      if (!index.relations[r]!.protected) continue;
+      const rel = index.relations[r]!;
+      if (!rel.protected || rel.partitionOf !== null) continue;
       (perRelation[r] ??= []).push(gi);
+      if (rel.partitions.length > 0) for (const c of rel.containers) partitionedIn[gi]!.add(c);
     }
   });
   const relationSig = new Int32Array(index.relations.length);
@@ -187,6 +216,7 @@ function guardrailSignatures(
     const list = perRelation[r];
     if (list !== undefined) relationSig[r] = idOf(list);
   }
+  for (const rel of index.relations) if (rel.partitionOf !== null) relationSig[rel.index] = relationSig[rel.partitionOf]!;
   const futureSchemas: number[] = [];
   const futureSig = new Map<number, number>();
   if (defaultPrivileges) {
@@ -195,7 +225,7 @@ function guardrailSignatures(
       futureSchemas.push(c.index);
       const list: number[] = [];
       guardrails.forEach((g, gi) => {
-        if (selectsFutureChildrenOf(g.on, c, true)) list.push(gi);
+        if (partitionedIn[gi]!.has(c.index) || selectsFutureChildrenOf(g.on, c, true)) list.push(gi);
       });
       futureSig.set(c.index, idOf(list));
     }
@@ -219,6 +249,13 @@ function assemble(
     schema: sortPrivileges(caps.containerPrivileges.schema),
   };
   const personal = caps.singleActiveRole || caps.defaultRoles;
+  const principalOf = principalGrantee(caps, input.options);
+  const roleOf = new Map<string, Grantee>();
+  const role = (name: string): Grantee => {
+    let g = roleOf.get(name);
+    if (g === undefined) roleOf.set(name, (g = roleGrantee(name)));
+    return g;
+  };
 
   const roleSpecs: RoleSpec[] = [];
   const origins: RoleOrigin[] = [];
@@ -244,23 +281,31 @@ function assemble(
   const defaultGrants: DefaultGrant[] = [];
   const memberships: Membership[] = [];
   const rolesOfPrincipal = new Map<string, string[]>();
+  const sequenceGrants: Grant[] = [];
+  const usage = sortPrivileges(['USAGE']);
 
   builds.forEach((b, ordinal) => {
     claim(b.name, `policy "${b.policy}"`);
-    roleSpecs.push({ name: b.name, purpose: 'policy' });
+    const grantee = role(b.name);
+    roleSpecs.push({ grantee, purpose: 'policy' });
     origins.push({ role: b.name, purpose: 'policy', policy: b.policy, access: b.access, guardrails: b.guardrails });
     const tablePrivs = b.access === 'write' ? writePrivs : readPrivs;
     for (const r of b.relations) pairs[pairAt++] = r * builds.length + ordinal;
     for (const c of b.containers) {
       const securable = index.containers[c]!.securable;
       const privileges = containerPrivs[securable.kind];
-      if (privileges.length > 0) (contBuckets[c] ??= []).push({ securable, grantee: b.name, privileges });
+      if (privileges.length > 0) (contBuckets[c] ??= []).push({ securable, grantee, privileges });
     }
+    for (const securable of b.sequences.values()) sequenceGrants.push({ securable, grantee, privileges: usage });
     for (const d of b.defaults) {
       const [c, owner] = d.split('\u0000') as [string, string];
       const segments = index.containers[Number(c)]!.securable.segments;
       if (tablePrivs.length > 0) {
-        defaultGrants.push({ database: segments[0]!, schema: segments[1]!, owner, grantee: b.name, privileges: tablePrivs });
+        defaultGrants.push({ database: segments[0]!, schema: segments[1]!, owner, objects: 'tables', grantee, privileges: tablePrivs });
+      }
+      // Future tables with serial columns must be writable at once: USAGE on future sequences.
+      if (b.access === 'write' && caps.sequencePrivileges) {
+        defaultGrants.push({ database: segments[0]!, schema: segments[1]!, owner, objects: 'sequences', grantee, privileges: usage });
       }
     }
     for (const u of b.members) {
@@ -279,20 +324,20 @@ function assemble(
       // One personal role per login, member of its policy roles and set as its default role:
       // MariaDB activates only one role; on MySQL 8 it keeps the default role fixed, so joining
       // a group is one membership grant instead of a new SET DEFAULT ROLE list per change.
-      const role = personalRoleName({ prefix, principal, maxLength: caps.maxRoleNameLength });
-      claim(role, `the personal role of "${principal}"`);
-      roleSpecs.push({ name: role, purpose: 'personal' });
-      origins.push({ role, purpose: 'personal', principal });
-      for (const r of policyRoles) memberships.push({ role: r, member: role });
-      memberships.push({ role, member: principal });
-      defaultRoles.push({ user: principal, role });
+      const name = personalRoleName({ prefix, principal, maxLength: caps.maxRoleNameLength });
+      claim(name, `the personal role of "${principal}"`);
+      roleSpecs.push({ grantee: role(name), purpose: 'personal' });
+      origins.push({ role: name, purpose: 'personal', principal });
+      for (const r of policyRoles) memberships.push({ role: r, member: role(name) });
+      memberships.push({ role: name, member: principalOf(principal) });
+      defaultRoles.push({ user: principalOf(principal), role: name });
     } else {
-      for (const r of policyRoles) memberships.push({ role: r, member: principal });
+      for (const r of policyRoles) memberships.push({ role: r, member: principalOf(principal) });
     }
   }
   for (const principal of principalsWithAccess) {
     claim(principal, `the login "${principal}"`);
-    roleSpecs.push({ name: principal, purpose: 'principal' });
+    roleSpecs.push({ grantee: principalOf(principal), purpose: 'principal' });
   }
 
   const grants: Grant[] = [];
@@ -304,25 +349,32 @@ function assemble(
     const rel = index.relations[Math.floor(packed / builds.length)]!;
     const b = builds[packed % builds.length]!;
     const privileges = rel.readOnly || b.access === 'read' ? readPrivs : writePrivs;
-    if (privileges.length > 0) grants.push({ securable: rel.securable, grantee: b.name, privileges });
+    if (privileges.length > 0) grants.push({ securable: rel.securable, grantee: role(b.name), privileges });
+  }
+  sequenceGrants.sort((a, b) => compareSegments(a.securable.segments, b.securable.segments) || compareGrantees(a.grantee, b.grantee));
+  for (let i = 0; i < sequenceGrants.length; i++) {
+    const g = sequenceGrants[i]!;
+    const prev = sequenceGrants[i - 1];
+    if (prev !== undefined && compareSegments(prev.securable.segments, g.securable.segments) === 0 && compareGrantees(prev.grantee, g.grantee) === 0) continue;
+    grants.push(g);
   }
 
   const state: AccessState = {
-    roles: roleSpecs.sort((a, b) => cmp(a.name, b.name)),
-    memberships: memberships.sort((a, b) => cmp(a.role, b.role) || cmp(a.member, b.member)),
+    roles: roleSpecs.sort(compareRoleSpecs),
+    memberships: memberships.sort(compareMemberships),
     grants,
-    defaultGrants: defaultGrants.sort(
-      (a, b) => cmp(a.database, b.database) || cmp(a.schema, b.schema) || cmp(a.owner, b.owner) || cmp(a.grantee, b.grantee),
-    ),
-    defaultRoles,
+    defaultGrants: defaultGrants.sort(compareDefaultGrants),
+    defaultRoles: defaultRoles.sort((a, b) => compareGrantees(a.user, b.user)),
   };
 
   const scope: AccessScope = {
     rolePrefix: prefix,
-    principals: [...new Set(governed.map((u) => u.principal))].sort(cmp),
+    principals: [...new Set(governed.map((u) => u.principal))].sort(cmp).map(principalOf),
     protectedTables: index.relations.filter((r) => r.protected).map((r): Securable => r.securable),
+    protectedSequences: protectedSequences(index),
     containers: index.containers.filter((c) => c.inScope).map((c): Securable => c.securable),
     databases: [...new Set(input.catalog.filter((e) => e.kind === 'database').map((e) => e.segments[0]!))].sort(cmp),
+    protectedDatabases: index.containers.filter((c) => c.securable.kind === 'database' && c.protectsFuture).map((c) => c.securable.segments[0]!),
     ignoredGrantees: [...new Set([...input.options.ignoreGrantees, input.systemAccount])].sort(cmp),
   };
 
@@ -365,4 +417,11 @@ function unionOf(lists: readonly (readonly number[])[]): number[] {
   const out: number[] = [];
   for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) out.push(all[i]!);
   return out;
+}
+
+/** Sequences feeding defaults of protected tables, in canonical order, once each. */
+function protectedSequences(index: CatalogIndex): Securable[] {
+  const out = new Map<string, Securable>();
+  for (const rel of index.relations) if (rel.protected) for (const s of rel.sequences) out.set(securableSortKey(s.securable), s.securable);
+  return [...out.values()].sort((a, b) => compareSegments(a.segments, b.segments));
 }

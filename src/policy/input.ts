@@ -12,8 +12,19 @@ export interface CatalogEntry {
   readonly owner: string | null;
   /** Tags on the object itself (not inherited). */
   readonly tags: readonly string[];
-  /** Column names with their tags (relations only). */
-  readonly columns: readonly { readonly name: string; readonly tags: readonly string[] }[];
+  /** Columns with their tags (relations only); `type` and `sequence` where the source knows them. */
+  readonly columns: readonly CatalogColumn[];
+  /** Partitions: the segments of the partitioned table they belong to (directly). */
+  readonly partitionOf?: readonly string[] | null;
+}
+
+export interface CatalogColumn {
+  readonly name: string;
+  readonly tags: readonly string[];
+  /** The column's type as the platform names it. */
+  readonly type?: string;
+  /** `[schema, sequence]` whose `nextval` is the column's default (PostgreSQL serial, DEFAULT nextval). */
+  readonly sequence?: readonly string[] | null;
 }
 
 /** Everything the pure policy engine needs for one connection. Same input, same output. */

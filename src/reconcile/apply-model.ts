@@ -1,6 +1,6 @@
-import type { AccessState, DefaultGrant, Grant, Membership, Privilege, RoleSpec } from '../domain/access.js';
+import { granteeKey, roleGrantee, type AccessState, type DefaultGrant, type Grant, type Grantee, type Membership, type Privilege, type RoleSpec } from '../domain/access.js';
 import type { Operation, Plan } from '../domain/plan.js';
-import { canonicalizeState } from '../domain/canonical-state.js';
+import { canonicalizeState, securableSortKey } from '../domain/canonical-state.js';
 
 export interface ApplyModelOptions {
   /**
@@ -24,41 +24,46 @@ export function applyPlanToState(state: AccessState, plan: Plan, opts: ApplyMode
 
 /** One operation; exported so that tests can walk a plan prefix by prefix. */
 export function applyOperation(s: AccessState, op: Operation, strict = false): AccessState {
-  const exists = (name: string): boolean => s.roles.some((r) => r.name === name);
-  const need = (names: readonly string[]): void => {
-    if (!strict) return;
-    for (const n of names) if (!exists(n)) throw new Error(`${op.kind}: role ${n} does not exist`);
+  const exists = (g: Grantee): boolean => {
+    const key = granteeKey(g);
+    return g.kind === 'public' || s.roles.some((r) => granteeKey(r.grantee) === key);
   };
+  const need = (grantees: readonly Grantee[]): void => {
+    if (!strict) return;
+    for (const g of grantees) if (!exists(g)) throw new Error(`${op.kind}: role ${granteeKey(g)} does not exist`);
+  };
+  const roles = (names: readonly string[]): Grantee[] => names.map(roleGrantee);
   switch (op.kind) {
     case 'createRole': {
       if (exists(op.role)) {
-        if (strict) throw new Error(`createRole: role ${op.role} exists`);
+        if (strict) throw new Error(`createRole: role ${granteeKey(op.role)} exists`);
         return s;
       }
-      const role: RoleSpec = { name: op.role, purpose: op.purpose };
+      const role: RoleSpec = { grantee: op.role, purpose: op.purpose };
       return { ...s, roles: [...s.roles, role] };
     }
     case 'dropRole': {
-      need([op.role]);
-      if (strict && (s.grants.some((g) => g.grantee === op.role) || s.defaultGrants.some((d) => d.grantee === op.role))) {
+      need([roleGrantee(op.role)]);
+      const held = (g: Grantee): boolean => g.kind === 'role' && g.name === op.role;
+      if (strict && (s.grants.some((g) => held(g.grantee)) || s.defaultGrants.some((d) => held(d.grantee)))) {
         throw new Error(`dropRole: role ${op.role} still holds privileges`);
       }
       return {
-        roles: s.roles.filter((r) => r.name !== op.role),
-        memberships: s.memberships.filter((m) => m.role !== op.role && m.member !== op.role),
-        grants: s.grants.filter((g) => g.grantee !== op.role),
-        defaultGrants: s.defaultGrants.filter((d) => d.grantee !== op.role),
+        roles: s.roles.filter((r) => !held(r.grantee)),
+        memberships: s.memberships.filter((m) => m.role !== op.role && !held(m.member)),
+        grants: s.grants.filter((g) => !held(g.grantee)),
+        defaultGrants: s.defaultGrants.filter((d) => !held(d.grantee)),
         defaultRoles: s.defaultRoles.filter((d) => d.role !== op.role),
       };
     }
     case 'grantMembership': {
-      need([...op.roles, ...op.members]);
+      need([...roles(op.roles), ...op.members]);
       const added: Membership[] = op.roles.flatMap((role) => op.members.map((member) => ({ role, member })));
       return { ...s, memberships: [...s.memberships, ...added] };
     }
     case 'revokeMembership': {
-      const gone = new Set(op.roles.flatMap((role) => op.members.map((member) => `${role}\u0000${member}`)));
-      return { ...s, memberships: s.memberships.filter((m) => !gone.has(`${m.role}\u0000${m.member}`)) };
+      const gone = new Set(op.roles.flatMap((role) => op.members.map((member) => `${role}\u0000${granteeKey(member)}`)));
+      return { ...s, memberships: s.memberships.filter((m) => !gone.has(`${m.role}\u0000${granteeKey(m.member)}`)) };
     }
     case 'grant': {
       need(op.grantees);
@@ -66,10 +71,11 @@ export function applyOperation(s: AccessState, op: Operation, strict = false): A
       return canonicalizeState({ ...s, grants: [...s.grants, ...added] });
     }
     case 'revoke': {
-      const keys = new Set(op.securables.map((x) => `${x.kind}\u0000${JSON.stringify(x.segments)}`));
-      const grantees = new Set(op.grantees);
+      // Only the items of the grantor named (the system account's when none), as a database does.
+      const keys = new Set(op.securables.map(securableSortKey));
+      const grantees = new Set(op.grantees.map(granteeKey));
       const grants = s.grants.map((g) =>
-        grantees.has(g.grantee) && keys.has(`${g.securable.kind}\u0000${JSON.stringify(g.securable.segments)}`)
+        grantees.has(granteeKey(g.grantee)) && keys.has(securableSortKey(g.securable)) && g.grantor === op.grantor
           ? { ...g, privileges: without(g.privileges, op.privileges) }
           : g,
       );
@@ -81,23 +87,25 @@ export function applyOperation(s: AccessState, op: Operation, strict = false): A
         database: op.database,
         schema: op.schema,
         owner: op.owner,
+        objects: op.objects,
         grantee,
         privileges: op.privileges,
       }));
       return canonicalizeState({ ...s, defaultGrants: [...s.defaultGrants, ...added] });
     }
     case 'revokeDefault': {
-      const grantees = new Set(op.grantees);
+      const grantees = new Set(op.grantees.map(granteeKey));
       const defaultGrants = s.defaultGrants.map((d) =>
-        d.database === op.database && d.schema === op.schema && d.owner === op.owner && grantees.has(d.grantee)
+        d.database === op.database && d.schema === op.schema && d.owner === op.owner && d.objects === op.objects && grantees.has(granteeKey(d.grantee))
           ? { ...d, privileges: without(d.privileges, op.privileges) }
           : d,
       );
       return canonicalizeState({ ...s, defaultGrants });
     }
     case 'setDefaultRole': {
-      if (op.role !== null) need([op.role, op.user]);
-      const rest = s.defaultRoles.filter((d) => d.user !== op.user);
+      if (op.role !== null) need([roleGrantee(op.role), op.user]);
+      const key = granteeKey(op.user);
+      const rest = s.defaultRoles.filter((d) => granteeKey(d.user) !== key);
       return { ...s, defaultRoles: op.role === null ? rest : [...rest, { user: op.user, role: op.role }] };
     }
   }

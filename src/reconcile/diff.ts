@@ -1,7 +1,7 @@
-import type { AccessState, RolePurpose } from '../domain/access.js';
-import type { Operation, Plan } from '../domain/plan.js';
+import { granteeKey, type AccessState, type RolePurpose } from '../domain/access.js';
+import type { BlockedOperation, Operation, Plan } from '../domain/plan.js';
 import type { Capabilities } from '../platforms/platform.js';
-import { cmp } from '../domain/canonical-state.js';
+import { cmp, compareGrantees } from '../domain/canonical-state.js';
 import { diffGrants } from './grant-diff.js';
 import { driftFlag, groupDefaults, groupGrants, groupMemberships, type DefaultChange, type MembershipChange } from './group-operations.js';
 import { atomsOf, privilegesOf, type DefaultAtoms, type StateAtoms } from './state-atoms.js';
@@ -32,6 +32,11 @@ const MANAGED: ReadonlySet<RolePurpose> = new Set(['policy', 'personal']);
  * (users' logins) are created when missing and never dropped. `createRole` is never drift: a
  * role grants nothing by itself, and report mode must still be able to grant to it.
  *
+ * Grantors: a revocation of privileges another role granted runs as that role (`grantor`);
+ * when the actual state says the system account cannot act as it (`blockedGrantors`), the
+ * revocation goes to `blocked` with the reason instead of into the operations — never a
+ * statement that would run, report success and change nothing.
+ *
  * Order, so that stopping after any statement (MySQL has no transactional DDL) never leaves
  * access that neither the old nor the new state allows: every revocation comes before every
  * grant, and privileges are granted to a role before members are added to it.
@@ -46,15 +51,17 @@ export function planChanges(actual: AccessState, desired: AccessState, opts: Pla
 
   const unsetDefaults: Operation[] = [];
   const setDefaults: Operation[] = [];
-  const isManaged = (role: string): boolean => MANAGED.has(A.roles.get(role) ?? D.roles.get(role) ?? 'principal');
-  for (const user of sortedUnion(A.defaultRoles.keys(), D.defaultRoles.keys())) {
-    const a = A.defaultRoles.get(user) ?? null;
-    const d = D.defaultRoles.get(user) ?? null;
-    if (a === d) continue;
+  const isManaged = (role: string): boolean => MANAGED.has(A.roles.get(role)?.purpose ?? D.roles.get(role)?.purpose ?? 'principal');
+  for (const key of sortedUnion(A.defaultRoles.keys(), D.defaultRoles.keys())) {
+    const a = A.defaultRoles.get(key) ?? null;
+    const d = D.defaultRoles.get(key) ?? null;
+    if (a?.role === d?.role) continue;
+    const user = (a ?? d)!.user;
+    const last = L?.defaultRoles.get(key)?.role ?? null;
     // A default role Steward did not make (not a policy/personal role) is left alone unless
     // the desired state sets one.
-    if (a !== null && isManaged(a)) unsetDefaults.push({ kind: 'setDefaultRole', user, role: null, ...driftFlag(L?.defaultRoles.get(user) !== a) });
-    if (d !== null) setDefaults.push({ kind: 'setDefaultRole', user, role: d, ...driftFlag(L?.defaultRoles.get(user) === d) });
+    if (a !== null && isManaged(a.role)) unsetDefaults.push({ kind: 'setDefaultRole', user, role: null, ...driftFlag(last !== a.role) });
+    if (d !== null) setDefaults.push({ kind: 'setDefaultRole', user, role: d.role, ...driftFlag(last === d.role) });
   }
 
   const revokeMemberships: MembershipChange[] = [];
@@ -79,23 +86,32 @@ export function planChanges(actual: AccessState, desired: AccessState, opts: Pla
     for (const [mask, drift] of split(missing, last)) grantDefaults.push({ ...withoutMask(d), privileges: privilegesOf(mask), drift });
   }
 
-  const dropRoles: Operation[] = [...A.roles]
-    .filter(([name, purpose]) => MANAGED.has(purpose) && !D.roles.has(name))
-    .map(([name]) => name)
+  const dropRoles: Operation[] = [...A.roles.values()]
+    .filter((r) => MANAGED.has(r.purpose) && r.grantee.kind === 'role' && !D.roles.has(granteeKey(r.grantee)))
+    .map((r) => (r.grantee as { name: string }).name)
     .sort(cmp)
     // Dropping a role the last apply did not have (made by hand under our prefix) is drift.
     .map((role) => ({ kind: 'dropRole', role, ...driftFlag(L?.roles.has(role) !== true) }));
-  const createRoles: Operation[] = [...D.roles]
-    .filter(([name]) => !A.roles.has(name))
-    .sort((x, y) => cmp(x[0], y[0]))
-    .map(([role, purpose]) => ({ kind: 'createRole', role, purpose }));
+  const createRoles: Operation[] = [...D.roles.entries()]
+    .filter(([key]) => !A.roles.has(key))
+    .sort((x, y) => compareGrantees(x[1].grantee, y[1].grantee))
+    .map(([, r]) => ({ kind: 'createRole', role: r.grantee, purpose: r.purpose }));
+
+  const blockedBy = new Map((actual.blockedGrantors ?? []).map((b) => [b.grantor, b.reason]));
+  const blocked: BlockedOperation[] = [];
+  const revokeOps = groupGrants('revoke', revokes).filter((op) => {
+    const reason = op.kind === 'revoke' && op.grantor !== undefined ? blockedBy.get(op.grantor) : undefined;
+    if (reason === undefined) return true;
+    blocked.push({ operation: op, reason });
+    return false;
+  });
 
   return {
     connection: opts.connection,
     operations: [
       ...unsetDefaults,
       ...groupMemberships('revokeMembership', revokeMemberships),
-      ...groupGrants('revoke', revokes),
+      ...revokeOps,
       ...groupDefaults('revokeDefault', revokeDefaults),
       ...dropRoles,
       ...createRoles,
@@ -104,16 +120,16 @@ export function planChanges(actual: AccessState, desired: AccessState, opts: Pla
       ...groupMemberships('grantMembership', grantMemberships),
       ...setDefaults,
     ],
+    ...(blocked.length > 0 ? { blocked } : {}),
   };
 }
 
 /** Memberships in `from` and not in `to`; drift relative to the last apply `L`. */
 function membershipChanges(from: StateAtoms, to: StateAtoms, L: StateAtoms | null, out: MembershipChange[], what: 'grant' | 'revoke'): void {
-  for (const key of from.memberships) {
+  for (const [key, m] of from.memberships) {
     if (to.memberships.has(key)) continue;
-    const [role, member] = key.split('\u0000') as [string, string];
     const inLast = L !== null && L.memberships.has(key);
-    out.push({ role, member, drift: what === 'revoke' ? !inLast : inLast });
+    out.push({ role: m.role, member: m.member, drift: what === 'revoke' ? !inLast : inLast });
   }
 }
 
@@ -128,7 +144,7 @@ function split(mask: number, driftBits: number): [number, boolean][] {
 }
 
 function withoutMask(d: DefaultAtoms): Omit<DefaultChange, 'privileges' | 'drift'> {
-  return { database: d.database, schema: d.schema, owner: d.owner, grantee: d.grantee };
+  return { database: d.database, schema: d.schema, owner: d.owner, objects: d.objects, grantee: d.grantee };
 }
 
 function sortedUnion(a: Iterable<string>, b: Iterable<string>): string[] {

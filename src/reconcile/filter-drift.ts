@@ -1,3 +1,4 @@
+import { granteeKey } from '../domain/access.js';
 import type { Operation, Plan } from '../domain/plan.js';
 
 /**
@@ -13,24 +14,26 @@ export function filterDrift(plan: Plan): { readonly plan: Plan; readonly drift: 
   for (const op of plan.operations) {
     if ('drift' in op && op.drift === true) {
       drift.push(op);
-      for (const name of namesIn(op)) touched.add(name);
+      for (const key of keysIn(op)) touched.add(key);
     }
   }
   for (const op of plan.operations) {
     if ('drift' in op && op.drift === true) continue;
+    // A role's grantee key is its name.
     if (op.kind === 'dropRole' && touched.has(op.role)) drift.push(op);
     else kept.push(op);
   }
-  return { plan: { connection: plan.connection, operations: kept }, drift };
+  return { plan: { ...plan, operations: kept }, drift };
 }
 
-function namesIn(op: Operation): string[] {
+/** Grantee keys of the roles an operation revokes from or out of. */
+function keysIn(op: Operation): string[] {
   switch (op.kind) {
     case 'revoke':
     case 'revokeDefault':
-      return [...op.grantees];
+      return op.grantees.map(granteeKey);
     case 'revokeMembership':
-      return [...op.roles, ...op.members];
+      return [...op.roles, ...op.members.map(granteeKey)];
     case 'setDefaultRole':
       return op.role === null ? [] : [op.role];
     default:

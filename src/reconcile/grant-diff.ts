@@ -1,12 +1,14 @@
 import type { Grant } from '../domain/access.js';
-import { cmp, compareSecurables } from '../domain/canonical-state.js';
+import { compareGrants } from '../domain/canonical-state.js';
 import type { GrantChange } from './group-operations.js';
 import { privilegeMask, privilegesOf } from './state-atoms.js';
 
 /**
  * Privileges to revoke and to grant, per (securable, grantee), with drift relative to the last
  * apply: revoking what the last apply did not grant, or granting again what it did grant
- * (someone revoked it by hand), is drift.
+ * (someone revoked it by hand), is drift. A revocation is split by grantor: the actual state
+ * may hold the same privilege from several grantors (PostgreSQL), and each must be revoked by
+ * (or as) the role that granted it.
  *
  * Grants are the bulk of a state (tables × policies), so instead of hashing every atom this
  * walks the three lists in canonical order at once: O(n) with no per-atom allocation when the
@@ -35,21 +37,23 @@ export function diffGrants(
     const lm = L.take(head);
     const gone = am & ~dm;
     const missing = dm & ~am;
-    if (gone !== 0) push(revokes, head, gone & lm, false);
-    if (gone !== 0) push(revokes, head, gone & ~lm, true);
-    if (missing !== 0) push(grants, head, missing & ~lm, false);
-    if (missing !== 0) push(grants, head, missing & lm, true);
+    if (gone !== 0) {
+      for (const entry of A.taken()) {
+        const m = privilegeMask(entry.privileges) & gone;
+        if (m === 0) continue;
+        push(revokes, head, m & lm, false, entry.grantor);
+        push(revokes, head, m & ~lm, true, entry.grantor);
+      }
+    }
+    if (missing !== 0) push(grants, head, missing & ~lm, false, undefined);
+    if (missing !== 0) push(grants, head, missing & lm, true, undefined);
   }
   return { revokes, grants };
 }
 
-function push(out: GrantChange[], head: Grant, mask: number, drift: boolean): void {
-  if (mask !== 0) out.push({ securable: head.securable, grantee: head.grantee, privileges: privilegesOf(mask), drift });
-}
-
-/** Canonical grant order: securable, then grantee. */
-export function compareGrants(a: Grant, b: Grant): number {
-  return (a.securable === b.securable ? 0 : compareSecurables(a.securable, b.securable)) || cmp(a.grantee, b.grantee);
+function push(out: GrantChange[], head: Grant, mask: number, drift: boolean, grantor: string | undefined): void {
+  if (mask === 0) return;
+  out.push({ securable: head.securable, grantee: head.grantee, privileges: privilegesOf(mask), drift, ...(grantor !== undefined ? { grantor } : {}) });
 }
 
 function sorted(list: readonly Grant[]): readonly Grant[] {
@@ -60,6 +64,7 @@ function sorted(list: readonly Grant[]): readonly Grant[] {
 /** Walks a sorted grant list; `take` ORs the privileges of every entry equal to `head`. */
 class Cursor {
   private i = 0;
+  private from = 0;
   constructor(private readonly list: readonly Grant[]) {}
 
   peek(): Grant | undefined {
@@ -68,8 +73,14 @@ class Cursor {
 
   take(head: Grant): number {
     let mask = 0;
+    this.from = this.i;
     for (let g = this.list[this.i]; g !== undefined && compareGrants(g, head) === 0; g = this.list[++this.i]) mask |= privilegeMask(g.privileges);
     return mask;
+  }
+
+  /** The entries the last `take` consumed (one per grantor). */
+  taken(): readonly Grant[] {
+    return this.list.slice(this.from, this.i);
   }
 
   skipBefore(head: Grant): void {

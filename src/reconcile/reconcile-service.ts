@@ -3,7 +3,7 @@ import type { AccessState } from '../domain/access.js';
 import type { ConnectionSpec } from '../domain/connection.js';
 import { StewardError, redactSecrets } from '../domain/errors.js';
 import { decodePath } from '../domain/paths.js';
-import type { Operation, Plan, Statement } from '../domain/plan.js';
+import type { BlockedOperation, Operation, Plan, Statement } from '../domain/plan.js';
 import { computeDesiredState } from '../policy/desired-state.js';
 import type { Platform, PlatformSession, StatementResult } from '../platforms/platform.js';
 import type { SyncReport, SyncService } from '../catalog/sync-service.js';
@@ -13,6 +13,7 @@ import type { Db } from '../store/db.js';
 import { objectsRepo } from '../store/objects-repo.js';
 import { statusRepo } from '../store/status-repo.js';
 import { filterDrift, planChanges, revocationRatio } from './diff.js';
+import { managedBy } from './safety.js';
 import { buildPolicyInput, type CatalogSource } from './policy-input.js';
 import { stateDigest } from './state-digest.js';
 
@@ -30,6 +31,8 @@ export interface ConnectionPlan {
   readonly driftCount: number;
   /** Share of the access Steward manages now that this plan would revoke (0..1). */
   readonly revocationRatio: number;
+  /** Changes Steward cannot make with the system account's privileges, with why (not in `operations`). */
+  readonly blocked: readonly BlockedOperation[];
   readonly desired: AccessState;
   readonly timings: { readonly actualMs: number; readonly desiredMs: number; readonly planMs: number };
 }
@@ -112,7 +115,8 @@ export function createReconcileService(deps: {
       statements,
       reportedDrift: reported,
       driftCount: plan.operations.filter((o) => o.drift === true).length + reported.length,
-      revocationRatio: revocationRatio(plan, actual),
+      revocationRatio: revocationRatio(plan, actual, managedBy(spec.options.rolePrefix)),
+      blocked: plan.blocked ?? [],
       desired,
       timings: { desiredMs: Math.round(t1 - t0), actualMs: Math.round(t2 - t1), planMs: Math.round(t3 - t2) },
     };

@@ -1,14 +1,21 @@
-import type { AccessState } from '../domain/access.js';
+import type { AccessState, Grantee } from '../domain/access.js';
 import type { Plan } from '../domain/plan.js';
 
+/** Is this grantee one of Steward's own roles (policy or personal), by the connection's prefix? */
+export type ManagedGrantee = (g: Grantee) => boolean;
+
+export const managedBy = (rolePrefix: string): ManagedGrantee => (g) => g.kind === 'role' && g.name.startsWith(rolePrefix);
+
 /**
- * How much access a state holds, in atoms: one per membership, one per privilege of a grantee
- * on a securable. Default privileges and roles are left out: they give nobody access by
- * themselves.
+ * How much access Steward manages in a state, in atoms: one per membership in its roles, one
+ * per privilege a Steward role holds on a securable. Grants others hold (a hand-made grant on a
+ * protected table) are drift, not access Steward manages: they do not count, so a first apply
+ * on a database full of foreign grants is not mistaken for a wipe. Default privileges and
+ * roles are left out: they give nobody access by themselves.
  */
-export function countManagedAccess(state: AccessState): number {
+export function countManagedAccess(state: AccessState, managed: ManagedGrantee): number {
   let n = state.memberships.length;
-  for (const g of state.grants) n += g.privileges.length;
+  for (const g of state.grants) if (managed(g.grantee)) n += g.privileges.length;
   return n;
 }
 
@@ -16,15 +23,15 @@ export function countManagedAccess(state: AccessState): number {
  * The share (0..1) of the managed access in `actual` that a plan revokes, counted in the same
  * atoms as `countManagedAccess`. The safety valve refuses plans above one half: a broken
  * identity feed or an emptied policy file must not wipe a connection's access silently.
- * An empty `actual` revokes nothing (0).
+ * An `actual` with no managed access revokes nothing (0).
  */
-export function revocationRatio(plan: Plan, actual: AccessState): number {
-  const managed = countManagedAccess(actual);
-  if (managed === 0) return 0;
+export function revocationRatio(plan: Plan, actual: AccessState, managed: ManagedGrantee): number {
+  const total = countManagedAccess(actual, managed);
+  if (total === 0) return 0;
   let revoked = 0;
   for (const op of plan.operations) {
     if (op.kind === 'revokeMembership') revoked += op.roles.length * op.members.length;
-    else if (op.kind === 'revoke') revoked += op.privileges.length * op.securables.length * op.grantees.length;
+    else if (op.kind === 'revoke') revoked += op.privileges.length * op.securables.length * op.grantees.filter(managed).length;
   }
-  return Math.min(1, revoked / managed);
+  return Math.min(1, revoked / total);
 }

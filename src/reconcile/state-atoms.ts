@@ -1,33 +1,37 @@
-import { PRIVILEGE_ORDER, type AccessState, type Privilege, type RolePurpose } from '../domain/access.js';
+import { granteeKey, PRIVILEGE_ORDER, type AccessState, type DefaultObjects, type Grantee, type Privilege, type RolePurpose } from '../domain/access.js';
 
 /**
  * An access state taken apart into atoms, the unit of the planner's set arithmetic: a role,
  * a membership, one default privilege, one default role. (Grants, the bulk, are diffed by a
  * merge walk in `grant-diff.ts` instead.) Privileges of one grantee are a bit mask, so that
  * the diff is integer arithmetic. Lists may hold duplicates or split entries; atoms do not care.
+ * Keys use `granteeKey`, so grantees compare by kind and name, never by a display string.
  */
 export interface StateAtoms {
-  readonly roles: ReadonlyMap<string, RolePurpose>;
-  /** `role \0 member`. */
-  readonly memberships: ReadonlySet<string>;
+  /** By grantee key. */
+  readonly roles: ReadonlyMap<string, { readonly grantee: Grantee; readonly purpose: RolePurpose }>;
+  /** By `membershipKey`. */
+  readonly memberships: ReadonlyMap<string, { readonly role: string; readonly member: Grantee }>;
   /** By `defaultGrantKey`. */
   readonly defaults: ReadonlyMap<string, DefaultAtoms>;
-  /** user → role; `null` roles are absent. */
-  readonly defaultRoles: ReadonlyMap<string, string>;
+  /** By the user's grantee key → the role; `null` roles are absent. */
+  readonly defaultRoles: ReadonlyMap<string, { readonly user: Grantee; readonly role: string }>;
 }
 
 export interface DefaultAtoms {
   readonly database: string;
   readonly schema: string;
   readonly owner: string;
-  readonly grantee: string;
+  readonly objects: DefaultObjects;
+  readonly grantee: Grantee;
   mask: number;
 }
 
-// Names cannot hold NUL on any supported platform: NUL-joined keys are unambiguous.
-export const membershipKey = (role: string, member: string): string => `${role}\u0000${member}`;
-export const defaultGrantKey = (database: string, schema: string, owner: string, grantee: string): string =>
-  `${database}\u0000${schema}\u0000${owner}\u0000${grantee}`;
+// Role, database, schema and owner names cannot hold NUL on any supported platform, and a
+// grantee key comes last: NUL-joined keys are unambiguous.
+export const membershipKey = (role: string, member: Grantee): string => `${role}\u0000${granteeKey(member)}`;
+export const defaultGrantKey = (database: string, schema: string, owner: string, objects: DefaultObjects, grantee: Grantee): string =>
+  `${database}\u0000${schema}\u0000${owner}\u0000${objects}\u0000${granteeKey(grantee)}`;
 
 const BIT = Object.fromEntries(PRIVILEGE_ORDER.map((p, i) => [p, 1 << i])) as Record<Privilege, number>;
 const LISTS = new Map<number, readonly Privilege[]>();
@@ -51,22 +55,26 @@ export function privilegesOf(mask: number): readonly Privilege[] {
 
 /** Take a state apart into atoms. */
 export function atomsOf(state: AccessState): StateAtoms {
-  const roles = new Map<string, RolePurpose>();
-  for (const r of state.roles) if (!roles.has(r.name)) roles.set(r.name, r.purpose);
-  const memberships = new Set<string>();
-  for (const m of state.memberships) memberships.add(membershipKey(m.role, m.member));
+  const roles = new Map<string, { grantee: Grantee; purpose: RolePurpose }>();
+  for (const r of state.roles) {
+    const key = granteeKey(r.grantee);
+    if (!roles.has(key)) roles.set(key, { grantee: r.grantee, purpose: r.purpose });
+  }
+  const memberships = new Map<string, { role: string; member: Grantee }>();
+  for (const m of state.memberships) memberships.set(membershipKey(m.role, m.member), { role: m.role, member: m.member });
   const defaults = new Map<string, DefaultAtoms>();
   for (const d of state.defaultGrants) {
-    const key = defaultGrantKey(d.database, d.schema, d.owner, d.grantee);
+    const key = defaultGrantKey(d.database, d.schema, d.owner, d.objects, d.grantee);
     const mask = privilegeMask(d.privileges);
     const prior = defaults.get(key);
-    if (prior === undefined) defaults.set(key, { database: d.database, schema: d.schema, owner: d.owner, grantee: d.grantee, mask });
+    if (prior === undefined) defaults.set(key, { database: d.database, schema: d.schema, owner: d.owner, objects: d.objects, grantee: d.grantee, mask });
     else prior.mask |= mask;
   }
-  const defaultRoles = new Map<string, string>();
+  const defaultRoles = new Map<string, { user: Grantee; role: string }>();
   for (const d of state.defaultRoles) {
-    if (d.role === null) defaultRoles.delete(d.user);
-    else defaultRoles.set(d.user, d.role);
+    const key = granteeKey(d.user);
+    if (d.role === null) defaultRoles.delete(key);
+    else defaultRoles.set(key, { user: d.user, role: d.role });
   }
   return { roles, memberships, defaults, defaultRoles };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AccessState } from '../domain/access.js';
+import { granteeKey, type AccessState } from '../domain/access.js';
 
 /**
  * A digest of a canonical access state (as the policy engine produces it: sorted, deduplicated).
@@ -17,11 +17,11 @@ export function stateDigest(state: AccessState): string {
       buf = '';
     }
   };
-  for (const r of state.roles) put('r', r.name, r.purpose);
-  for (const m of state.memberships) put('m', m.role, m.member);
-  for (const g of state.grants) put('g', g.securable.kind, ...g.securable.segments, '\u0002', g.grantee, ...g.privileges);
-  for (const d of state.defaultGrants) put('d', d.database, d.schema, d.owner, d.grantee, ...d.privileges);
-  for (const d of state.defaultRoles) put('u', d.user, d.role ?? '\u0003');
+  for (const r of state.roles) put('r', granteeKey(r.grantee), r.purpose);
+  for (const m of state.memberships) put('m', m.role, granteeKey(m.member));
+  for (const g of state.grants) put('g', g.securable.kind, ...g.securable.segments, '\u0002', granteeKey(g.grantee), ...g.privileges);
+  for (const d of state.defaultGrants) put('d', d.database, d.schema, d.owner, d.objects, granteeKey(d.grantee), ...d.privileges);
+  for (const d of state.defaultRoles) put('u', granteeKey(d.user), d.role ?? '\u0003');
   h.update(buf);
   return h.digest('base64');
 }

@@ -31,6 +31,9 @@ interface Raw {
   drift_count: number;
 }
 
+/** Version of the stored last-applied state; 2: typed grantees. */
+const APPLIED_STATE_FORMAT = 2;
+
 export const statusRepo = {
   async list(db: Executor): Promise<ConnectionStatus[]> {
     const rows = await db.query<Raw>(
@@ -77,13 +80,17 @@ export const statusRepo = {
     if (digest !== undefined && rows[0]?.same === true) return;
     await db.query(`UPDATE connection_status SET applied_state = $2, applied_digest = $3 WHERE connection = $1`, [
       connection,
-      JSON.stringify(state),
+      JSON.stringify({ format: APPLIED_STATE_FORMAT, state }),
       digest ?? null,
     ]);
   },
   async appliedState(db: Executor, connection: string): Promise<AccessState | null> {
     const rows = await db.query<{ applied_state: string | null }>('SELECT applied_state FROM connection_status WHERE connection = $1', [connection]);
     const text = rows[0]?.applied_state ?? null;
-    return text === null ? null : (JSON.parse(text) as AccessState);
+    if (text === null) return null;
+    const stored = JSON.parse(text) as { format?: number; state?: AccessState };
+    // A state written before grantees were typed (format 1, a bare state) cannot be read as one:
+    // treat it as absent. It only classifies drift, and the next successful apply rewrites it.
+    return stored.format === APPLIED_STATE_FORMAT && stored.state !== undefined ? stored.state : null;
   },
 };

@@ -1,6 +1,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccessScope } from '../../src/domain/access.js';
+import { accountGrantee, roleGrantee as R, type AccessScope } from '../../src/domain/access.js';
+import { canonicalizeState } from '../../src/domain/canonical-state.js';
 import { DEFAULT_OPTIONS, type ConnectionOptions } from '../../src/domain/connection.js';
 import type { Operation } from '../../src/domain/plan.js';
 import { mariadbPlatform } from '../../src/platforms/mysql/index.js';
@@ -11,14 +12,18 @@ import { MARIADB_URL, mariadbAvailable } from '../helpers/databases.js';
 const DB = 'steward_it_my';
 const PREFIX = 'steward_itmy_';
 const options: ConnectionOptions = { ...DEFAULT_OPTIONS, rolePrefix: PREFIX };
+const A = (user: string, host = '%') => accountGrantee(user, host);
 const t = (table: string) => ({ kind: 'table' as const, segments: [DB, table] });
 
 const scope: AccessScope = {
   rolePrefix: PREFIX,
-  principals: ['itmy_alice', 'itmy_nobody'],
+  principals: [A('itmy_alice'), A('itmy_nobody')],
   protectedTables: [t('orders'), t('customers')],
+  protectedSequences: [],
   containers: [{ kind: 'database', segments: [DB] }],
-  databases: [], ignoredGrantees: ['itmy_backup'],
+  databases: [],
+  protectedDatabases: [],
+  ignoredGrantees: ['itmy_backup'],
 };
 
 describe.skipIf(!mariadbAvailable)('MariaDB actual state', () => {
@@ -75,51 +80,53 @@ describe.skipIf(!mariadbAvailable)('MariaDB actual state', () => {
   });
 
   it('reads roles, principals, memberships, default roles and every grant on protected tables', async () => {
-    expect(await s.readActualState(scope)).toEqual({
-      roles: [
-        { name: 'itmy_alice', purpose: 'principal' },
-        { name: `${PREFIX}read_r`, purpose: 'policy' },
-        { name: `${PREFIX}u_alice`, purpose: 'personal' },
-      ],
-      // The creator's admin rows (root@127.0.0.1, Admin_option='Y') are not memberships.
-      memberships: [
-        { role: `${PREFIX}read_r`, member: "'itmy_bob'@'localhost'" },
-        { role: `${PREFIX}read_r`, member: `${PREFIX}u_alice` },
-        { role: `${PREFIX}u_alice`, member: 'itmy_alice' },
-      ],
-      grants: [
-        { securable: { kind: 'database', segments: [DB] }, grantee: `${PREFIX}read_r`, privileges: ['SELECT', 'DELETE'] },
-        { securable: t('customers'), grantee: `${PREFIX}read_r`, privileges: ['SELECT', 'UPDATE'] },
-        // A Steward role's grant is in scope on any table, protected or not.
-        { securable: t('free'), grantee: `${PREFIX}read_r`, privileges: ['SELECT'] },
-        { securable: t('orders'), grantee: "'itmy_analyst'", privileges: ['SELECT'] },
-        { securable: t('orders'), grantee: "'itmy_bob'@'localhost'", privileges: ['DELETE'] },
-        { securable: t('orders'), grantee: 'itmy_bob', privileges: ['SELECT', 'INSERT'] },
-        { securable: t('orders'), grantee: `${PREFIX}read_r`, privileges: ['SELECT'] },
-      ],
-      defaultGrants: [],
-      defaultRoles: [{ user: 'itmy_alice', role: `${PREFIX}u_alice` }],
-    });
+    expect(await s.readActualState(scope)).toEqual(
+      canonicalizeState({
+        roles: [
+          { grantee: A('itmy_alice'), purpose: 'principal' },
+          { grantee: R(`${PREFIX}read_r`), purpose: 'policy' },
+          { grantee: R(`${PREFIX}u_alice`), purpose: 'personal' },
+        ],
+        // The creator's admin rows (root@127.0.0.1, Admin_option='Y') are not memberships.
+        memberships: [
+          { role: `${PREFIX}read_r`, member: A('itmy_bob', 'localhost') },
+          { role: `${PREFIX}read_r`, member: R(`${PREFIX}u_alice`) },
+          { role: `${PREFIX}u_alice`, member: A('itmy_alice') },
+        ],
+        grants: [
+          { securable: { kind: 'database', segments: [DB] }, grantee: R(`${PREFIX}read_r`), privileges: ['SELECT', 'DELETE'] },
+          { securable: t('customers'), grantee: R(`${PREFIX}read_r`), privileges: ['SELECT', 'UPDATE'] },
+          // A Steward role's grant is in scope on any table, protected or not.
+          { securable: t('free'), grantee: R(`${PREFIX}read_r`), privileges: ['SELECT'] },
+          { securable: t('orders'), grantee: R('itmy_analyst'), privileges: ['SELECT'] },
+          { securable: t('orders'), grantee: A('itmy_bob', 'localhost'), privileges: ['DELETE'] },
+          { securable: t('orders'), grantee: A('itmy_bob'), privileges: ['SELECT', 'INSERT'] },
+          { securable: t('orders'), grantee: R(`${PREFIX}read_r`), privileges: ['SELECT'] },
+        ],
+        defaultGrants: [],
+        defaultRoles: [{ user: A('itmy_alice'), role: `${PREFIX}u_alice` }],
+      }),
+    );
   });
 
   it('reverts drift by the names it reported: foreign hosts, foreign roles, plain users', async () => {
     const before = await s.readActualState(scope);
-    const drift = before.grants.filter((g) => g.securable.kind === 'table' && !g.grantee.startsWith(PREFIX));
+    const drift = before.grants.filter((g) => g.securable.kind === 'table' && !(g.grantee.kind === 'role' && g.grantee.name.startsWith(PREFIX)));
     const ops: Operation[] = [
       ...drift.map((g): Operation => ({ kind: 'revoke', privileges: g.privileges, securables: [g.securable], grantees: [g.grantee], drift: true })),
-      { kind: 'revokeMembership', roles: [`${PREFIX}read_r`], members: ["'itmy_bob'@'localhost'"], drift: true },
-      { kind: 'revoke', privileges: ['SELECT', 'DELETE'], securables: [{ kind: 'database', segments: [DB] }], grantees: [`${PREFIX}read_r`] },
+      { kind: 'revokeMembership', roles: [`${PREFIX}read_r`], members: [A('itmy_bob', 'localhost')], drift: true },
+      { kind: 'revoke', privileges: ['SELECT', 'DELETE'], securables: [{ kind: 'database', segments: [DB] }], grantees: [R(`${PREFIX}read_r`)] },
     ];
     const statements = mariadbPlatform.compile({ connection: 'itmy', operations: ops }, options);
     const result = await s.execute(statements, { lockKey: 'steward:itmy' });
     expect(result.error).toBeUndefined();
     const after = await s.readActualState(scope);
     expect(after.grants).toEqual([
-      { securable: t('customers'), grantee: `${PREFIX}read_r`, privileges: ['SELECT', 'UPDATE'] },
-      { securable: t('free'), grantee: `${PREFIX}read_r`, privileges: ['SELECT'] },
-      { securable: t('orders'), grantee: `${PREFIX}read_r`, privileges: ['SELECT'] },
+      { securable: t('customers'), grantee: R(`${PREFIX}read_r`), privileges: ['SELECT', 'UPDATE'] },
+      { securable: t('free'), grantee: R(`${PREFIX}read_r`), privileges: ['SELECT'] },
+      { securable: t('orders'), grantee: R(`${PREFIX}read_r`), privileges: ['SELECT'] },
     ]);
-    expect(after.memberships.map((m) => m.member)).not.toContain("'itmy_bob'@'localhost'");
+    expect(after.memberships.map((m) => m.member)).not.toContainEqual(A('itmy_bob', 'localhost'));
     // Grants outside the scope were left alone: ALTER on a protected table, a plain user's grant
     // on the unprotected table, the ignored grantee, a plain user's database grant.
     const [rows] = await admin.query<mysql.RowDataPacket[]>(
@@ -139,7 +146,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB actual state', () => {
   });
 
   it('reads an empty scope without querying principals or tables', async () => {
-    expect(await s.readActualState({ rolePrefix: 'steward_itmy_none_', principals: [], protectedTables: [], containers: [], databases: [], ignoredGrantees: [] })).toEqual({
+    expect(await s.readActualState({ rolePrefix: 'steward_itmy_none_', principals: [], protectedTables: [], protectedSequences: [], containers: [], databases: [], protectedDatabases: [], ignoredGrantees: [] })).toEqual({
       roles: [],
       memberships: [],
       grants: [],

@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccessScope } from '../../src/domain/access.js';
+import { accountGrantee, granteeName, roleGrantee as R, type AccessScope } from '../../src/domain/access.js';
 import { DEFAULT_OPTIONS, type ConnectionOptions } from '../../src/domain/connection.js';
 import { StewardError } from '../../src/domain/errors.js';
 import type { Operation, Plan } from '../../src/domain/plan.js';
@@ -19,24 +19,28 @@ const PASSWORD = 'Carol-pw-1!';
 const options: ConnectionOptions = { ...DEFAULT_OPTIONS, rolePrefix: PREFIX };
 const t = (table: string) => ({ kind: 'table' as const, segments: [DB, table] });
 const plan = (...operations: Operation[]): Plan => ({ connection: 'itmy', operations });
+const A = (user: string, host = '%') => accountGrantee(user, host);
 const scope = (principals: string[]): AccessScope => ({
   rolePrefix: PREFIX,
-  principals,
+  principals: principals.map((p) => A(p)),
   protectedTables: [t('t_read'), t('t_write'), t('t_secret')],
+  protectedSequences: [],
   containers: [{ kind: 'database', segments: [DB] }],
-  databases: [], ignoredGrantees: [],
+  databases: [],
+  protectedDatabases: [],
+  ignoredGrantees: [],
 });
 
 /** What a planner would emit for: carol's personal role is in a policy reading t_read, writing t_write. */
 const GRANT_PLAN = plan(
-  { kind: 'createRole', role: POLICY, purpose: 'policy' },
-  { kind: 'createRole', role: PERSONAL, purpose: 'personal' },
-  { kind: 'createRole', role: USER, purpose: 'principal' },
-  { kind: 'grant', privileges: ['SELECT'], securables: [t('t_read')], grantees: [POLICY] },
-  { kind: 'grant', privileges: ['SELECT', 'INSERT'], securables: [t('t_write')], grantees: [POLICY] },
-  { kind: 'grantMembership', roles: [POLICY], members: [PERSONAL] },
-  { kind: 'grantMembership', roles: [PERSONAL], members: [USER] },
-  { kind: 'setDefaultRole', user: USER, role: PERSONAL },
+  { kind: 'createRole', role: R(POLICY), purpose: 'policy' },
+  { kind: 'createRole', role: R(PERSONAL), purpose: 'personal' },
+  { kind: 'createRole', role: A(USER), purpose: 'principal' },
+  { kind: 'grant', privileges: ['SELECT'], securables: [t('t_read')], grantees: [R(POLICY)] },
+  { kind: 'grant', privileges: ['SELECT', 'INSERT'], securables: [t('t_write')], grantees: [R(POLICY)] },
+  { kind: 'grantMembership', roles: [POLICY], members: [R(PERSONAL)] },
+  { kind: 'grantMembership', roles: [PERSONAL], members: [A(USER)] },
+  { kind: 'setDefaultRole', user: A(USER), role: PERSONAL },
 );
 
 describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
@@ -106,20 +110,20 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
   it('reads back exactly what was planned', async () => {
     expect(await s.readActualState(scope([USER]))).toEqual({
       roles: [
-        { name: USER, purpose: 'principal' },
-        { name: POLICY, purpose: 'policy' },
-        { name: PERSONAL, purpose: 'personal' },
+        { grantee: A(USER), purpose: 'principal' },
+        { grantee: R(POLICY), purpose: 'policy' },
+        { grantee: R(PERSONAL), purpose: 'personal' },
       ],
       memberships: [
-        { role: POLICY, member: PERSONAL },
-        { role: PERSONAL, member: USER },
+        { role: POLICY, member: R(PERSONAL) },
+        { role: PERSONAL, member: A(USER) },
       ],
       grants: [
-        { securable: t('t_read'), grantee: POLICY, privileges: ['SELECT'] },
-        { securable: t('t_write'), grantee: POLICY, privileges: ['SELECT', 'INSERT'] },
+        { securable: t('t_read'), grantee: R(POLICY), privileges: ['SELECT'] },
+        { securable: t('t_write'), grantee: R(POLICY), privileges: ['SELECT', 'INSERT'] },
       ],
       defaultGrants: [],
-      defaultRoles: [{ user: USER, role: PERSONAL }],
+      defaultRoles: [{ user: A(USER), role: PERSONAL }],
     });
   });
 
@@ -131,7 +135,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
   });
 
   it('creates a missing principal locked, never as an open account', async () => {
-    const result = await s.execute(mariadbPlatform.compile(plan({ kind: 'createRole', role: 'itmy_dave', purpose: 'principal' }), options), {
+    const result = await s.execute(mariadbPlatform.compile(plan({ kind: 'createRole', role: A('itmy_dave'), purpose: 'principal' }), options), {
       lockKey: 'steward:itmy',
     });
     expect(result.error).toBeUndefined();
@@ -146,32 +150,32 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
     const role = `${PREFIX}h'q\`b\\s é`;
     const user = "itmy_o'b\\r `x` ü";
     const ops = plan(
-      { kind: 'createRole', role, purpose: 'policy' },
-      { kind: 'createRole', role: user, purpose: 'principal' },
-      { kind: 'grant', privileges: ['SELECT'], securables: [t('t_secret')], grantees: [role, user] },
-      { kind: 'grantMembership', roles: [role], members: [user] },
-      { kind: 'setDefaultRole', user, role },
+      { kind: 'createRole', role: R(role), purpose: 'policy' },
+      { kind: 'createRole', role: A(user), purpose: 'principal' },
+      { kind: 'grant', privileges: ['SELECT'], securables: [t('t_secret')], grantees: [R(role), A(user)] },
+      { kind: 'grantMembership', roles: [role], members: [A(user)] },
+      { kind: 'setDefaultRole', user: A(user), role },
     );
     const result = await s.execute(mariadbPlatform.compile(ops, options), { lockKey: 'steward:itmy' });
     expect(result.error).toBeUndefined();
     const state = await s.readActualState(scope([user]));
-    expect(state.roles).toContainEqual({ name: role, purpose: 'policy' });
-    expect(state.roles).toContainEqual({ name: user, purpose: 'principal' });
-    expect(state.memberships).toContainEqual({ role, member: user });
-    expect(state.defaultRoles).toEqual([{ user, role }]);
+    expect(state.roles).toContainEqual({ grantee: R(role), purpose: 'policy' });
+    expect(state.roles).toContainEqual({ grantee: A(user), purpose: 'principal' });
+    expect(state.memberships).toContainEqual({ role, member: A(user) });
+    expect(state.defaultRoles).toEqual([{ user: A(user), role }]);
     expect(state.grants.filter((g) => g.securable.segments[1] === 't_secret')).toEqual([
-      { securable: t('t_secret'), grantee: user, privileges: ['SELECT'] },
-      { securable: t('t_secret'), grantee: role, privileges: ['SELECT'] },
+      { securable: t('t_secret'), grantee: A(user), privileges: ['SELECT'] },
+      { securable: t('t_secret'), grantee: R(role), privileges: ['SELECT'] },
     ]);
     const undo = plan(
-      { kind: 'setDefaultRole', user, role: null },
-      { kind: 'revoke', privileges: ['SELECT'], securables: [t('t_secret')], grantees: [role, user] },
-      { kind: 'revokeMembership', roles: [role], members: [user] },
+      { kind: 'setDefaultRole', user: A(user), role: null },
+      { kind: 'revoke', privileges: ['SELECT'], securables: [t('t_secret')], grantees: [R(role), A(user)] },
+      { kind: 'revokeMembership', roles: [role], members: [A(user)] },
       { kind: 'dropRole', role },
     );
     expect((await s.execute(mariadbPlatform.compile(undo, options), { lockKey: 'steward:itmy' })).error).toBeUndefined();
     const after = await s.readActualState(scope([user]));
-    expect(after.roles).toEqual(expect.not.arrayContaining([{ name: role, purpose: 'policy' }]));
+    expect(after.roles).toEqual(expect.not.arrayContaining([{ grantee: R(role), purpose: 'policy' }]));
     expect(after.defaultRoles).toEqual([]);
     expect(after.grants.filter((g) => g.securable.segments[1] === 't_secret')).toEqual([]);
   });
@@ -179,9 +183,9 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
   it('stops at the first failing statement, reports it, and runs nothing after it', async () => {
     const statements = mariadbPlatform.compile(
       plan(
-        { kind: 'createRole', role: `${PREFIX}first`, purpose: 'policy' },
-        { kind: 'grant', privileges: ['SELECT'], securables: [t('no_such_table')], grantees: [`${PREFIX}first`] },
-        { kind: 'createRole', role: `${PREFIX}never`, purpose: 'policy' },
+        { kind: 'createRole', role: R(`${PREFIX}first`), purpose: 'policy' },
+        { kind: 'grant', privileges: ['SELECT'], securables: [t('no_such_table')], grantees: [R(`${PREFIX}first`)] },
+        { kind: 'createRole', role: R(`${PREFIX}never`), purpose: 'policy' },
       ),
       options,
     );
@@ -191,25 +195,25 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
     expect(reported.map((r) => r.statement.op)).toEqual([0, 1]);
     expect(result.results[1]!.error).toMatch(/^ER_NO_SUCH_TABLE: /);
     expect(result.error).toMatch(/statement 2 of 3 failed/);
-    const roles = (await s.readActualState(scope([]))).roles.map((r) => r.name);
+    const roles = (await s.readActualState(scope([]))).roles.map((r) => granteeName(r.grantee));
     expect(roles).toContain(`${PREFIX}first`);
     expect(roles).not.toContain(`${PREFIX}never`);
   });
 
   it('revokes everything again, default role first', async () => {
     const undo = plan(
-      { kind: 'setDefaultRole', user: USER, role: null },
-      { kind: 'revoke', privileges: ['SELECT'], securables: [t('t_read')], grantees: [POLICY] },
-      { kind: 'revoke', privileges: ['SELECT', 'INSERT'], securables: [t('t_write')], grantees: [POLICY] },
-      { kind: 'revokeMembership', roles: [PERSONAL], members: [USER] },
-      { kind: 'revokeMembership', roles: [POLICY], members: [PERSONAL] },
+      { kind: 'setDefaultRole', user: A(USER), role: null },
+      { kind: 'revoke', privileges: ['SELECT'], securables: [t('t_read')], grantees: [R(POLICY)] },
+      { kind: 'revoke', privileges: ['SELECT', 'INSERT'], securables: [t('t_write')], grantees: [R(POLICY)] },
+      { kind: 'revokeMembership', roles: [PERSONAL], members: [A(USER)] },
+      { kind: 'revokeMembership', roles: [POLICY], members: [R(PERSONAL)] },
       { kind: 'dropRole', role: PERSONAL },
       { kind: 'dropRole', role: POLICY },
       { kind: 'dropRole', role: `${PREFIX}first` },
     );
     expect((await s.execute(mariadbPlatform.compile(undo, options), { lockKey: 'steward:itmy' })).error).toBeUndefined();
     expect(await s.readActualState(scope([USER]))).toEqual({
-      roles: [{ name: USER, purpose: 'principal' }],
+      roles: [{ grantee: A(USER), purpose: 'principal' }],
       memberships: [],
       grants: [],
       defaultGrants: [],

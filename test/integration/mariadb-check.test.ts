@@ -1,5 +1,8 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountGrantee, roleGrantee as R } from '../../src/domain/access.js';
+
+const A = (user: string, host = '%') => accountGrantee(user, host);
 import { DEFAULT_OPTIONS, type ConnectionOptions } from '../../src/domain/connection.js';
 import { StewardError } from '../../src/domain/errors.js';
 import type { Operation } from '../../src/domain/plan.js';
@@ -83,33 +86,36 @@ describe.skipIf(!mariadbAvailable)('MariaDB check and connect', () => {
       // The least-privilege account syncs, enforces and reads back.
       expect((await s.introspect({ under: [DB] })).objects.map((o) => o.segments)).toEqual([[DB], [DB, 'orders']]);
       const ops: Operation[] = [
-        { kind: 'createRole', role: `${PREFIX}read_r`, purpose: 'policy' },
-        { kind: 'createRole', role: `${PREFIX}u_erin`, purpose: 'personal' },
-        { kind: 'createRole', role: 'itmy_erin', purpose: 'principal' },
-        { kind: 'grant', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], securables: [{ kind: 'table', segments: [DB, 'orders'] }], grantees: [`${PREFIX}read_r`] },
-        { kind: 'grantMembership', roles: [`${PREFIX}read_r`], members: [`${PREFIX}u_erin`] },
-        { kind: 'grantMembership', roles: [`${PREFIX}u_erin`], members: ['itmy_erin'] },
-        { kind: 'setDefaultRole', user: 'itmy_erin', role: `${PREFIX}u_erin` },
+        { kind: 'createRole', role: R(`${PREFIX}read_r`), purpose: 'policy' },
+        { kind: 'createRole', role: R(`${PREFIX}u_erin`), purpose: 'personal' },
+        { kind: 'createRole', role: A('itmy_erin'), purpose: 'principal' },
+        { kind: 'grant', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], securables: [{ kind: 'table', segments: [DB, 'orders'] }], grantees: [R(`${PREFIX}read_r`)] },
+        { kind: 'grantMembership', roles: [`${PREFIX}read_r`], members: [R(`${PREFIX}u_erin`)] },
+        { kind: 'grantMembership', roles: [`${PREFIX}u_erin`], members: [A('itmy_erin')] },
+        { kind: 'setDefaultRole', user: A('itmy_erin'), role: `${PREFIX}u_erin` },
       ];
       const result = await s.execute(mariadbPlatform.compile({ connection: 'itmy', operations: ops }, options), { lockKey: 'steward:itmy' });
       expect(result.error).toBeUndefined();
       const state = await s.readActualState({
         rolePrefix: PREFIX,
-        principals: ['itmy_erin'],
+        principals: [A('itmy_erin')],
         protectedTables: [{ kind: 'table', segments: [DB, 'orders'] }],
+        protectedSequences: [],
         containers: [{ kind: 'database', segments: [DB] }],
-        databases: [], ignoredGrantees: [],
+        databases: [],
+        protectedDatabases: [],
+        ignoredGrantees: [],
       });
       // (The legacy role's creator, root, shows as its member: only the system account's own
       // admin rows are hidden, as a hand-made WITH ADMIN OPTION grant is access too.)
       expect(state.memberships.filter((m) => m.role !== `${PREFIX}legacy_r`)).toEqual([
-        { role: `${PREFIX}read_r`, member: `${PREFIX}u_erin` },
-        { role: `${PREFIX}u_erin`, member: 'itmy_erin' },
+        { role: `${PREFIX}read_r`, member: R(`${PREFIX}u_erin`) },
+        { role: `${PREFIX}u_erin`, member: A('itmy_erin') },
       ]);
-      expect(state.defaultRoles).toEqual([{ user: 'itmy_erin', role: `${PREFIX}u_erin` }]);
+      expect(state.defaultRoles).toEqual([{ user: A('itmy_erin'), role: `${PREFIX}u_erin` }]);
       // Without the admin option the legacy role cannot be granted, as the check said.
       const blocked = await s.execute(
-        mariadbPlatform.compile({ connection: 'itmy', operations: [{ kind: 'grantMembership', roles: [`${PREFIX}legacy_r`], members: ['itmy_erin'] }] }, options),
+        mariadbPlatform.compile({ connection: 'itmy', operations: [{ kind: 'grantMembership', roles: [`${PREFIX}legacy_r`], members: [A('itmy_erin')] }] }, options),
         { lockKey: 'steward:itmy' },
       );
       expect(blocked.error).toMatch(/Access denied/);

@@ -161,9 +161,9 @@ for (const backend of STORE_BACKENDS) {
     it('keeps the last applied state, rewriting it only when its digest changes', async () => {
       const { statusRepo } = await import('../../src/store/status-repo.js');
       const state = {
-        roles: [{ name: 'steward_wh__r', purpose: 'policy' as const }],
-        memberships: [{ role: 'steward_wh__r', member: 'alice' }],
-        grants: [{ securable: { kind: 'table' as const, segments: ['shop', 'public', 'we"ird'] }, grantee: 'steward_wh__r', privileges: ['SELECT' as const] }],
+        roles: [{ grantee: { kind: 'role' as const, name: 'steward_wh__r' }, purpose: 'policy' as const }],
+        memberships: [{ role: 'steward_wh__r', member: { kind: 'role' as const, name: 'alice' } }],
+        grants: [{ securable: { kind: 'table' as const, segments: ['shop', 'public', 'we"ird'] }, grantee: { kind: 'role' as const, name: 'steward_wh__r' }, privileges: ['SELECT' as const] }],
         defaultGrants: [],
         defaultRoles: [],
       };
@@ -174,6 +174,9 @@ for (const backend of STORE_BACKENDS) {
       expect(await statusRepo.appliedState(db, 'wh')).toEqual(state);
       await statusRepo.applied(db, 'wh', null, { ...state, memberships: [] }, 'd2');
       expect((await statusRepo.appliedState(db, 'wh'))?.memberships).toEqual([]);
+      // A state stored before grantees were typed is not read as if it were: no last state.
+      await db.query(`UPDATE connection_status SET applied_state = $1 WHERE connection = 'wh'`, [JSON.stringify({ ...state, roles: [{ name: 'x', purpose: 'policy' }] })]);
+      expect(await statusRepo.appliedState(db, 'wh')).toBeNull();
     });
 
     it('removing a connection removes its catalog', async () => {

@@ -1,44 +1,42 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accountOfName, nameOfAccount, splitCurrentUser, type AccountNaming } from '../../src/platforms/mysql/account-name.js';
+import { accountGrantee, PUBLIC_GRANTEE, roleGrantee } from '../../src/domain/access.js';
+import { accountOf, accountSql, granteeOfAccount, splitCurrentUser } from '../../src/platforms/mysql/account-name.js';
 
-const maria: AccountNaming = { dialect: 'mariadb', rolePrefix: 'steward_', hostPattern: '%' };
-const mysql8: AccountNaming = { dialect: 'mysql', rolePrefix: 'steward_', hostPattern: '%' };
-
-describe('neutral names ↔ accounts', () => {
-  it('names Steward roles and governed users bare', () => {
-    expect(nameOfAccount('steward_r', '', maria)).toBe('steward_r');
-    expect(nameOfAccount('steward_r', '%', mysql8)).toBe('steward_r');
-    expect(nameOfAccount('alice', '%', maria)).toBe('alice');
-    expect(accountOfName('steward_r', maria)).toEqual({ user: 'steward_r', host: null });
-    expect(accountOfName('alice', { ...maria, hostPattern: '10.%' })).toEqual({ user: 'alice', host: '10.%' });
+describe('typed grantees ↔ accounts', () => {
+  it('reads roles as roles and every other account as that account, host included', () => {
+    expect(granteeOfAccount('steward_r', '', 'mariadb', 'steward_')).toEqual(roleGrantee('steward_r'));
+    expect(granteeOfAccount('analyst', '', 'mariadb', 'steward_')).toEqual(roleGrantee('analyst'));
+    expect(granteeOfAccount('steward_r', '%', 'mysql', 'steward_')).toEqual(roleGrantee('steward_r'));
+    expect(granteeOfAccount('alice', '%', 'mariadb', 'steward_')).toEqual(accountGrantee('alice', '%'));
+    expect(granteeOfAccount('bob', 'localhost', 'mariadb', 'steward_')).toEqual(accountGrantee('bob', 'localhost'));
+    // A Steward-looking name at a real host is an account, not Steward's role.
+    expect(granteeOfAccount('steward_x', '%', 'mariadb', 'steward_')).toEqual(accountGrantee('steward_x', '%'));
+    expect(granteeOfAccount('steward_x', 'localhost', 'mysql', 'steward_')).toEqual(accountGrantee('steward_x', 'localhost'));
   });
 
-  it('names other accounts by their literal so a REVOKE can reach them', () => {
-    expect(nameOfAccount('bob', 'localhost', maria)).toBe("'bob'@'localhost'");
-    expect(nameOfAccount('analyst', '', maria)).toBe("'analyst'");
-    expect(nameOfAccount('steward_x', '%', maria)).toBe("'steward_x'@'%'");
-    expect(nameOfAccount('steward_x', 'localhost', mysql8)).toBe("'steward_x'@'localhost'");
-    expect(accountOfName("'bob'@'localhost'", maria)).toEqual({ user: 'bob', host: 'localhost' });
-    expect(accountOfName("'analyst'", maria)).toEqual({ user: 'analyst', host: null });
+  it('writes roles host-less and accounts as user@host; PUBLIC does not exist here', () => {
+    expect(accountSql(roleGrantee('steward_r'), 'mariadb')).toBe("'steward_r'");
+    expect(accountSql(accountGrantee('bob', 'localhost'), 'mariadb')).toBe("'bob'@'localhost'");
+    // What looks like an account literal is only ever a name.
+    expect(accountSql(accountGrantee("'root'@'localhost'", '%'), 'mariadb')).toBe("'''root''@''localhost'''@'%'");
+    expect(() => accountOf(PUBLIC_GRANTEE)).toThrow(/PUBLIC/);
   });
 
   it('round-trips any account read from the privilege tables', () => {
-    for (const naming of [maria, mysql8, { ...maria, hostPattern: 'localhost' }]) {
-      fc.assert(
-        fc.property(
-          fc.oneof(fc.string(), fc.string().map((s) => `steward_${s}`)).filter((s) => !s.includes('\0')),
-          fc.constantFrom('', '%', 'localhost', "10.0.'%", '\\'),
-          (user, host) => {
-            const name = nameOfAccount(user, host, naming);
-            const back = accountOfName(name, naming);
-            expect(back.user).toBe(user);
-            // A host-less account is a role: MariaDB host '', MySQL 8 host '%'.
-            expect(back.host ?? (naming.dialect === 'mariadb' ? '' : '%')).toBe(host);
-          },
-        ),
-      );
-    }
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), fc.string().map((s) => `steward_${s}`)).filter((s) => !s.includes('\0')),
+        fc.constantFrom('', '%', 'localhost', "10.0.'%", '\\'),
+        fc.constantFrom('mariadb' as const, 'mysql' as const),
+        (user, host, dialect) => {
+          const back = accountOf(granteeOfAccount(user, host, dialect, 'steward_'));
+          expect(back.user).toBe(user);
+          // A host-less account is a role: MariaDB host '', MySQL 8 host '%'.
+          expect(back.host ?? (dialect === 'mariadb' ? '' : '%')).toBe(host);
+        },
+      ),
+    );
   });
 
   it('splits CURRENT_USER() at the last @, as user names may hold one', () => {

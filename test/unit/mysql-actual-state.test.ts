@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { accountGrantee, roleGrantee as R } from '../../src/domain/access.js';
+import { canonicalizeState } from '../../src/domain/canonical-state.js';
+
+const A = (user: string, host = '%') => accountGrantee(user, host);
 import type { AccessScope } from '../../src/domain/access.js';
 import { readActualState } from '../../src/platforms/mysql/actual-state.js';
 import { databaseGrantsQuery, membershipsQuery, principalsQuery, rolesQuery, tableGrantsQuery } from '../../src/platforms/mysql/actual-state.sql.js';
@@ -68,13 +72,16 @@ function fake(tables: Record<string, Row[]>, seen: SqlQuery[] = []): QueryFn {
 
 const scope: AccessScope = {
   rolePrefix: 'steward_',
-  principals: ['alice', 'bob', 'ghost'],
+  principals: [A('alice'), A('bob'), A('ghost')],
   protectedTables: [
     { kind: 'table', segments: ['shop', 'orders'] },
     { kind: 'table', segments: ['shop', 'customers'] },
   ],
+  protectedSequences: [],
   containers: [{ kind: 'database', segments: ['shop'] }],
-  databases: [], ignoredGrantees: ['backup'],
+  databases: [],
+  protectedDatabases: [],
+  ignoredGrantees: ['backup'],
 };
 
 describe('readActualState (rows → neutral model)', () => {
@@ -114,28 +121,29 @@ describe('readActualState (rows → neutral model)', () => {
       scope,
       { dialect: 'mariadb', hostPattern: '%', systemAccount: { user: 'steward', host: '%' } },
     );
-    expect(state).toEqual({
+    // Canonical order: accounts sort before roles (see granteeKey).
+    expect(state).toEqual(canonicalizeState({
       roles: [
-        { name: 'alice', purpose: 'principal' },
-        { name: 'bob', purpose: 'principal' },
-        { name: 'steward_read_r', purpose: 'policy' },
-        { name: 'steward_u_alice', purpose: 'personal' },
+        { grantee: R('steward_read_r'), purpose: 'policy' },
+        { grantee: R('steward_u_alice'), purpose: 'personal' },
+        { grantee: A('alice'), purpose: 'principal' },
+        { grantee: A('bob'), purpose: 'principal' },
       ],
       memberships: [
-        { role: 'steward_read_r', member: 'steward_u_alice' },
-        { role: 'steward_u_alice', member: "'root'@'localhost'" },
-        { role: 'steward_u_alice', member: 'alice' },
+        { role: 'steward_read_r', member: R('steward_u_alice') },
+        { role: 'steward_u_alice', member: A('alice') },
+        { role: 'steward_u_alice', member: A('root', 'localhost') },
       ],
       grants: [
-        { securable: { kind: 'database', segments: ['shop'] }, grantee: 'steward_read_r', privileges: ['SELECT', 'DELETE'] },
-        { securable: { kind: 'table', segments: ['shop', 'orders'] }, grantee: "'analyst'", privileges: ['SELECT'] },
-        { securable: { kind: 'table', segments: ['shop', 'orders'] }, grantee: "'bob'@'localhost'", privileges: ['SELECT', 'DELETE'] },
-        { securable: { kind: 'table', segments: ['shop', 'orders'] }, grantee: 'bob', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
-        { securable: { kind: 'table', segments: ['shop', 'orders'] }, grantee: 'steward_read_r', privileges: ['SELECT'] },
+        { securable: { kind: 'database', segments: ['shop'] }, grantee: R('steward_read_r'), privileges: ['SELECT', 'DELETE'] },
+        { securable: { kind: 'table', segments: ['shop', 'orders'] }, grantee: R('analyst'), privileges: ['SELECT'] },
+        { securable: { kind: 'table', segments: ['shop', 'orders'] }, grantee: R('steward_read_r'), privileges: ['SELECT'] },
+        { securable: { kind: 'table', segments: ['shop', 'orders'] }, grantee: A('bob'), privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+        { securable: { kind: 'table', segments: ['shop', 'orders'] }, grantee: A('bob', 'localhost'), privileges: ['SELECT', 'DELETE'] },
       ],
       defaultGrants: [],
-      defaultRoles: [{ user: 'alice', role: 'steward_u_alice' }],
-    });
+      defaultRoles: [{ user: A('alice'), role: 'steward_u_alice' }],
+    }));
     // One query per kind, every name bound (table grants: protected databases or Steward roles anywhere).
     expect(seen).toHaveLength(5);
     expect(seen.find((q) => q.sql.includes('tables_priv'))?.values).toEqual(['shop', 'steward_', 'steward_']);
@@ -164,16 +172,17 @@ describe('readActualState (rows → neutral model)', () => {
       { ...scope, containers: [] },
       { dialect: 'mysql', hostPattern: '%', systemAccount: { user: 'steward', host: '%' } },
     );
-    expect(state.roles.map((r) => r.name)).toEqual(['alice', 'bob', 'steward_read_r']);
+    expect(state.roles.map((r) => r.grantee)).toEqual([A('alice'), A('bob'), R('steward_read_r')]);
     expect(state.defaultRoles).toEqual([
-      { user: 'alice', role: "'legacy'@'localhost'" },
-      { user: 'alice', role: 'steward_read_r' },
+      { user: A('alice'), role: "'legacy'@'localhost'" },
+      { user: A('alice'), role: 'steward_read_r' },
     ]);
+    // A MySQL 8 role is an account at '%': Steward's (by prefix) read as roles, others as accounts.
     expect(state.memberships).toEqual([
-      { role: 'steward_read_r', member: 'alice' },
-      { role: 'steward_read_r', member: 'steward_u_x' },
+      { role: 'steward_read_r', member: A('alice') },
+      { role: 'steward_read_r', member: R('steward_u_x') },
     ]);
-    expect(state.grants).toEqual([{ securable: { kind: 'table', segments: ['shop', 'customers'] }, grantee: 'steward_read_r', privileges: ['SELECT', 'UPDATE'] }]);
+    expect(state.grants).toEqual([{ securable: { kind: 'table', segments: ['shop', 'customers'] }, grantee: R('steward_read_r'), privileges: ['SELECT', 'UPDATE'] }]);
     // Steward roles' database grants are read wherever they are, containers or not.
     expect(seen.some((q) => q.sql.includes('mysql.db'))).toBe(true);
   });

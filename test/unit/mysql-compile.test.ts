@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { accountGrantee, PUBLIC_GRANTEE, roleGrantee as R } from '../../src/domain/access.js';
+
+const A = (user: string, host = '%') => accountGrantee(user, host);
 import type { Securable } from '../../src/domain/access.js';
 import { DEFAULT_OPTIONS, type ConnectionOptions } from '../../src/domain/connection.js';
 import { StewardError } from '../../src/domain/errors.js';
@@ -12,17 +15,17 @@ const sqlOf = (p: Plan, platform = mariadbPlatform, opts = options): string[] =>
 
 /** A plan touching every operation kind MySQL supports, revokes first as the planner orders it. */
 const FULL = plan(
-  { kind: 'revoke', privileges: ['SELECT'], securables: [table('shop', 'orders')], grantees: ['steward_old_r', "'bob'@'localhost'"], drift: true },
-  { kind: 'revokeMembership', roles: ['steward_old_r'], members: ['steward_u_alice'] },
-  { kind: 'setDefaultRole', user: 'bob', role: null },
+  { kind: 'revoke', privileges: ['SELECT'], securables: [table('shop', 'orders')], grantees: [R('steward_old_r'), A('bob', 'localhost')], drift: true },
+  { kind: 'revokeMembership', roles: ['steward_old_r'], members: [R('steward_u_alice')] },
+  { kind: 'setDefaultRole', user: A('bob'), role: null },
   { kind: 'dropRole', role: 'steward_old_r' },
-  { kind: 'createRole', role: 'steward_analysts_read_r', purpose: 'policy' },
-  { kind: 'createRole', role: 'steward_u_alice', purpose: 'personal' },
-  { kind: 'createRole', role: 'alice', purpose: 'principal' },
-  { kind: 'grant', privileges: ['INSERT', 'SELECT'], securables: [table('shop', 'orders'), table('shop', 'customers')], grantees: ['steward_analysts_read_r', 'steward_x'] },
-  { kind: 'grantMembership', roles: ['steward_analysts_read_r', 'steward_sales_r'], members: ['steward_u_alice', 'steward_u_bob'] },
-  { kind: 'grantMembership', roles: ['steward_u_alice'], members: ['alice'] },
-  { kind: 'setDefaultRole', user: 'alice', role: 'steward_u_alice' },
+  { kind: 'createRole', role: R('steward_analysts_read_r'), purpose: 'policy' },
+  { kind: 'createRole', role: R('steward_u_alice'), purpose: 'personal' },
+  { kind: 'createRole', role: A('alice'), purpose: 'principal' },
+  { kind: 'grant', privileges: ['INSERT', 'SELECT'], securables: [table('shop', 'orders'), table('shop', 'customers')], grantees: [R('steward_analysts_read_r'), R('steward_x')] },
+  { kind: 'grantMembership', roles: ['steward_analysts_read_r', 'steward_sales_r'], members: [R('steward_u_alice'), R('steward_u_bob')] },
+  { kind: 'grantMembership', roles: ['steward_u_alice'], members: [A('alice')] },
+  { kind: 'setDefaultRole', user: A('alice'), role: 'steward_u_alice' },
 );
 
 describe('compile (MariaDB)', () => {
@@ -48,11 +51,11 @@ describe('compile (MariaDB)', () => {
     const opts = { ...options, hostPattern: "10.0.'%" };
     const sql = sqlOf(
       plan(
-        { kind: 'createRole', role: "steward_it's \\ `x` é", purpose: 'policy' },
-        { kind: 'createRole', role: "o'brien\\x", purpose: 'principal' },
-        { kind: 'grant', privileges: ['SELECT'], securables: [table('sh op', "we`ird 't' \\ /*é表")], grantees: ["steward_it's \\ `x` é"] },
-        { kind: 'grantMembership', roles: ["steward_it's \\ `x` é"], members: ["o'brien\\x"] },
-        { kind: 'setDefaultRole', user: "o'brien\\x", role: "steward_it's \\ `x` é" },
+        { kind: 'createRole', role: R("steward_it's \\ `x` é"), purpose: 'policy' },
+        { kind: 'createRole', role: A("o'brien\\x", "10.0.'%"), purpose: 'principal' },
+        { kind: 'grant', privileges: ['SELECT'], securables: [table('sh op', "we`ird 't' \\ /*é表")], grantees: [R("steward_it's \\ `x` é")] },
+        { kind: 'grantMembership', roles: ["steward_it's \\ `x` é"], members: [A("o'brien\\x", "10.0.'%")] },
+        { kind: 'setDefaultRole', user: A("o'brien\\x", "10.0.'%"), role: "steward_it's \\ `x` é" },
       ),
       mariadbPlatform,
       opts,
@@ -70,8 +73,8 @@ describe('compile (MariaDB)', () => {
     expect(
       sqlOf(
         plan(
-          { kind: 'revoke', privileges: ['SELECT', 'DELETE'], securables: [{ kind: 'database', segments: ['shop'] }], grantees: ['steward_r'] },
-          { kind: 'revoke', privileges: ['SELECT'], securables: [table('shop', 't')], grantees: ["'analyst'", "'carol'@'localhost'", 'dave'] },
+          { kind: 'revoke', privileges: ['SELECT', 'DELETE'], securables: [{ kind: 'database', segments: ['shop'] }], grantees: [R('steward_r')] },
+          { kind: 'revoke', privileges: ['SELECT'], securables: [table('shop', 't')], grantees: [R('analyst'), A('carol', 'localhost'), A('dave')] },
         ),
       ),
     ).toEqual(["REVOKE SELECT, DELETE ON `shop`.* FROM 'steward_r'", "REVOKE SELECT ON `shop`.`t` FROM 'analyst', 'carol'@'localhost', 'dave'@'%'"]);
@@ -81,7 +84,7 @@ describe('compile (MariaDB)', () => {
     const opts = { ...options, rolePrefix: 'gov_', hostPattern: 'localhost' };
     expect(
       sqlOf(
-        plan({ kind: 'grantMembership', roles: ['gov_u_steward_x'], members: ['steward_x'] }, { kind: 'createRole', role: 'gov_r', purpose: 'policy' }),
+        plan({ kind: 'grantMembership', roles: ['gov_u_steward_x'], members: [A('steward_x', 'localhost')] }, { kind: 'createRole', role: R('gov_r'), purpose: 'policy' }),
         mariadbPlatform,
         opts,
       ),
@@ -92,10 +95,10 @@ describe('compile (MariaDB)', () => {
     expect(
       sqlOf(
         plan(
-          { kind: 'grant', privileges: ['CONNECT'], securables: [{ kind: 'database', segments: ['shop'] }], grantees: ['steward_r'] },
-          { kind: 'grant', privileges: ['USAGE', 'SELECT'], securables: [table('shop', 't')], grantees: ['steward_r'] },
+          { kind: 'grant', privileges: ['CONNECT'], securables: [{ kind: 'database', segments: ['shop'] }], grantees: [R('steward_r')] },
+          { kind: 'grant', privileges: ['USAGE', 'SELECT'], securables: [table('shop', 't')], grantees: [R('steward_r')] },
           { kind: 'grant', privileges: ['SELECT'], securables: [table('shop', 't')], grantees: [] },
-          { kind: 'grantMembership', roles: [], members: ['alice'] },
+          { kind: 'grantMembership', roles: [], members: [R('alice')] },
         ),
       ),
     ).toEqual(["GRANT SELECT ON `shop`.`t` TO 'steward_r'"]);
@@ -125,8 +128,8 @@ describe('compile (MySQL 8)', () => {
     expect(
       sqlOf(
         plan(
-          { kind: 'grantMembership', roles: ["steward_a'b", 'steward_c\\d'], members: ['ü`s er'] },
-          { kind: 'setDefaultRole', user: 'ü`s er', role: "steward_a'b" },
+          { kind: 'grantMembership', roles: ["steward_a'b", 'steward_c\\d'], members: [A('ü`s er')] },
+          { kind: 'setDefaultRole', user: A('ü`s er'), role: "steward_a'b" },
         ),
         mysqlPlatform,
       ),
@@ -134,23 +137,30 @@ describe('compile (MySQL 8)', () => {
   });
 
   it('enforces the 32-character MySQL 8 name limit, where MariaDB takes 128', () => {
-    const op: Operation = { kind: 'createRole', role: `steward_${'x'.repeat(25)}`, purpose: 'policy' };
+    const op: Operation = { kind: 'createRole', role: R(`steward_${'x'.repeat(25)}`), purpose: 'policy' };
     expect(() => mysqlPlatform.compile(plan(op), options)).toThrow(/longer than 32/);
     expect(sqlOf(plan(op))).toHaveLength(1);
-    expect(() => mariadbPlatform.compile(plan({ kind: 'createRole', role: `steward_${'x'.repeat(121)}`, purpose: 'policy' }), options)).toThrow(/longer than 128/);
+    expect(() => mariadbPlatform.compile(plan({ kind: 'createRole', role: R(`steward_${'x'.repeat(121)}`), purpose: 'policy' }), options)).toThrow(/longer than 128/);
+  });
+});
+
+describe('typed grantees', () => {
+  it('a login spelt like an account literal is only a name at the connection host, never another account', () => {
+    const sql = sqlOf(plan({ kind: 'grantMembership', roles: ['steward_u_x'], members: [A("'root'@'localhost'")] }));
+    expect(sql).toEqual(["GRANT 'steward_u_x' TO '''root''@''localhost'''@'%'"]);
   });
 });
 
 describe('compile refuses what MySQL cannot or must not do', () => {
   const cases: [string, Operation, string][] = [
-    ['TRUNCATE', { kind: 'grant', privileges: ['SELECT', 'TRUNCATE'], securables: [table('shop', 't')], grantees: ['steward_r'] }, 'unsupported'],
-    ['default privileges', { kind: 'grantDefault', database: 'shop', schema: 'x', owner: 'o', privileges: ['SELECT'], grantees: ['steward_r'] }, 'unsupported'],
+    ['TRUNCATE', { kind: 'grant', privileges: ['SELECT', 'TRUNCATE'], securables: [table('shop', 't')], grantees: [R('steward_r')] }, 'unsupported'],
+    ['default privileges', { kind: 'grantDefault', database: 'shop', schema: 'x', owner: 'o', objects: 'tables', privileges: ['SELECT'], grantees: [R('steward_r')] }, 'unsupported'],
     ['dropping a principal', { kind: 'dropRole', role: 'alice' }, 'unsafe_plan'],
-    ['a policy role outside the prefix', { kind: 'createRole', role: 'analysts', purpose: 'policy' }, 'unsafe_plan'],
-    ['a schema securable', { kind: 'grant', privileges: ['SELECT'], securables: [{ kind: 'schema', segments: ['a', 'b'] }], grantees: ['steward_r'] }, 'invalid_input'],
-    ['a NUL in a name', { kind: 'createRole', role: 'steward_\0', purpose: 'policy' }, 'invalid_input'],
-    ['a malformed account literal', { kind: 'setDefaultRole', user: "'bob'@localhost", role: null }, 'invalid_input'],
-    ['a table name over 64 characters', { kind: 'grant', privileges: ['SELECT'], securables: [table('shop', 'x'.repeat(65))], grantees: ['steward_r'] }, 'invalid_input'],
+    ['a policy role outside the prefix', { kind: 'createRole', role: R('analysts'), purpose: 'policy' }, 'unsafe_plan'],
+    ['a schema securable', { kind: 'grant', privileges: ['SELECT'], securables: [{ kind: 'schema', segments: ['a', 'b'] }], grantees: [R('steward_r')] }, 'invalid_input'],
+    ['a NUL in a name', { kind: 'createRole', role: R('steward_\0'), purpose: 'policy' }, 'invalid_input'],
+    ['PUBLIC, which MySQL does not have', { kind: 'grant', privileges: ['SELECT'], securables: [table('shop', 't')], grantees: [PUBLIC_GRANTEE] }, 'invalid_input'],
+    ['a table name over 64 characters', { kind: 'grant', privileges: ['SELECT'], securables: [table('shop', 'x'.repeat(65))], grantees: [R('steward_r')] }, 'invalid_input'],
   ];
   for (const [what, op, code] of cases) {
     it(`refuses ${what} (${code})`, () => {

@@ -12,6 +12,8 @@ describe('MySQL-family platforms', () => {
       writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
       containerPrivileges: { database: [], schema: [] },
       defaultPrivileges: false,
+      principalsAreAccounts: true,
+      sequencePrivileges: false,
     };
     expect(mariadbPlatform.type).toBe('mariadb');
     expect(mariadbPlatform.capabilities).toEqual({ ...common, singleActiveRole: true, maxRoleNameLength: 128 });

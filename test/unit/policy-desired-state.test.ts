@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { roleGrantee as R, accountGrantee, granteeName } from '../../src/domain/access.js';
 import type { AccessState, Grant } from '../../src/domain/access.js';
 import { DEFAULT_OPTIONS, type ConnectionOptions } from '../../src/domain/connection.js';
 import type { User } from '../../src/domain/identity.js';
@@ -72,8 +73,8 @@ function input(over: Partial<PolicyInput> & { protect?: string[]; opts?: Partial
 const role = (policy: string, access: 'read' | 'write' = 'read', guardrails: string[] = []): string =>
   policyRoleName({ prefix: 'steward_', policy, access, guardrails, maxLength: 63 });
 const grantsOf = (s: AccessState, grantee: string): string[] =>
-  s.grants.filter((g) => g.grantee === grantee).map((g: Grant) => `${g.securable.kind}:${g.securable.segments.join('.')}:${g.privileges.join(',')}`);
-const membersOf = (s: AccessState, r: string): string[] => s.memberships.filter((m) => m.role === r).map((m) => m.member);
+  s.grants.filter((g) => granteeName(g.grantee) === grantee).map((g: Grant) => `${g.securable.kind}:${g.securable.segments.join('.')}:${g.privileges.join(',')}`);
+const membersOf = (s: AccessState, r: string): string[] => s.memberships.filter((m) => m.role === r).map((m) => granteeName(m.member)!);
 
 describe('computeDesiredState', () => {
   it('read and write roles; views and materialized views read only; containers reachable', () => {
@@ -100,11 +101,11 @@ describe('computeDesiredState', () => {
     expect(membersOf(state, role('readers'))).toEqual(['alice', 'carol']);
     expect(membersOf(state, role('writers', 'write'))).toEqual(['bob', 'carol']);
     expect(state.roles).toEqual([
-      { name: 'alice', purpose: 'principal' },
-      { name: 'bob', purpose: 'principal' },
-      { name: 'carol', purpose: 'principal' },
-      { name: role('readers'), purpose: 'policy' },
-      { name: role('writers', 'write'), purpose: 'policy' },
+      { grantee: R('alice'), purpose: 'principal' },
+      { grantee: R('bob'), purpose: 'principal' },
+      { grantee: R('carol'), purpose: 'principal' },
+      { grantee: R(role('readers')), purpose: 'policy' },
+      { grantee: R(role('writers', 'write')), purpose: 'policy' },
     ]);
     expect(state).toEqual(canonicalizeState(state));
   });
@@ -113,7 +114,7 @@ describe('computeDesiredState', () => {
     const { state } = computeDesiredState(
       input({ policies: [sub('a', { groups: ['analysts'] }, { paths: ['wh/shop/public/orders'] }), sub('b', { users: ['alice'] }, { paths: ['wh/shop/public/customers'] })] }),
     );
-    expect(state.memberships.filter((m) => m.member === 'alice').map((m) => m.role)).toEqual([role('a'), role('b')]);
+    expect(state.memberships.filter((m) => granteeName(m.member) === 'alice').map((m) => m.role)).toEqual([role('a'), role('b')]);
   });
 
   it('guardrails AND: the guarded part of a policy gets its own role with only the users meeting every guardrail', () => {
@@ -149,15 +150,15 @@ describe('computeDesiredState', () => {
     const { state, scope } = computeDesiredState(
       input({ users, policies: [sub('p', { groups: ['analysts'] }, { all: true })], opts: { principalTemplate: '{email.local}', ignoreGrantees: ['dba'] } }),
     );
-    expect(state.memberships.map((m) => m.member)).toEqual(['d.smith']);
-    expect(scope.principals).toEqual(['d.smith']);
+    expect(state.memberships.map((m) => m.member)).toEqual([R('d.smith')]);
+    expect(scope.principals).toEqual([R('d.smith')]);
     expect(scope.ignoredGrantees).toEqual(['dba', 'steward']);
   });
 
   it('scope: every governed principal, every protected relation and their containers', () => {
     const { scope } = computeDesiredState(input({ policies: [] }));
     expect(scope.rolePrefix).toBe('steward_');
-    expect(scope.principals).toEqual(['alice', 'bob', 'carol']);
+    expect(scope.principals).toEqual([R('alice'), R('bob'), R('carol')]);
     expect(scope.protectedTables.map((t) => t.segments.join('.'))).toEqual(['shop.public.customers', 'shop.public.mv', 'shop.public.orders', 'shop.public.v_orders']);
     expect(scope.containers).toEqual([
       { kind: 'database', segments: ['shop'] },
@@ -175,13 +176,14 @@ describe('computeDesiredState', () => {
         policies: [sub('r', { groups: ['analysts'] }, { tags: ['sales'] }), sub('w', { users: ['alice'] }, { all: true }, 'write')],
       }),
     );
-    expect(state.roles.filter((r) => r.purpose === 'personal').map((r) => r.name)).toEqual(['steward_u_alice', 'steward_u_carol']);
+    expect(state.roles.filter((r) => r.purpose === 'personal').map((r) => granteeName(r.grantee))).toEqual(['steward_u_alice', 'steward_u_carol']);
     expect(membersOf(state, 'steward_r_r')).toEqual(['steward_u_alice', 'steward_u_carol']);
     expect(membersOf(state, 'steward_w_w')).toEqual(['steward_u_alice']);
     expect(membersOf(state, 'steward_u_alice')).toEqual(['alice']);
+    // On MariaDB a principal is the account at the connection's host pattern.
     expect(state.defaultRoles).toEqual([
-      { user: 'alice', role: 'steward_u_alice' },
-      { user: 'carol', role: 'steward_u_carol' },
+      { user: accountGrantee('alice', '%'), role: 'steward_u_alice' },
+      { user: accountGrantee('carol', '%'), role: 'steward_u_carol' },
     ]);
     // No container privileges on MySQL-family platforms; views stay read only.
     expect(grantsOf(state, 'steward_w_w')).toEqual(['table:shop.orders:SELECT,INSERT,UPDATE,DELETE', 'table:shop.v:SELECT']);
@@ -192,8 +194,8 @@ describe('computeDesiredState', () => {
     const { state } = computeDesiredState(
       input({ capabilities: MYSQL8, catalog: [rel(['shop', 'orders'])], protect: ['wh/shop'], policies: [sub('a-very-long-policy-name-for-mysql', { anyone: true }, { all: true })] }),
     );
-    expect(state.defaultRoles.map((d) => d.user)).toEqual(['alice', 'bob', 'carol']);
-    for (const r of state.roles) expect(r.name.length).toBeLessThanOrEqual(32);
+    expect(state.defaultRoles.map((d) => granteeName(d.user))).toEqual(['alice', 'bob', 'carol']);
+    for (const r of state.roles) expect(granteeName(r.grantee)!.length).toBeLessThanOrEqual(32);
   });
 
   it('default privileges: for all/path selectors covering future tables, per relation owner, to the guardrail partition of future tables', () => {
@@ -220,12 +222,15 @@ describe('computeDesiredState', () => {
     );
     const w = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'];
     expect(state.defaultGrants).toEqual([
-      { database: 'shop', schema: 'public', owner: 'etl', grantee: role('by-path', 'write'), privileges: w },
-      { database: 'shop', schema: 'public', owner: 'etl', grantee: role('everything'), privileges: ['SELECT'] },
-      { database: 'shop', schema: 'public', owner: 'loader', grantee: role('by-path', 'write'), privileges: w },
-      { database: 'shop', schema: 'public', owner: 'loader', grantee: role('everything'), privileges: ['SELECT'] },
+      // Writers also get USAGE on future sequences, so that a new table's serial column works.
+      { database: 'shop', schema: 'public', owner: 'etl', objects: 'sequences', grantee: R(role('by-path', 'write')), privileges: ['USAGE'] },
+      { database: 'shop', schema: 'public', owner: 'etl', objects: 'tables', grantee: R(role('by-path', 'write')), privileges: w },
+      { database: 'shop', schema: 'public', owner: 'etl', objects: 'tables', grantee: R(role('everything')), privileges: ['SELECT'] },
+      { database: 'shop', schema: 'public', owner: 'loader', objects: 'sequences', grantee: R(role('by-path', 'write')), privileges: ['USAGE'] },
+      { database: 'shop', schema: 'public', owner: 'loader', objects: 'tables', grantee: R(role('by-path', 'write')), privileges: w },
+      { database: 'shop', schema: 'public', owner: 'loader', objects: 'tables', grantee: R(role('everything')), privileges: ['SELECT'] },
       // The schema is tagged pii: its future tables inherit the guardrail, so the guarded role gets them.
-      { database: 'shop', schema: 'secret', owner: 'etl', grantee: role('everything', 'read', ['pii-ok']), privileges: ['SELECT'] },
+      { database: 'shop', schema: 'secret', owner: 'etl', objects: 'tables', grantee: R(role('everything', 'read', ['pii-ok'])), privileges: ['SELECT'] },
     ]);
     expect(membersOf(state, role('everything', 'read', ['pii-ok']))).toEqual(['bob']);
   });
@@ -274,7 +279,8 @@ describe('computeDesiredState', () => {
     expect(state.memberships).toHaveLength(400);
     // 30 × (150 read + 50 write) table grants + 60 CONNECT + 30 × 4 USAGE.
     expect(state.grants).toHaveLength(30 * 200 + 60 + 120);
-    expect(state.defaultGrants).toHaveLength(120);
+    // 30 read schemas × 3 + 30 write schemas × (tables + sequences)
+    expect(state.defaultGrants).toHaveLength(150);
   });
 });
 

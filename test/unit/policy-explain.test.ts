@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { granteeName } from '../../src/domain/access.js';
 import type { AccessState, Privilege } from '../../src/domain/access.js';
 import { DEFAULT_OPTIONS } from '../../src/domain/connection.js';
 import type { User } from '../../src/domain/identity.js';
@@ -135,7 +136,7 @@ function effective(state: AccessState, principal: string, segments: readonly str
   while (queue.length > 0) {
     const m = queue.pop()!;
     for (const ms of state.memberships) {
-      if (ms.member === m && !reach.has(ms.role)) {
+      if (granteeName(ms.member) === m && !reach.has(ms.role)) {
         reach.add(ms.role);
         queue.push(ms.role);
       }
@@ -143,7 +144,7 @@ function effective(state: AccessState, principal: string, segments: readonly str
   }
   const out = new Set<Privilege>();
   for (const g of state.grants) {
-    if (g.securable.kind === 'table' && g.securable.segments.join('\u0000') === segments.join('\u0000') && reach.has(g.grantee)) for (const p of g.privileges) out.add(p);
+    if (g.securable.kind === 'table' && g.securable.segments.join('\u0000') === segments.join('\u0000') && reach.has(granteeName(g.grantee)!)) for (const p of g.privileges) out.add(p);
   }
   return [...out].sort();
 }

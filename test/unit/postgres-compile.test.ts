@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { roleGrantee as R, PUBLIC_GRANTEE } from '../../src/domain/access.js';
 import type { Securable } from '../../src/domain/access.js';
 import { DEFAULT_OPTIONS } from '../../src/domain/connection.js';
 import { StewardError } from '../../src/domain/errors.js';
@@ -13,17 +14,17 @@ describe('postgres compile', () => {
   it('compiles every operation kind to exact SQL, in plan order, tagged with op and database', () => {
     const out = compile(
       plan(
-        { kind: 'createRole', role: 'steward_readers', purpose: 'policy' },
-        { kind: 'createRole', role: 'alice', purpose: 'principal' },
-        { kind: 'grantMembership', roles: ['steward_readers', 'steward_writers'], members: ['alice', 'bob'] },
-        { kind: 'revokeMembership', roles: ['steward_old'], members: ['carol', 'dave'] },
-        { kind: 'grant', privileges: ['CONNECT'], securables: [{ kind: 'database', segments: ['shop'] }], grantees: ['steward_readers'] },
-        { kind: 'grant', privileges: ['USAGE'], securables: [{ kind: 'schema', segments: ['shop', 'public'] }, { kind: 'schema', segments: ['shop', 'sales'] }], grantees: ['steward_readers'] },
-        { kind: 'grant', privileges: ['INSERT', 'SELECT'], securables: [table('shop', 'public', 'orders'), table('shop', 'sales', 'items')], grantees: ['steward_readers', 'steward_writers'] },
-        { kind: 'revoke', privileges: ['SELECT', 'UPDATE'], securables: [table('shop', 'public', 'orders')], grantees: ['PUBLIC', 'bob'], drift: true },
-        { kind: 'grantDefault', database: 'shop', schema: 'public', owner: 'etl', privileges: ['SELECT'], grantees: ['steward_readers'] },
-        { kind: 'revokeDefault', database: 'shop', schema: 'public', owner: 'etl', privileges: ['SELECT', 'DELETE'], grantees: ['steward_old', 'PUBLIC'] },
-        { kind: 'setDefaultRole', user: 'alice', role: 'steward_readers' },
+        { kind: 'createRole', role: R('steward_readers'), purpose: 'policy' },
+        { kind: 'createRole', role: R('alice'), purpose: 'principal' },
+        { kind: 'grantMembership', roles: ['steward_readers', 'steward_writers'], members: [R('alice'), R('bob')] },
+        { kind: 'revokeMembership', roles: ['steward_old'], members: [R('carol'), R('dave')] },
+        { kind: 'grant', privileges: ['CONNECT'], securables: [{ kind: 'database', segments: ['shop'] }], grantees: [R('steward_readers')] },
+        { kind: 'grant', privileges: ['USAGE'], securables: [{ kind: 'schema', segments: ['shop', 'public'] }, { kind: 'schema', segments: ['shop', 'sales'] }], grantees: [R('steward_readers')] },
+        { kind: 'grant', privileges: ['INSERT', 'SELECT'], securables: [table('shop', 'public', 'orders'), table('shop', 'sales', 'items')], grantees: [R('steward_readers'), R('steward_writers')] },
+        { kind: 'revoke', privileges: ['SELECT', 'UPDATE'], securables: [table('shop', 'public', 'orders')], grantees: [PUBLIC_GRANTEE, R('bob')], drift: true },
+        { kind: 'grantDefault', database: 'shop', schema: 'public', owner: 'etl', objects: 'tables', privileges: ['SELECT'], grantees: [R('steward_readers')] },
+        { kind: 'revokeDefault', database: 'shop', schema: 'public', owner: 'etl', objects: 'tables', privileges: ['SELECT', 'DELETE'], grantees: [R('steward_old'), PUBLIC_GRANTEE] },
+        { kind: 'setDefaultRole', user: R('alice'), role: 'steward_readers' },
         { kind: 'dropRole', role: 'steward_old' },
       ),
       DEFAULT_OPTIONS,
@@ -47,22 +48,22 @@ describe('postgres compile', () => {
     expect(
       sql(
         plan(
-          { kind: 'createRole', role: 'steward_x"; DROP ROLE postgres; --', purpose: 'policy' },
-          { kind: 'grantMembership', roles: ["steward_it's"], members: ['Ünïcödé_表', 'has space'] },
+          { kind: 'createRole', role: R('steward_x"; DROP ROLE postgres; --'), purpose: 'policy' },
+          { kind: 'grantMembership', roles: ["steward_it's"], members: [R('Ünïcödé_表'), R('has space')] },
           {
             kind: 'grant',
             privileges: ['SELECT'],
             securables: [table('d"b', 'sch"ema', 'ta;ble--'), table('d"b', 'dot.ted', 'slash/ed*')],
-            grantees: ['MixedCase', 'public'],
+            grantees: [R('MixedCase'), R('public')],
           },
-          { kind: 'grant', privileges: ['CONNECT'], securables: [{ kind: 'database', segments: ['back\\slash'] }], grantees: ['"'] },
-          { kind: 'grantDefault', database: 'd"b', schema: "it's", owner: 'ow"ner', privileges: ['SELECT'], grantees: ['x'.repeat(63)] },
+          { kind: 'grant', privileges: ['CONNECT'], securables: [{ kind: 'database', segments: ['back\\slash'] }], grantees: [R('"')] },
+          { kind: 'grantDefault', database: 'd"b', schema: "it's", owner: 'ow"ner', objects: 'tables', privileges: ['SELECT'], grantees: [R('x'.repeat(63))] },
         ),
       ),
     ).toEqual([
       'CREATE ROLE "steward_x""; DROP ROLE postgres; --" NOLOGIN',
       `GRANT "steward_it's" TO "Ünïcödé_表", "has space"`,
-      // Only the exact name PUBLIC is the keyword; lower-case "public" is an ordinary role name.
+      // Only the PUBLIC grantee is the keyword; roles named "public" or "PUBLIC" are ordinary names.
       'GRANT SELECT ON TABLE "sch""ema"."ta;ble--", "dot.ted"."slash/ed*" TO "MixedCase", "public"',
       'GRANT CONNECT ON DATABASE "back\\slash" TO """"',
       `ALTER DEFAULT PRIVILEGES FOR ROLE "ow""ner" IN SCHEMA "it's" GRANT SELECT ON TABLES TO "${'x'.repeat(63)}"`,
@@ -82,7 +83,7 @@ describe('postgres compile', () => {
           table('a', 's', 't3'),
           { kind: 'database', segments: ['b'] },
         ],
-        grantees: ['r'],
+        grantees: [R('r')],
       }),
       DEFAULT_OPTIONS,
     );
@@ -96,7 +97,7 @@ describe('postgres compile', () => {
 
   it('chunks object lists at 1,000 per statement', () => {
     const tables = Array.from({ length: 2001 }, (_, i) => table('db', 's', `t${i}`));
-    const out = compile(plan({ kind: 'revoke', privileges: ['SELECT'], securables: tables, grantees: ['r'] }), DEFAULT_OPTIONS);
+    const out = compile(plan({ kind: 'revoke', privileges: ['SELECT'], securables: tables, grantees: [R('r')] }), DEFAULT_OPTIONS);
     expect(out).toHaveLength(3);
     expect(out.map((s) => s.sql.split('", "').length)).toEqual([1000, 1000, 1]);
     expect(out[2]).toEqual({ op: 0, database: 'db', sql: 'REVOKE SELECT ON TABLE "s"."t2000" FROM "r"' });
@@ -107,10 +108,10 @@ describe('postgres compile', () => {
     expect(
       sql(
         plan(
-          { kind: 'grantMembership', roles: [], members: ['a'] },
-          { kind: 'grant', privileges: ['SELECT'], securables: [], grantees: ['r'] },
+          { kind: 'grantMembership', roles: [], members: [R('a')] },
+          { kind: 'grant', privileges: ['SELECT'], securables: [], grantees: [R('r')] },
           { kind: 'grant', privileges: ['SELECT'], securables: [table('d', 's', 't')], grantees: [] },
-          { kind: 'setDefaultRole', user: 'alice', role: null },
+          { kind: 'setDefaultRole', user: R('alice'), role: null },
         ),
       ),
     ).toEqual([]);
@@ -118,15 +119,15 @@ describe('postgres compile', () => {
 
   it('rejects operations PostgreSQL cannot express, naming the operation', () => {
     const cases: Operation[] = [
-      { kind: 'grant', privileges: ['SELECT'], securables: [{ kind: 'schema', segments: ['d', 's'] }], grantees: ['r'] },
-      { kind: 'grant', privileges: ['SELECT'], securables: [{ kind: 'table', segments: ['d', 't'] }], grantees: ['r'] },
-      { kind: 'grantDefault', database: 'd', schema: 's', owner: 'o', privileges: ['USAGE'], grantees: ['r'] },
-      { kind: 'createRole', role: 'bad\u0000name', purpose: 'policy' },
+      { kind: 'grant', privileges: ['SELECT'], securables: [{ kind: 'schema', segments: ['d', 's'] }], grantees: [R('r')] },
+      { kind: 'grant', privileges: ['SELECT'], securables: [{ kind: 'table', segments: ['d', 't'] }], grantees: [R('r')] },
+      { kind: 'grantDefault', database: 'd', schema: 's', owner: 'o', objects: 'tables', privileges: ['USAGE'], grantees: [R('r')] },
+      { kind: 'createRole', role: R('bad\u0000name'), purpose: 'policy' },
     ];
     for (const op of cases) {
       let caught: unknown;
       try {
-        compile(plan({ kind: 'createRole', role: 'ok', purpose: 'policy' }, op), DEFAULT_OPTIONS);
+        compile(plan({ kind: 'createRole', role: R('ok'), purpose: 'policy' }, op), DEFAULT_OPTIONS);
       } catch (err) {
         caught = err;
       }
@@ -136,7 +137,7 @@ describe('postgres compile', () => {
   });
 
   it('is pure: same plan, same statements', () => {
-    const p = plan({ kind: 'grant', privileges: ['TRUNCATE', 'SELECT', 'DELETE', 'UPDATE', 'INSERT'], securables: [table('d', 's', 't')], grantees: ['r'] });
+    const p = plan({ kind: 'grant', privileges: ['TRUNCATE', 'SELECT', 'DELETE', 'UPDATE', 'INSERT'], securables: [table('d', 's', 't')], grantees: [R('r')] });
     expect(compile(p, DEFAULT_OPTIONS)).toEqual(compile(p, DEFAULT_OPTIONS));
     expect(sql(p)).toEqual(['GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLE "s"."t" TO "r"']);
   });

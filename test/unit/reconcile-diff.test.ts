@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_STATE, type AccessState, type Grant, type Privilege } from '../../src/domain/access.js';
+import { EMPTY_STATE, type AccessState, type Grant, type Privilege, roleGrantee as R, granteeKey } from '../../src/domain/access.js';
 import { DEFAULT_OPTIONS } from '../../src/domain/connection.js';
 import type { User } from '../../src/domain/identity.js';
 import type { Policy } from '../../src/domain/policy.js';
@@ -9,6 +9,7 @@ import type { CatalogEntry, PolicyInput } from '../../src/policy/input.js';
 import { applyPlanToState } from '../../src/reconcile/apply-model.js';
 import { canonicalizeState } from '../../src/domain/canonical-state.js';
 import { countManagedAccess, filterDrift, planChanges, revocationRatio } from '../../src/reconcile/diff.js';
+import { managedBy } from '../../src/reconcile/safety.js';
 import { postgresCapabilities as PG } from '../../src/platforms/postgres/capabilities.js';
 
 
@@ -17,7 +18,7 @@ const plan = (actual: AccessState, desired: AccessState, lastApplied: AccessStat
   [...planChanges(actual, desired, { connection: 'wh', lastApplied, capabilities: PG }).operations];
 const state = (s: Partial<AccessState>): AccessState => canonicalizeState({ ...EMPTY_STATE, ...s });
 const table = (...segments: string[]): Grant['securable'] => ({ kind: 'table', segments });
-const grant = (grantee: string, privileges: Privilege[], ...tables: string[][]): Grant[] => tables.map((t) => ({ securable: table(...t), grantee, privileges }));
+const grant = (grantee: string, privileges: Privilege[], ...tables: string[][]): Grant[] => tables.map((t) => ({ securable: table(...t), grantee: R(grantee), privileges }));
 
 /** S1, scaled down: 10 schemas × 20 tables, 30 groups, 200 users. */
 function s1(extraGroup?: { user: string; group: string }): PolicyInput {
@@ -66,7 +67,7 @@ describe('planChanges', () => {
   it('T3: one user joining one group is exactly one operation', () => {
     const before = computeDesiredState(s1()).state;
     const after = computeDesiredState(s1({ user: 'u7', group: 'grp12' })).state;
-    expect(plan(before, after, before)).toEqual([{ kind: 'grantMembership', roles: ['steward_grp12_read_r', 'steward_grp12_write_w'], members: ['u7'] }]);
+    expect(plan(before, after, before)).toEqual([{ kind: 'grantMembership', roles: ['steward_grp12_read_r', 'steward_grp12_write_w'], members: [R('u7')] }]);
   });
 
   it('removing a table revokes it from every role in one operation', () => {
@@ -84,12 +85,12 @@ describe('planChanges', () => {
     const actual = state({
       ...desired,
       grants: [...desired.grants, ...grant('u7', ['SELECT'], ['bench', 's1', 't1'])],
-      memberships: desired.memberships.filter((m) => !(m.member === 'u1' && m.role === 'steward_grp1_read_r')),
+      memberships: desired.memberships.filter((m) => !(granteeKey(m.member) === 'u1' && m.role === 'steward_grp1_read_r')),
     });
     const ops = plan(actual, desired, desired);
     expect(ops).toEqual([
-      { kind: 'revoke', privileges: ['SELECT'], securables: [table('bench', 's1', 't1')], grantees: ['u7'], drift: true },
-      { kind: 'grantMembership', roles: ['steward_grp1_read_r'], members: ['u1'], drift: true },
+      { kind: 'revoke', privileges: ['SELECT'], securables: [table('bench', 's1', 't1')], grantees: [R('u7')], drift: true },
+      { kind: 'grantMembership', roles: ['steward_grp1_read_r'], members: [R('u1')], drift: true },
     ]);
     // A policy change is not drift.
     const input = s1();
@@ -100,30 +101,30 @@ describe('planChanges', () => {
   });
 
   it('splits one grantee’s privileges into drift and non-drift parts', () => {
-    const last = state({ roles: [{ name: 'r', purpose: 'policy' }], grants: grant('r', ['SELECT'], ['d', 's', 't']) });
+    const last = state({ roles: [{ grantee: R('r'), purpose: 'policy' }], grants: grant('r', ['SELECT'], ['d', 's', 't']) });
     const desired = state({ roles: last.roles, grants: grant('r', ['SELECT', 'INSERT'], ['d', 's', 't']) });
     const actual = state({ roles: last.roles });
     expect(plan(actual, desired, last)).toEqual([
-      { kind: 'grant', privileges: ['INSERT'], securables: [table('d', 's', 't')], grantees: ['r'] },
-      { kind: 'grant', privileges: ['SELECT'], securables: [table('d', 's', 't')], grantees: ['r'], drift: true },
+      { kind: 'grant', privileges: ['INSERT'], securables: [table('d', 's', 't')], grantees: [R('r')] },
+      { kind: 'grant', privileges: ['SELECT'], securables: [table('d', 's', 't')], grantees: [R('r')], drift: true },
     ]);
   });
 
   it('orders every revocation before every grant, privileges before memberships', () => {
     const actual = state({
       roles: [
-        { name: 'alice', purpose: 'principal' },
-        { name: 'old', purpose: 'policy' },
+        { grantee: R('alice'), purpose: 'principal' },
+        { grantee: R('old'), purpose: 'policy' },
       ],
-      memberships: [{ role: 'old', member: 'alice' }],
+      memberships: [{ role: 'old', member: R('alice') }],
       grants: grant('old', ['SELECT'], ['d', 's', 'a']),
     });
     const desired = state({
       roles: [
-        { name: 'alice', purpose: 'principal' },
-        { name: 'new', purpose: 'policy' },
+        { grantee: R('alice'), purpose: 'principal' },
+        { grantee: R('new'), purpose: 'policy' },
       ],
-      memberships: [{ role: 'new', member: 'alice' }],
+      memberships: [{ role: 'new', member: R('alice') }],
       grants: grant('new', ['SELECT'], ['d', 's', 'b']),
     });
     expect(plan(actual, desired, actual).map((o) => o.kind)).toEqual(['revokeMembership', 'revoke', 'dropRole', 'createRole', 'grant', 'grantMembership']);
@@ -132,9 +133,9 @@ describe('planChanges', () => {
   it('never drops principals; drops policy and personal roles that are not desired', () => {
     const actual = state({
       roles: [
-        { name: 'alice', purpose: 'principal' },
-        { name: 'steward_p_r', purpose: 'policy' },
-        { name: 'steward_u_alice', purpose: 'personal' },
+        { grantee: R('alice'), purpose: 'principal' },
+        { grantee: R('steward_p_r'), purpose: 'policy' },
+        { grantee: R('steward_u_alice'), purpose: 'personal' },
       ],
     });
     expect(plan(actual, EMPTY_STATE, actual)).toEqual([
@@ -143,71 +144,71 @@ describe('planChanges', () => {
     ]);
     // A Steward-looking role the last apply never made is drift.
     expect(plan(actual, EMPTY_STATE, null)[0]).toEqual({ kind: 'dropRole', role: 'steward_p_r', drift: true });
-    expect(plan(EMPTY_STATE, state({ roles: [{ name: 'bob', purpose: 'principal' }] }))).toEqual([{ kind: 'createRole', role: 'bob', purpose: 'principal' }]);
+    expect(plan(EMPTY_STATE, state({ roles: [{ grantee: R('bob'), purpose: 'principal' }] }))).toEqual([{ kind: 'createRole', role: R('bob'), purpose: 'principal' }]);
   });
 
   it('groups grants: same privileges and securables merge grantees; kinds and databases never mix', () => {
     const desired = state({
-      roles: ['a', 'b', 'c'].map((name) => ({ name, purpose: 'policy' as const })),
+      roles: ['a', 'b', 'c'].map((name) => ({ grantee: R(name), purpose: 'policy' as const })),
       grants: [
         ...grant('a', ['SELECT'], ['d', 's', 't1'], ['d', 's', 't2'], ['e', 's', 't1']),
         ...grant('b', ['SELECT'], ['d', 's', 't1'], ['d', 's', 't2'], ['e', 's', 't1']),
         ...grant('c', ['SELECT'], ['d', 's', 't1']),
-        { securable: { kind: 'schema', segments: ['d', 's'] }, grantee: 'a', privileges: ['USAGE'] },
-        { securable: { kind: 'schema', segments: ['d', 's'] }, grantee: 'b', privileges: ['USAGE'] },
+        { securable: { kind: 'schema', segments: ['d', 's'] }, grantee: R('a'), privileges: ['USAGE'] },
+        { securable: { kind: 'schema', segments: ['d', 's'] }, grantee: R('b'), privileges: ['USAGE'] },
       ],
     });
     const ops = plan(state({ roles: desired.roles }), desired).filter((o) => o.kind === 'grant');
     expect(ops).toEqual([
-      { kind: 'grant', privileges: ['USAGE'], securables: [{ kind: 'schema', segments: ['d', 's'] }], grantees: ['a', 'b'] },
-      { kind: 'grant', privileges: ['SELECT'], securables: [table('d', 's', 't1'), table('d', 's', 't2')], grantees: ['a', 'b'] },
-      { kind: 'grant', privileges: ['SELECT'], securables: [table('d', 's', 't1')], grantees: ['c'] },
-      { kind: 'grant', privileges: ['SELECT'], securables: [table('e', 's', 't1')], grantees: ['a', 'b'] },
+      { kind: 'grant', privileges: ['USAGE'], securables: [{ kind: 'schema', segments: ['d', 's'] }], grantees: [R('a'), R('b')] },
+      { kind: 'grant', privileges: ['SELECT'], securables: [table('d', 's', 't1'), table('d', 's', 't2')], grantees: [R('a'), R('b')] },
+      { kind: 'grant', privileges: ['SELECT'], securables: [table('d', 's', 't1')], grantees: [R('c')] },
+      { kind: 'grant', privileges: ['SELECT'], securables: [table('e', 's', 't1')], grantees: [R('a'), R('b')] },
     ]);
   });
 
   it('groups memberships by member, then merges members with the same roles', () => {
-    const roles = ['r1', 'r2', 'r3', 'm1', 'm2', 'm3'].map((name) => ({ name, purpose: name.startsWith('r') ? ('policy' as const) : ('principal' as const) }));
+    const roles = ['r1', 'r2', 'r3', 'm1', 'm2', 'm3'].map((name) => ({ grantee: R(name), purpose: name.startsWith('r') ? ('policy' as const) : ('principal' as const) }));
     const desired = state({
       roles,
       memberships: [
-        { role: 'r1', member: 'm1' },
-        { role: 'r2', member: 'm1' },
-        { role: 'r1', member: 'm2' },
-        { role: 'r2', member: 'm2' },
-        { role: 'r3', member: 'm3' },
+        { role: 'r1', member: R('m1') },
+        { role: 'r2', member: R('m1') },
+        { role: 'r1', member: R('m2') },
+        { role: 'r2', member: R('m2') },
+        { role: 'r3', member: R('m3') },
       ],
     });
     expect(plan(state({ roles }), desired)).toEqual([
-      { kind: 'grantMembership', roles: ['r1', 'r2'], members: ['m1', 'm2'] },
-      { kind: 'grantMembership', roles: ['r3'], members: ['m3'] },
+      { kind: 'grantMembership', roles: ['r1', 'r2'], members: [R('m1'), R('m2')] },
+      { kind: 'grantMembership', roles: ['r3'], members: [R('m3')] },
     ]);
   });
 
   it('default privileges and default roles', () => {
     const roles = [
-      { name: 'u', purpose: 'principal' as const },
-      { name: 'steward_u_u', purpose: 'personal' as const },
-      { name: 'steward_u_u2', purpose: 'personal' as const },
-      { name: 'p', purpose: 'policy' as const },
+      { grantee: R('u'), purpose: 'principal' as const },
+      { grantee: R('steward_u_u'), purpose: 'personal' as const },
+      { grantee: R('steward_u_u2'), purpose: 'personal' as const },
+      { grantee: R('p'), purpose: 'policy' as const },
     ];
     const actual = state({
       roles,
-      defaultRoles: [{ user: 'u', role: 'steward_u_u' }],
-      defaultGrants: [{ database: 'd', schema: 's', owner: 'etl', grantee: 'p', privileges: ['SELECT', 'INSERT'] }],
+      defaultRoles: [{ user: R('u'), role: 'steward_u_u' }],
+      defaultGrants: [{ database: 'd', schema: 's', owner: 'etl', objects: 'tables', grantee: R('p'), privileges: ['SELECT', 'INSERT'] }],
     });
     const desired = state({
       roles,
-      defaultRoles: [{ user: 'u', role: 'steward_u_u2' }],
-      defaultGrants: [{ database: 'd', schema: 's', owner: 'etl', grantee: 'p', privileges: ['SELECT'] }],
+      defaultRoles: [{ user: R('u'), role: 'steward_u_u2' }],
+      defaultGrants: [{ database: 'd', schema: 's', owner: 'etl', objects: 'tables', grantee: R('p'), privileges: ['SELECT'] }],
     });
     expect(plan(actual, desired, actual)).toEqual([
-      { kind: 'setDefaultRole', user: 'u', role: null },
-      { kind: 'revokeDefault', database: 'd', schema: 's', owner: 'etl', privileges: ['INSERT'], grantees: ['p'] },
-      { kind: 'setDefaultRole', user: 'u', role: 'steward_u_u2' },
+      { kind: 'setDefaultRole', user: R('u'), role: null },
+      { kind: 'revokeDefault', database: 'd', schema: 's', owner: 'etl', objects: 'tables', privileges: ['INSERT'], grantees: [R('p')] },
+      { kind: 'setDefaultRole', user: R('u'), role: 'steward_u_u2' },
     ]);
     // A default role Steward did not make is left alone unless one is desired.
-    const foreign = state({ roles, defaultRoles: [{ user: 'u', role: 'someone_elses' }] });
+    const foreign = state({ roles, defaultRoles: [{ user: R('u'), role: 'someone_elses' }] });
     expect(plan(foreign, state({ roles }))).toEqual([]);
   });
 });
@@ -216,12 +217,12 @@ describe('filterDrift', () => {
   it('keeps drift out of the plan and lists it apart, holding back drops that need a drift revocation', () => {
     const actual = state({
       roles: [
-        { name: 'gone', purpose: 'policy' },
-        { name: 'x', purpose: 'principal' },
+        { grantee: R('gone'), purpose: 'policy' },
+        { grantee: R('x'), purpose: 'principal' },
       ],
       grants: [...grant('gone', ['SELECT'], ['d', 's', 't']), ...grant('x', ['SELECT'], ['d', 's', 't'])],
     });
-    const full = planChanges(actual, EMPTY_STATE, { connection: 'wh', lastApplied: state({ roles: [{ name: 'gone', purpose: 'policy' }] }) });
+    const full = planChanges(actual, EMPTY_STATE, { connection: 'wh', lastApplied: state({ roles: [{ grantee: R('gone'), purpose: 'policy' }] }) });
     const { plan: kept, drift } = filterDrift(full);
     expect(kept.operations).toEqual([]);
     expect(drift.map((o) => o.kind)).toEqual(['revoke', 'dropRole']);
@@ -231,13 +232,23 @@ describe('filterDrift', () => {
 describe('safety valve', () => {
   it('measures revoked memberships and privileges against managed access', () => {
     const actual = state({
-      roles: [{ name: 'r', purpose: 'policy' }],
-      memberships: [{ role: 'r', member: 'a' }],
+      roles: [{ grantee: R('r'), purpose: 'policy' }],
+      memberships: [{ role: 'r', member: R('a') }],
       grants: grant('r', ['SELECT', 'INSERT'], ['d', 's', 't1'], ['d', 's', 't2']),
     });
-    expect(countManagedAccess(actual)).toBe(5);
+    const managed = managedBy('r');
+    expect(countManagedAccess(actual, managed)).toBe(5);
     const desired = state({ roles: actual.roles, grants: grant('r', ['SELECT'], ['d', 's', 't1'], ['d', 's', 't2']) });
-    expect(revocationRatio(planChanges(actual, desired, { connection: 'wh', lastApplied: null }), actual)).toBeCloseTo(3 / 5);
-    expect(revocationRatio(planChanges(EMPTY_STATE, desired, { connection: 'wh', lastApplied: null }), EMPTY_STATE)).toBe(0);
+    expect(revocationRatio(planChanges(actual, desired, { connection: 'wh', lastApplied: null }), actual, managed)).toBeCloseTo(3 / 5);
+    expect(revocationRatio(planChanges(EMPTY_STATE, desired, { connection: 'wh', lastApplied: null }), EMPTY_STATE, managed)).toBe(0);
+  });
+
+  it('counts only access Steward manages: foreign grants to revoke are drift, not a wipe', () => {
+    // A first apply on a database where others hold grants on protected tables.
+    const actual = state({ grants: [...grant('bob', ['SELECT'], ['d', 's', 't1']), ...grant('carol', ['SELECT'], ['d', 's', 't2'])] });
+    const desired = state({ roles: [{ grantee: R('steward_p_r'), purpose: 'policy' }], grants: grant('steward_p_r', ['SELECT'], ['d', 's', 't1']) });
+    const p = planChanges(actual, desired, { connection: 'wh', lastApplied: null });
+    expect(p.operations.filter((o) => o.kind === 'revoke')).toHaveLength(2);
+    expect(revocationRatio(p, actual, managedBy('steward_'))).toBe(0);
   });
 });

@@ -1,8 +1,20 @@
-import { sortPrivileges, type AccessScope, type AccessState, type DefaultRole, type Grant, type Membership, type Privilege, type RoleSpec } from '../../domain/access.js';
-import { nameOfAccount, type AccountNaming } from './account-name.js';
+import {
+  granteeLabel,
+  isIgnoredGrantee,
+  sortPrivileges,
+  type AccessScope,
+  type AccessState,
+  type DefaultRole,
+  type Grant,
+  type Membership,
+  type Privilege,
+  type RoleSpec,
+} from '../../domain/access.js';
+import { granteeOfAccount } from './account-name.js';
 import { databaseGrantsQuery, membershipsQuery, principalsQuery, rolesQuery, tableGrantsQuery } from './actual-state.sql.js';
 import { traitsOf, type Dialect } from './dialect.js';
 import { text, type QueryFn, type Row } from './query.js';
+import { canonicalizeState, cmp, compareGrantees } from '../../domain/canonical-state.js';
 
 /** What the reader needs besides the scope. */
 export interface ActualStateInput {
@@ -31,14 +43,6 @@ async function queryChunked(query: QueryFn, items: readonly string[], make: (chu
   return out;
 }
 
-function byString<T>(key: (t: T) => string): (a: T, b: T) => number {
-  return (a, b) => {
-    const x = key(a);
-    const y = key(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
-}
-
 /**
  * Read what the server says about everything in `scope`, in the neutral model: Steward roles,
  * the principals that exist, memberships of Steward roles, default roles of principals, every
@@ -47,17 +51,15 @@ function byString<T>(key: (t: T) => string): (a: T, b: T) => number {
  */
 export async function readActualState(query: QueryFn, scope: AccessScope, input: ActualStateInput): Promise<AccessState> {
   const { dialect, systemAccount: me } = input;
-  const naming: AccountNaming = { dialect, rolePrefix: scope.rolePrefix, hostPattern: input.hostPattern };
   const prefix = scope.rolePrefix;
+  const granteeOf = (user: string, host: string) => granteeOfAccount(user, host, dialect, prefix);
   const personalPrefix = `${prefix}u_`;
   const ignored = new Set(scope.ignoredGrantees);
   const isMe = (user: string, host: string): boolean => user === me.user && host === me.host;
-  // A bare ignored name covers that user at every host; an account literal, that account only.
-  const isIgnored = (name: string, user: string): boolean => ignored.has(name) || ignored.has(user);
 
   const protectedTables = new Set(scope.protectedTables.filter((s) => s.kind === 'table' && s.segments.length === 2).map((s) => JSON.stringify(s.segments)));
   const tableDbs = [...new Set(scope.protectedTables.filter((s) => s.kind === 'table').map((s) => s.segments[0]!))];
-  const principals = [...new Set(scope.principals)];
+  const principals = [...new Set(scope.principals.flatMap((p) => (p.kind === 'account' ? [p.user] : [])))];
 
   const [roleRows, principalRows, memberRows, tableRows, dbRows] = await Promise.all([
     query(rolesQuery(dialect, prefix)),
@@ -70,27 +72,29 @@ export async function readActualState(query: QueryFn, scope: AccessScope, input:
 
   const roles: RoleSpec[] = roleRows.map((r) => {
     const name = text(r.name);
-    return { name, purpose: name.startsWith(personalPrefix) ? 'personal' : 'policy' };
+    return { grantee: granteeOf(name, roleHost), purpose: name.startsWith(personalPrefix) ? 'personal' : 'policy' };
   });
   const defaultRoles: DefaultRole[] = [];
   const seenPrincipals = new Set<string>();
   for (const r of principalRows) {
     const name = text(r.name);
-    if (!seenPrincipals.has(name)) roles.push({ name, purpose: 'principal' });
+    const user = granteeOf(name, input.hostPattern);
+    if (!seenPrincipals.has(name)) roles.push({ grantee: user, purpose: 'principal' });
     seenPrincipals.add(name);
     const role = text(r.role);
-    // No row / an empty default_role is "no default role": absence in the neutral model.
-    if (role !== '') defaultRoles.push({ user: name, role: nameOfAccount(role, dialect === 'mariadb' ? '' : text(r.role_host), naming) });
+    // No row / an empty default_role is "no default role": absence in the neutral model. A
+    // default role that is not a Steward role is named by its label: only compared, never granted.
+    if (role !== '') defaultRoles.push({ user, role: granteeLabel(granteeOf(role, dialect === 'mariadb' ? '' : text(r.role_host))) });
   }
 
   const memberships: Membership[] = [];
   for (const r of memberRows) {
     const user = text(r.user);
     const host = text(r.host);
-    const member = nameOfAccount(user, host, naming);
+    const member = granteeOf(user, host);
     // MariaDB makes the creator of a role its admin (a roles_mapping row with Admin_option='Y');
     // that row is what lets Steward grant the role later, so it is not a managed membership.
-    if (text(r.admin) === 'Y' && (isMe(user, host) || isIgnored(member, user))) continue;
+    if (text(r.admin) === 'Y' && (isMe(user, host) || isIgnoredGrantee(member, ignored))) continue;
     memberships.push({ role: text(r.role), member });
   }
 
@@ -109,8 +113,8 @@ export async function readActualState(query: QueryFn, scope: AccessScope, input:
     if (seen.has(key)) continue;
     seen.add(key);
     if (isMe(user, host)) continue;
-    const grantee = nameOfAccount(user, host, naming);
-    if (isIgnored(grantee, user)) continue;
+    const grantee = granteeOf(user, host);
+    if (isIgnoredGrantee(grantee, ignored)) continue;
     const privileges = sortPrivileges(
       text(r.privs)
         .split(',')
@@ -124,12 +128,11 @@ export async function readActualState(query: QueryFn, scope: AccessScope, input:
     // Only Steward roles are in scope on containers: other accounts' database grants are theirs.
     if (text(r.host) !== roleHost || !user.startsWith(prefix)) continue;
     const privileges = DB_COLUMNS.filter(([col]) => text(r[col]) === 'Y').map(([, p]) => p);
-    if (privileges.length > 0) grants.push({ securable: { kind: 'database', segments: [text(r.db)] }, grantee: user, privileges });
+    if (privileges.length > 0) grants.push({ securable: { kind: 'database', segments: [text(r.db)] }, grantee: granteeOf(user, roleHost), privileges });
   }
 
-  roles.sort(byString((r) => r.name));
-  memberships.sort(byString((m) => JSON.stringify([m.role, m.member])));
-  grants.sort(byString((g) => JSON.stringify([g.securable.kind, g.securable.segments, g.grantee])));
-  defaultRoles.sort(byString((d) => JSON.stringify([d.user, d.role])));
-  return { roles, memberships, grants, defaultGrants: [], defaultRoles };
+  // Canonical order (grants merged per grantee); MySQL 8 may list several default roles per user: all kept.
+  const canonical = canonicalizeState({ roles, memberships, grants, defaultGrants: [], defaultRoles: [] });
+  defaultRoles.sort((a, b) => compareGrantees(a.user, b.user) || cmp(a.role ?? '', b.role ?? ''));
+  return { ...canonical, defaultRoles };
 }

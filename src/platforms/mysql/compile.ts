@@ -2,7 +2,8 @@ import { sortPrivileges, type Privilege, type Securable } from '../../domain/acc
 import type { ConnectionOptions } from '../../domain/connection.js';
 import { StewardError } from '../../domain/errors.js';
 import type { Operation, Plan, Statement } from '../../domain/plan.js';
-import { accountSql, type AccountNaming } from './account-name.js';
+import { accountSql } from './account-name.js';
+import { roleGrantee, type Grantee } from '../../domain/access.js';
 import type { Dialect } from './dialect.js';
 import { quoteIdent } from './quote.js';
 
@@ -34,9 +35,10 @@ function objectSql(s: Securable): string {
 }
 
 /** Compile one operation to its statements, in order. */
-function compileOperation(op: Operation, dialect: Dialect, naming: AccountNaming): string[] {
-  const acct = (name: string): string => accountSql(name, naming);
-  const list = (names: readonly string[]): string => names.map(acct).join(', ');
+function compileOperation(op: Operation, dialect: Dialect, rolePrefix: string): string[] {
+  const acct = (g: Grantee): string => accountSql(g, dialect);
+  const role = (name: string): string => acct(roleGrantee(name));
+  const list = (grantees: readonly Grantee[]): string => grantees.map(acct).join(', ');
   switch (op.kind) {
     case 'createRole':
       if (op.purpose === 'principal') {
@@ -45,23 +47,23 @@ function compileOperation(op: Operation, dialect: Dialect, naming: AccountNaming
         // account (and its lock state) alone.
         return [`CREATE USER IF NOT EXISTS ${acct(op.role)} ACCOUNT LOCK`];
       }
-      if (!op.role.startsWith(naming.rolePrefix)) {
-        throw new StewardError('unsafe_plan', `compile: ${op.purpose} role "${op.role}" does not start with ${naming.rolePrefix}`);
+      if (op.role.kind !== 'role' || !op.role.name.startsWith(rolePrefix)) {
+        throw new StewardError('unsafe_plan', `compile: ${op.purpose} role ${acct(op.role)} is not a ${rolePrefix}* role`);
       }
       return [`CREATE ROLE IF NOT EXISTS ${acct(op.role)}`];
     case 'dropRole':
-      if (!op.role.startsWith(naming.rolePrefix)) {
-        throw new StewardError('unsafe_plan', `compile: "${op.role}" is not a ${naming.rolePrefix}* role; principals are never dropped`);
+      if (!op.role.startsWith(rolePrefix)) {
+        throw new StewardError('unsafe_plan', `compile: "${op.role}" is not a ${rolePrefix}* role; principals are never dropped`);
       }
-      return [`DROP ROLE IF EXISTS ${acct(op.role)}`];
+      return [`DROP ROLE IF EXISTS ${role(op.role)}`];
     case 'grantMembership':
     case 'revokeMembership': {
       if (op.roles.length === 0 || op.members.length === 0) return [];
       const [verb, dir] = op.kind === 'grantMembership' ? ['GRANT', 'TO'] : ['REVOKE', 'FROM'];
       // MariaDB's grammar takes one role per statement (`GRANT 'a', 'b' TO …` is a syntax
       // error, checked on 10.11) but a list of grantees; MySQL 8 takes lists of both.
-      if (dialect === 'mariadb') return op.roles.map((r) => `${verb} ${acct(r)} ${dir} ${list(op.members)}`);
-      return [`${verb} ${list(op.roles)} ${dir} ${list(op.members)}`];
+      if (dialect === 'mariadb') return op.roles.map((r) => `${verb} ${role(r)} ${dir} ${list(op.members)}`);
+      return [`${verb} ${op.roles.map(role).join(', ')} ${dir} ${list(op.members)}`];
     }
     case 'grant':
     case 'revoke': {
@@ -73,9 +75,9 @@ function compileOperation(op: Operation, dialect: Dialect, naming: AccountNaming
       return op.securables.map((s) => `${verb} ${privileges.join(', ')} ON ${objectSql(s)} ${dir} ${list(op.grantees)}`);
     }
     case 'setDefaultRole': {
-      const role = op.role === null ? 'NONE' : acct(op.role);
+      const target = op.role === null ? 'NONE' : role(op.role);
       // The one spelling difference of the two dialects' role syntax.
-      return [`SET DEFAULT ROLE ${role} ${dialect === 'mariadb' ? 'FOR' : 'TO'} ${acct(op.user)}`];
+      return [`SET DEFAULT ROLE ${target} ${dialect === 'mariadb' ? 'FOR' : 'TO'} ${acct(op.user)}`];
     }
     case 'grantDefault':
     case 'revokeDefault':
@@ -90,10 +92,9 @@ function compileOperation(op: Operation, dialect: Dialect, naming: AccountNaming
  * revokes first: nothing here is transactional). Pure: no I/O, same plan, same text.
  */
 export function compile(plan: Plan, options: ConnectionOptions, dialect: Dialect): Statement[] {
-  const naming: AccountNaming = { dialect, rolePrefix: options.rolePrefix, hostPattern: options.hostPattern };
   const out: Statement[] = [];
   plan.operations.forEach((op, index) => {
-    for (const sql of compileOperation(op, dialect, naming)) out.push({ sql, database: null, op: index });
+    for (const sql of compileOperation(op, dialect, options.rolePrefix)) out.push({ sql, database: null, op: index });
   });
   return out;
 }

@@ -19,6 +19,8 @@ export function capabilitiesOf(dialect: Dialect): Capabilities {
     writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
     containerPrivileges: { database: [], schema: [] },
     defaultPrivileges: false,
+    principalsAreAccounts: true,
+    sequencePrivileges: false,
   };
 }
 

@@ -21,17 +21,37 @@ export interface ContainerGrantRow {
 export interface RelationAclRow {
   readonly items: readonly string[];
   readonly owner: string;
+  /** `S` for sequences; anything else is a table-like relation. */
+  readonly kind: string;
   readonly schemas: readonly string[];
   readonly names: readonly string[];
+}
+export interface ColumnAclRow {
+  readonly schema: string;
+  readonly relation: string;
+  readonly owner: string;
+  readonly column: string;
+  readonly items: readonly string[];
 }
 export interface DefaultGrantRow {
   readonly schema: string;
   readonly owner: string;
+  /** `r` tables, `S` sequences. */
+  readonly objtype: string;
   readonly grantee: string;
   readonly privileges: string;
 }
+export interface SessionRow {
+  readonly user: string;
+  readonly superuser: boolean;
+}
+export interface GrantorRow {
+  readonly name: string;
+  readonly superuser: boolean;
+  readonly member: boolean;
+}
 
-const TABLE_PRIVILEGES = `('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')`;
+const DEFAULT_PRIVILEGES = `('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'USAGE')`;
 
 export const actualStateSql = {
   /** Roles starting with the prefix (`starts_with` treats `_` and `%` literally, unlike LIKE) or named. */
@@ -95,26 +115,57 @@ GROUP BY n.nspname, g.rolname`,
   relationAcls(): SqlQuery {
     return {
       text: `SELECT c.relacl::text[] AS items, pg_get_userbyid(c.relowner) AS owner,
+  CASE WHEN c.relkind = 'S' THEN 'S' ELSE 'r' END AS kind,
   array_agg(n.nspname::text) AS schemas, array_agg(c.relname::text) AS names
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-GROUP BY c.relacl::text, c.relacl::text[], c.relowner`,
+WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+GROUP BY c.relacl::text, c.relacl::text[], c.relowner, c.relkind = 'S'`,
       values: [],
     };
   },
 
-  /** Per-schema default privileges on future tables that name a prefix role as grantee. */
+  /**
+   * Column ACLs (GRANT SELECT (col) ON t): they give access to a protected table as surely as
+   * a table grant, so they are read too. Few rows: most columns have no ACL.
+   */
+  columnAcls(): SqlQuery {
+    return {
+      text: `SELECT n.nspname AS schema, c.relname AS relation, pg_get_userbyid(c.relowner) AS owner,
+  a.attname AS column, a.attacl::text[] AS items
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
+      values: [],
+    };
+  },
+
+  /** Who the session is: grants it made are revoked by plain REVOKE. */
+  session(): SqlQuery {
+    return { text: `SELECT current_user AS user, r.rolsuper AS superuser FROM pg_roles r WHERE r.rolname = current_user`, values: [] };
+  },
+
+  /** Whether the session may act as each grantor (SET ROLE needs membership; a superuser may always). */
+  grantors(names: readonly string[]): SqlQuery {
+    return {
+      text: `SELECT r.rolname AS name, r.rolsuper AS superuser, pg_has_role(current_user, r.oid, 'MEMBER') AS member
+FROM pg_roles r WHERE r.rolname = ANY($1::text[])`,
+      values: [names],
+    };
+  },
+
+  /** Per-schema default privileges on future tables and sequences that name a prefix role as grantee. */
   defaultGrants(prefix: string): SqlQuery {
     return {
-      text: `SELECT n.nspname AS schema, pg_get_userbyid(d.defaclrole) AS owner, g.rolname AS grantee,
+      text: `SELECT n.nspname AS schema, pg_get_userbyid(d.defaclrole) AS owner, d.defaclobjtype::text AS objtype, g.rolname AS grantee,
   string_agg(DISTINCT a.privilege_type, ',') AS privileges
 FROM pg_default_acl d
 JOIN pg_namespace n ON n.oid = d.defaclnamespace
 CROSS JOIN LATERAL aclexplode(d.defaclacl) a
 JOIN pg_roles g ON g.oid = a.grantee
-WHERE d.defaclobjtype = 'r' AND starts_with(g.rolname, $1) AND a.privilege_type IN ${TABLE_PRIVILEGES}
-GROUP BY n.nspname, d.defaclrole, g.rolname`,
+WHERE d.defaclobjtype IN ('r', 'S') AND starts_with(g.rolname, $1) AND a.privilege_type IN ${DEFAULT_PRIVILEGES}
+GROUP BY n.nspname, d.defaclrole, d.defaclobjtype, g.rolname`,
       values: [prefix],
     };
   },

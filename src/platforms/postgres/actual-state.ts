@@ -1,15 +1,31 @@
-import { sortPrivileges, type AccessScope, type AccessState, type DefaultGrant, type Grant, type Privilege, type RoleSpec } from '../../domain/access.js';
+import {
+  isIgnoredGrantee,
+  roleGrantee,
+  sortPrivileges,
+  type AccessScope,
+  type AccessState,
+  type BlockedGrantor,
+  type DefaultGrant,
+  type Grant,
+  type Grantee,
+  type Privilege,
+  type RoleSpec,
+} from '../../domain/access.js';
 import {
   actualStateSql,
+  type ColumnAclRow,
   type ContainerGrantRow,
   type DefaultGrantRow,
+  type GrantorRow,
   type MembershipRow,
   type NameRow,
   type RelationAclRow,
+  type SessionRow,
 } from './actual-state.sql.js';
-import { parseRelationAclItem } from './parse-aclitem.js';
+import { COLUMN_LETTERS, parseAclItem, RELATION_LETTERS, SEQUENCE_LETTERS, type AclItem } from './parse-aclitem.js';
 import type { PostgresContext } from './context.js';
 import { ACL_PRIVILEGES } from './privilege-names.js';
+import { quoteIdent } from './quote.js';
 
 function privileges(joined: string): Privilege[] {
   const out: Privilege[] = [];
@@ -37,15 +53,20 @@ function rolePurpose(name: string, prefix: string): RoleSpec['purpose'] {
   return name.startsWith(`${prefix}u_`) ? 'personal' : 'policy';
 }
 
+const key2 = (a: string, b: string): string => `${a}\u0000${b}`;
+
 /**
  * Read what the database says about everything in `scope`, in the neutral model:
  * - roles: prefix roles (policy, or personal when `${prefix}u_…`) and existing principals;
  * - memberships in prefix roles, whoever the member (but ignored grantees: the system account);
- * - on protected tables, every grantee's privileges but the owner's and ignored grantees';
+ * - on protected tables (partitions included), their columns and the sequences of their
+ *   defaults: every grantee's privileges but the owner's and ignored grantees', with the
+ *   grantor of each ACL item (a REVOKE removes only what its issuer granted);
  * - on containers (databases, schemas), only prefix roles' CONNECT / USAGE, wherever they are;
- * - prefix roles' table privileges on any relation of the connection's databases;
- * - per-schema default privileges on tables whose grantee is a prefix role, in every database
- *   the scope touches.
+ * - prefix roles' privileges on any table or sequence of the connection's databases;
+ * - per-schema default privileges on tables and sequences whose grantee is a prefix role.
+ * Grantors other than the session's own account are checked once: those it may not act as
+ * (`SET ROLE`) are returned as `blockedGrantors`, with why.
  * Roles and memberships are cluster-wide (read on the default database); the rest is one query
  * per kind per database. `defaultRoles` is always empty: PostgreSQL activates every role.
  */
@@ -54,62 +75,136 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
   const ignored = new Set(scope.ignoredGrantees);
   const main = await ctx.clientFor(null);
 
-  const rolesQ = actualStateSql.roles(prefix, scope.principals);
+  const sessionQ = actualStateSql.session();
+  const session = (await main.query<SessionRow>(sessionQ.text, sessionQ.values)).rows[0];
+  const me = session?.user ?? '';
+
+  const principalNames = scope.principals.flatMap((p) => (p.kind === 'role' ? [p.name] : []));
+  const rolesQ = actualStateSql.roles(prefix, principalNames);
   const roles: RoleSpec[] = (await main.query<NameRow>(rolesQ.text, rolesQ.values)).rows.map((r) => ({
-    name: r.name,
+    grantee: roleGrantee(r.name),
     purpose: rolePurpose(r.name, prefix),
   }));
 
   const membershipsQ = actualStateSql.memberships(prefix, scope.ignoredGrantees);
-  const memberships = (await main.query<MembershipRow>(membershipsQ.text, membershipsQ.values)).rows.map((r) => ({ role: r.role, member: r.member }));
+  const memberships = (await main.query<MembershipRow>(membershipsQ.text, membershipsQ.values)).rows.map((r) => ({ role: r.role, member: roleGrantee(r.member) }));
 
   const grants: Grant[] = [];
   const databaseContainers = scope.containers.filter((c) => c.kind === 'database').map((c) => c.segments[0]!);
   const q0 = actualStateSql.databaseGrants(prefix);
   for (const r of (await main.query<ContainerGrantRow>(q0.text, q0.values)).rows) {
-    grants.push({ securable: { kind: 'database', segments: [r.object] }, grantee: r.grantee, privileges: privileges(r.privileges) });
+    grants.push({ securable: { kind: 'database', segments: [r.object] }, grantee: roleGrantee(r.grantee), privileges: privileges(r.privileges) });
   }
 
   const tablesByDb = byDatabase(
     scope.protectedTables.filter((t) => t.kind === 'table'),
     (t) => t.segments[0]!,
   );
-  // Steward roles' grants are read in every database of the connection; others' only on protected tables.
+  const sequencesByDb = byDatabase(scope.protectedSequences, (t) => t.segments[0]!);
+  // Steward roles' grants are read in every database of the connection; others' only on protected objects.
   const databases = new Set([...scope.databases, ...databaseContainers, ...tablesByDb.keys()]);
+  const grantors = new Set<string>();
+  const interned = new Map<string, Grantee>();
+  const intern = (g: Grantee): Grantee => {
+    if (g.kind !== 'role') return g;
+    let hit = interned.get(g.name);
+    if (hit === undefined) interned.set(g.name, (hit = g));
+    return hit;
+  };
 
   const defaultGrants: DefaultGrant[] = [];
   for (const db of databases) {
     const client = await ctx.clientFor(db);
     const sq = actualStateSql.schemaGrants(prefix);
     for (const r of (await client.query<ContainerGrantRow>(sq.text, sq.values)).rows) {
-      grants.push({ securable: { kind: 'schema', segments: [db, r.object] }, grantee: r.grantee, privileges: privileges(r.privileges) });
+      grants.push({ securable: { kind: 'schema', segments: [db, r.object] }, grantee: roleGrantee(r.grantee), privileges: privileges(r.privileges) });
     }
-    const protectedHere = new Set((tablesByDb.get(db) ?? []).map((t) => `${t.segments[1]!}\u0000${t.segments[2]!}`));
+    const protectedHere = new Set((tablesByDb.get(db) ?? []).map((t) => key2(t.segments[1]!, t.segments[2]!)));
+    const sequencesHere = new Set((sequencesByDb.get(db) ?? []).map((t) => key2(t.segments[1]!, t.segments[2]!)));
+
+    /** In-scope items of one ACL: merged per (grantee, grantor), the owner's and ignored grantees' left out. */
+    const inScope = (items: readonly string[], owner: string, letters: Readonly<Record<string, Privilege>>): AclItem[] => {
+      const merged = new Map<string, { grantee: Grantee; grantor: string; privileges: Privilege[] }>();
+      for (const text of items) {
+        const it = parseAclItem(text, letters);
+        if (it === null || it.privileges.length === 0) continue;
+        if (it.grantee.kind === 'role' && it.grantee.name === owner) continue;
+        if (isIgnoredGrantee(it.grantee, ignored)) continue;
+        const k = `${it.grantee.kind === 'role' ? it.grantee.name : '\u0000public'}\u0001${it.grantor}`;
+        const prior = merged.get(k);
+        if (prior) prior.privileges.push(...it.privileges);
+        else merged.set(k, { grantee: intern(it.grantee), grantor: it.grantor, privileges: [...it.privileges] });
+      }
+      return [...merged.values()].map((m) => ({ grantee: m.grantee, grantor: m.grantor, privileges: sortPrivileges(m.privileges) }));
+    };
+    const push = (securable: Grant['securable'], it: AclItem): void => {
+      const grantor = it.grantor === me ? undefined : it.grantor;
+      if (grantor !== undefined) grantors.add(grantor);
+      grants.push({ securable, grantee: it.grantee, privileges: it.privileges, ...(grantor !== undefined ? { grantor } : {}) });
+    };
+
     const rq = actualStateSql.relationAcls();
     for (const r of (await client.query<RelationAclRow>(rq.text, rq.values)).rows) {
-      // One grantee may appear once per grantor: merge its items.
-      const byGrantee = new Map<string, Privilege[]>();
-      for (const it of r.items.map(parseRelationAclItem)) {
-        if (it === null || it.grantee === r.owner || ignored.has(it.grantee)) continue;
-        byGrantee.set(it.grantee, [...(byGrantee.get(it.grantee) ?? []), ...it.privileges]);
-      }
-      for (const [grantee, list] of byGrantee) {
-        const privs = sortPrivileges(list);
-        if (privs.length === 0) continue;
-        const own = grantee.startsWith(prefix);
+      const sequence = r.kind === 'S';
+      const governed = sequence ? sequencesHere : protectedHere;
+      for (const it of inScope(r.items, r.owner, sequence ? SEQUENCE_LETTERS : RELATION_LETTERS)) {
+        const own = it.grantee.kind === 'role' && it.grantee.name.startsWith(prefix);
         for (let k = 0; k < r.names.length; k++) {
           const schema = r.schemas[k]!;
           const name = r.names[k]!;
-          if (!own && !protectedHere.has(`${schema}\u0000${name}`)) continue;
-          grants.push({ securable: { kind: 'table', segments: [db, schema, name] }, grantee, privileges: privs });
+          if (!own && !governed.has(key2(schema, name))) continue;
+          push({ kind: sequence ? 'sequence' : 'table', segments: [db, schema, name] }, it);
         }
+      }
+    }
+    const cq = actualStateSql.columnAcls();
+    for (const r of (await client.query<ColumnAclRow>(cq.text, cq.values)).rows) {
+      const governed = protectedHere.has(key2(r.schema, r.relation));
+      for (const it of inScope(r.items, r.owner, COLUMN_LETTERS)) {
+        const own = it.grantee.kind === 'role' && it.grantee.name.startsWith(prefix);
+        if (governed || own) push({ kind: 'column', segments: [db, r.schema, r.relation, r.column] }, it);
       }
     }
     const q = actualStateSql.defaultGrants(prefix);
     for (const r of (await client.query<DefaultGrantRow>(q.text, q.values)).rows) {
-      defaultGrants.push({ database: db, schema: r.schema, owner: r.owner, grantee: r.grantee, privileges: privileges(r.privileges) });
+      defaultGrants.push({
+        database: db,
+        schema: r.schema,
+        owner: r.owner,
+        objects: r.objtype === 'S' ? 'sequences' : 'tables',
+        grantee: roleGrantee(r.grantee),
+        privileges: privileges(r.privileges),
+      });
     }
   }
 
-  return { roles, memberships, grants, defaultGrants, defaultRoles: [] };
+  const blockedGrantors = await blockedOf(ctx, [...grantors], session?.superuser === true);
+  return { roles, memberships, grants, defaultGrants, defaultRoles: [], ...(blockedGrantors.length > 0 ? { blockedGrantors } : {}) };
+}
+
+/**
+ * Grantors the session cannot act as. A superuser can act as anyone; otherwise SET ROLE needs
+ * membership, and a superuser grantor is out of reach by design (being a member of a superuser
+ * role is being a superuser).
+ */
+async function blockedOf(ctx: PostgresContext, names: readonly string[], superuser: boolean): Promise<BlockedGrantor[]> {
+  if (names.length === 0 || superuser) return [];
+  const main = await ctx.clientFor(null);
+  const q = actualStateSql.grantors(names);
+  const rows = new Map((await main.query<GrantorRow>(q.text, q.values)).rows.map((r) => [r.name, r]));
+  const out: BlockedGrantor[] = [];
+  for (const name of [...names].sort()) {
+    const r = rows.get(name);
+    if (r === undefined) {
+      out.push({ grantor: name, reason: `granted by ${quoteIdent(name)}, a role that no longer exists; an administrator must revoke it` });
+    } else if (!r.member) {
+      out.push({
+        grantor: name,
+        reason: r.superuser
+          ? `granted by superuser ${quoteIdent(name)}; Steward's account cannot act as a superuser, so an administrator must run the REVOKE as ${quoteIdent(name)}`
+          : `granted by ${quoteIdent(name)}, which Steward's account is not a member of; an administrator must run the REVOKE as ${quoteIdent(name)} (or make the account a member of it)`,
+      });
+    }
+  }
+  return out;
 }

@@ -11,4 +11,6 @@ export const postgresCapabilities: Capabilities = {
   writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'],
   containerPrivileges: { database: ['CONNECT'], schema: ['USAGE'] },
   defaultPrivileges: true,
+  principalsAreAccounts: false,
+  sequencePrivileges: true,
 };

@@ -1,4 +1,4 @@
-import { sortPrivileges, type Privilege, type Securable } from '../../domain/access.js';
+import { granteeLabel, sortPrivileges, type Grantee, type Privilege, type Securable } from '../../domain/access.js';
 import type { ConnectionOptions } from '../../domain/connection.js';
 import { StewardError } from '../../domain/errors.js';
 import type { Operation, Plan, Statement } from '../../domain/plan.js';
@@ -15,9 +15,11 @@ const APPLICABLE: Record<Securable['kind'], readonly Privilege[]> = {
   database: ['CONNECT'],
   schema: ['USAGE'],
   table: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'],
+  sequence: ['USAGE', 'SELECT', 'UPDATE'],
+  column: ['SELECT', 'INSERT', 'UPDATE'],
 };
-const DEPTH: Record<Securable['kind'], number> = { database: 1, schema: 2, table: 3 };
-const KEYWORD: Record<Securable['kind'], string> = { database: 'DATABASE', schema: 'SCHEMA', table: 'TABLE' };
+const DEPTH: Record<Securable['kind'], number> = { database: 1, schema: 2, table: 3, sequence: 3, column: 4 };
+const KEYWORD: Record<Securable['kind'], string> = { database: 'DATABASE', schema: 'SCHEMA', table: 'TABLE', sequence: 'SEQUENCE', column: 'TABLE' };
 
 function badOp(index: number, problem: string): StewardError {
   return new StewardError('invalid_input', `plan.operations[${index}]: ${problem}`, {
@@ -26,13 +28,20 @@ function badOp(index: number, problem: string): StewardError {
   });
 }
 
-/** `PUBLIC` is the pseudo-role of everyone, a keyword rather than a name, so it stays unquoted. */
-function grantee(name: string): string {
-  return name === 'PUBLIC' ? 'PUBLIC' : quoteIdent(name);
+/**
+ * A grantee as SQL. PUBLIC (the pseudo-role of everyone) is a keyword; every role, a real role
+ * called "PUBLIC" included, is a quoted name. An account `'user'@'host'` does not exist here.
+ */
+function grantee(g: Grantee): string {
+  if (g.kind === 'public') return 'PUBLIC';
+  if (g.kind === 'role') return quoteIdent(g.name);
+  throw new StewardError('invalid_input', `compile: ${granteeLabel(g)} is a MySQL account, not a PostgreSQL role`, {
+    hint: 'the planner produced a grantee PostgreSQL cannot express',
+  });
 }
 
 const roles = (names: readonly string[]): string => names.map(quoteIdent).join(', ');
-const grantees = (names: readonly string[]): string => names.map(grantee).join(', ');
+const grantees = (list: readonly Grantee[]): string => list.map(grantee).join(', ');
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -46,9 +55,20 @@ function privilegesFor(index: number, kind: Securable['kind'], privileges: reado
   return applicable.join(', ');
 }
 
-/** The object as written after `ON TABLE|SCHEMA|DATABASE`; tables are schema-qualified. */
+/** The object as written after `ON TABLE|SEQUENCE|SCHEMA|DATABASE`; tables and sequences are schema-qualified. */
 function objectName(s: Securable): string {
   return s.kind === 'database' ? quoteIdent(s.segments[0]!) : s.kind === 'schema' ? quoteIdent(s.segments[1]!) : `${quoteIdent(s.segments[1]!)}.${quoteIdent(s.segments[2]!)}`;
+}
+
+/** Column privileges: `SELECT ("c"), UPDATE ("c") ON TABLE "s"."t"`, one column per statement. */
+function columnStatement(index: number, op: Extract<Operation, { kind: 'grant' | 'revoke' }>, s: Securable): string {
+  const column = quoteIdent(s.segments[3]!);
+  const privs = privilegesFor(index, 'column', op.privileges)
+    .split(', ')
+    .map((p) => `${p} (${column})`)
+    .join(', ');
+  const on = `ON TABLE ${objectName(s)}`;
+  return op.kind === 'grant' ? `GRANT ${privs} ${on} TO ${grantees(op.grantees)}` : `REVOKE ${privs} ${on} FROM ${grantees(op.grantees)}`;
 }
 
 /**
@@ -67,17 +87,23 @@ function objectStatements(index: number, op: Extract<Operation, { kind: 'grant' 
     list.push(s);
   }
   const out: Statement[] = [];
+  // A revocation of another grantor's items runs as that grantor.
+  const runAs = op.kind === 'revoke' && op.grantor !== undefined ? { runAs: op.grantor } : {};
   for (const list of groups.values()) {
     const first = list[0]!;
-    const privs = privilegesFor(index, first.kind, op.privileges);
     const database = first.kind === 'database' ? null : first.segments[0]!;
+    if (first.kind === 'column') {
+      for (const s of list) out.push({ sql: columnStatement(index, op, s), database, op: index, ...runAs });
+      continue;
+    }
+    const privs = privilegesFor(index, first.kind, op.privileges);
     for (const chunk of chunks(list, OBJECTS_PER_STATEMENT)) {
       const objects = `${KEYWORD[first.kind]} ${chunk.map(objectName).join(', ')}`;
       const sql =
         op.kind === 'grant'
           ? `GRANT ${privs} ON ${objects} TO ${grantees(op.grantees)}`
           : `REVOKE ${privs} ON ${objects} FROM ${grantees(op.grantees)}`;
-      out.push({ sql, database, op: index });
+      out.push({ sql, database, op: index, ...runAs });
     }
   }
   return out;
@@ -89,29 +115,30 @@ function compileOne(index: number, op: Operation): Statement[] {
     case 'createRole':
       // Every purpose is created NOLOGIN: a missing principal gets login from an admin, never
       // from Steward, which holds no passwords for people.
-      return onDefault(`CREATE ROLE ${quoteIdent(op.role)} NOLOGIN`);
+      return onDefault(`CREATE ROLE ${grantee(op.role)} NOLOGIN`);
     case 'dropRole':
       // The planner revokes memberships and grants first; a leftover makes DROP fail loudly,
       // which is the safe outcome (no REASSIGN/DROP OWNED here).
       return onDefault(`DROP ROLE ${quoteIdent(op.role)}`);
     case 'grantMembership':
       if (op.roles.length === 0 || op.members.length === 0) return [];
-      return chunks(op.members, OBJECTS_PER_STATEMENT).map((m) => ({ sql: `GRANT ${roles(op.roles)} TO ${roles(m)}`, database: null, op: index }));
+      return chunks(op.members, OBJECTS_PER_STATEMENT).map((m) => ({ sql: `GRANT ${roles(op.roles)} TO ${grantees(m)}`, database: null, op: index }));
     case 'revokeMembership':
       if (op.roles.length === 0 || op.members.length === 0) return [];
-      return chunks(op.members, OBJECTS_PER_STATEMENT).map((m) => ({ sql: `REVOKE ${roles(op.roles)} FROM ${roles(m)}`, database: null, op: index }));
+      return chunks(op.members, OBJECTS_PER_STATEMENT).map((m) => ({ sql: `REVOKE ${roles(op.roles)} FROM ${grantees(m)}`, database: null, op: index }));
     case 'grant':
     case 'revoke':
       return objectStatements(index, op);
     case 'grantDefault':
     case 'revokeDefault': {
       if (op.grantees.length === 0) return [];
-      const privs = privilegesFor(index, 'table', op.privileges);
+      const privs = privilegesFor(index, op.objects === 'sequences' ? 'sequence' : 'table', op.privileges);
       const head = `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(op.owner)} IN SCHEMA ${quoteIdent(op.schema)}`;
+      const objects = op.objects === 'sequences' ? 'SEQUENCES' : 'TABLES';
       const sql =
         op.kind === 'grantDefault'
-          ? `${head} GRANT ${privs} ON TABLES TO ${grantees(op.grantees)}`
-          : `${head} REVOKE ${privs} ON TABLES FROM ${grantees(op.grantees)}`;
+          ? `${head} GRANT ${privs} ON ${objects} TO ${grantees(op.grantees)}`
+          : `${head} REVOKE ${privs} ON ${objects} FROM ${grantees(op.grantees)}`;
       return [{ sql, database: op.database, op: index }];
     }
     case 'setDefaultRole':

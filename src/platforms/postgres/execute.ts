@@ -4,6 +4,7 @@ import type { ExecuteOptions, ExecuteResult, StatementResult } from '../platform
 import type { PostgresContext } from './context.js';
 import { advisoryLockKey } from './lock-key.js';
 import type { Queryable } from './queryable.js';
+import { quoteIdent } from './quote.js';
 
 /** How long to wait for another apply holding the same lock before giving up. */
 export const DEFAULT_LOCK_WAIT_MS = 30_000;
@@ -83,7 +84,15 @@ export async function execute(
         await client.query('BEGIN');
         for (const statement of items) {
           const started = performance.now();
-          await client.query(statement.sql);
+          if (statement.runAs !== undefined) {
+            // Revoking another grantor's items: act as it for this statement only (LOCAL, so a
+            // rollback also ends it).
+            await client.query(`SET LOCAL ROLE ${quoteIdent(statement.runAs)}`);
+            await client.query(statement.sql);
+            await client.query('RESET ROLE');
+          } else {
+            await client.query(statement.sql);
+          }
           done.push({ statement, ms: performance.now() - started });
         }
         await client.query('COMMIT');

@@ -42,6 +42,8 @@ export const redshiftPlatform: Platform = {
     writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
     containerPrivileges: { database: [], schema: ['USAGE'] },
     defaultPrivileges: true,
+    principalsAreAccounts: false,
+    sequencePrivileges: false,
   },
   parseUrl,
   quoteIdent,
