@@ -16,6 +16,9 @@ export function fingerprintOf(o: DiscoveredObject): string {
     h.update('\u0002');
     h.update(columnKey(c));
   }
+  // Partitions and sequences, only when present: fingerprints of other objects stay as they were.
+  if (o.partitionOf) h.update(`\u0003${o.partitionOf.join('\u0000')}`);
+  for (const q of o.sequences ?? []) h.update(`\u0004${q.join('\u0000')}`);
   return h.digest('base64');
 }
 

@@ -92,6 +92,8 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
           owner: o.owner,
           comment: o.comment,
           columns: o.columns ? [...o.columns] : null,
+          partitionOf: o.partitionOf ? encodePath(o.partitionOf) : null,
+          sequences: o.sequences && o.sequences.length > 0 ? o.sequences.map((q) => [...q]) : null,
           fingerprint,
         };
         writes.push(write);

@@ -21,11 +21,6 @@ export interface ColumnInfo {
   /** 1-based ordinal position. */
   readonly position: number;
   readonly comment: string | null;
-  /**
-   * `[schema, sequence]` (in the same database) whose `nextval` is the column's default: writing
-   * the table needs USAGE on it. Absent or null: none. Identity columns need no privilege.
-   */
-  readonly sequence?: readonly string[] | null;
 }
 
 /**
@@ -46,6 +41,12 @@ export interface DiscoveredObject {
    * parent's grants, so that querying it directly gives no more than querying the parent.
    */
   readonly partitionOf?: readonly string[] | null;
+  /**
+   * Tables: `[schema, sequence]` pairs (in the same database) whose `nextval` is a column
+   * default (serial, DEFAULT nextval): writing the table needs USAGE on them. Identity columns
+   * need no privilege and are not listed.
+   */
+  readonly sequences?: readonly (readonly string[])[] | null;
 }
 
 /** What one introspection run saw; `roots` are the subtrees it covered completely. */

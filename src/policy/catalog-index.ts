@@ -212,13 +212,12 @@ export function buildCatalogIndex(
 
 const NO_TAGS: ReadonlySet<string> = new Set();
 
-/** Sequences named by the columns' defaults, as securables in the relation's database. */
+/** Sequences named by the relation's column defaults, as securables in its database. */
 function sequencesOf(entry: CatalogEntry, containerByKey: ReadonlyMap<string, number>): RelationInfo['sequences'] {
   let out: { securable: Securable; containers: number[] }[] | null = null;
   const seen = new Set<string>();
-  for (const col of entry.columns) {
-    const seq = col.sequence;
-    if (seq === undefined || seq === null || seq.length !== 2) continue;
+  for (const seq of entry.sequences ?? []) {
+    if (seq.length !== 2) continue;
     const segments = [entry.segments[0]!, seq[0]!, seq[1]!];
     const key = segmentsKey(segments);
     if (seen.has(key)) continue;

@@ -16,6 +16,8 @@ export interface CatalogEntry {
   readonly columns: readonly CatalogColumn[];
   /** Partitions: the segments of the partitioned table they belong to (directly). */
   readonly partitionOf?: readonly string[] | null;
+  /** `[schema, sequence]` pairs feeding column defaults (writers need USAGE on them). */
+  readonly sequences?: readonly (readonly string[])[] | null;
 }
 
 export interface CatalogColumn {
@@ -23,8 +25,6 @@ export interface CatalogColumn {
   readonly tags: readonly string[];
   /** The column's type as the platform names it. */
   readonly type?: string;
-  /** `[schema, sequence]` whose `nextval` is the column's default (PostgreSQL serial, DEFAULT nextval). */
-  readonly sequence?: readonly string[] | null;
 }
 
 /** Everything the pure policy engine needs for one connection. Same input, same output. */

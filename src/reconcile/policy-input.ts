@@ -37,7 +37,9 @@ export function buildPolicyInput(
         tags: tagsByPath.get(o.path) ?? [],
         columns: (o.columns ?? [])
           .filter((c) => c.removedAt === undefined)
-          .map((c) => ({ name: c.name, tags: tagsByPath.get(`${o.path}/${encodePath([c.name])}`) ?? [] })),
+          .map((c) => ({ name: c.name, type: c.type, tags: tagsByPath.get(`${o.path}/${encodePath([c.name])}`) ?? [] })),
+        ...(o.partitionOf !== null ? { partitionOf: decodePath(o.partitionOf) } : {}),
+        ...(o.sequences !== null ? { sequences: o.sequences } : {}),
       });
     }
   } else {
@@ -48,7 +50,9 @@ export function buildPolicyInput(
         kind: o.kind,
         owner: o.owner,
         tags: tagsByPath.get(path) ?? [],
-        columns: (o.columns ?? []).map((c) => ({ name: c.name, tags: tagsByPath.get(`${path}/${encodePath([c.name])}`) ?? [] })),
+        columns: (o.columns ?? []).map((c) => ({ name: c.name, type: c.type, tags: tagsByPath.get(`${path}/${encodePath([c.name])}`) ?? [] })),
+        ...(o.partitionOf ? { partitionOf: o.partitionOf } : {}),
+        ...(o.sequences ? { sequences: o.sequences } : {}),
       });
     }
   }

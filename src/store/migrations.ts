@@ -131,6 +131,14 @@ CREATE TABLE api_tokens (
     // embedded store cost more than the JSON parse in the process.
     sql: `ALTER TABLE connection_status ALTER COLUMN applied_state TYPE text USING applied_state::text;`,
   },
+  {
+    version: 5,
+    name: 'partitions-and-sequences',
+    // A partition names the partitioned table it belongs to (encoded path below the connection);
+    // a table lists the sequences its column defaults call (JSON text of [schema, name] pairs).
+    // Kept beside the columns, not in them: the policy engine reads both without column lists.
+    sql: `ALTER TABLE objects ADD COLUMN partition_of text; ALTER TABLE objects ADD COLUMN sequences text;`,
+  },
 ];
 
 /** Apply every migration newer than the store's version, each in its own transaction. */

@@ -18,6 +18,10 @@ export interface StoredObject {
   readonly owner: string | null;
   readonly comment: string | null;
   readonly columns: readonly StoredColumn[] | null;
+  /** Partitions: encoded path of the partitioned table they belong to. */
+  readonly partitionOf: string | null;
+  /** Tables: `[schema, sequence]` pairs their column defaults call. */
+  readonly sequences: readonly (readonly string[])[] | null;
   readonly fingerprint: string;
   readonly firstSeenAt: Date;
   readonly changedAt: Date;
@@ -35,6 +39,9 @@ interface Raw {
   comment: string | null;
   /** JSON text of StoredColumn[] (see migration 3). */
   columns: string | null;
+  partition_of: string | null;
+  /** JSON text of [schema, name][] (migration 5). */
+  sequences: string | null;
   fingerprint: string;
   first_seen_at: Date;
   changed_at: Date;
@@ -51,6 +58,8 @@ const toObject = (r: Raw): StoredObject => ({
   owner: r.owner,
   comment: r.comment,
   columns: r.columns === null ? null : (JSON.parse(r.columns) as StoredColumn[]),
+  partitionOf: r.partition_of ?? null,
+  sequences: r.sequences == null ? null : (JSON.parse(r.sequences) as string[][]),
   fingerprint: r.fingerprint,
   firstSeenAt: r.first_seen_at,
   changedAt: r.changed_at,
@@ -67,6 +76,8 @@ export interface ObjectWrite {
   readonly owner: string | null;
   readonly comment: string | null;
   readonly columns: readonly StoredColumn[] | null;
+  readonly partitionOf: string | null;
+  readonly sequences: readonly (readonly string[])[] | null;
   readonly fingerprint: string;
 }
 
@@ -111,14 +122,16 @@ export const objectsRepo = {
   async upsert(db: Executor, connection: string, rows: readonly ObjectWrite[]): Promise<void> {
     if (rows.length === 0) return;
     await db.exec(`CREATE TEMP TABLE IF NOT EXISTS objects_stage (
-      path text, parent text, kind text, name text, depth int, owner text, comment text, columns text, fingerprint text)`);
+      path text, parent text, kind text, name text, depth int, owner text, comment text, columns text, fingerprint text,
+      partition_of text, sequences text)`);
     await db.exec('TRUNCATE objects_stage');
     const columnsOf = (r: ObjectWrite): string | null => (r.columns === null ? null : JSON.stringify(r.columns));
+    const sequencesOf = (r: ObjectWrite): string | null => (r.sequences === null ? null : JSON.stringify(r.sequences));
     if (db.copyCsv) {
       for (let i = 0; i < rows.length; i += COPY_BATCH) {
         const csv = rows
           .slice(i, i + COPY_BATCH)
-          .map((r) => [r.path, r.parent, r.kind, r.name, String(r.depth), r.owner, r.comment, columnsOf(r), r.fingerprint].map(csvField).join(','))
+          .map((r) => [r.path, r.parent, r.kind, r.name, String(r.depth), r.owner, r.comment, columnsOf(r), r.fingerprint, r.partitionOf, sequencesOf(r)].map(csvField).join(','))
           .join('\n');
         await db.copyCsv(`COPY objects_stage FROM '/dev/blob' WITH (FORMAT csv)`, csv);
       }
@@ -126,7 +139,7 @@ export const objectsRepo = {
       for (let i = 0; i < rows.length; i += BATCH) {
         const b = rows.slice(i, i + BATCH);
         await db.query(
-          `INSERT INTO objects_stage SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])`,
+          `INSERT INTO objects_stage SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])`,
           [
             b.map((r) => r.path),
             b.map((r) => r.parent),
@@ -137,16 +150,19 @@ export const objectsRepo = {
             b.map((r) => r.comment),
             b.map(columnsOf),
             b.map((r) => r.fingerprint),
+            b.map((r) => r.partitionOf),
+            b.map(sequencesOf),
           ],
         );
       }
     }
     await db.query(
-      `INSERT INTO objects (connection, path, parent, kind, name, depth, owner, comment, columns, fingerprint)
-       SELECT $1, s.path, s.parent, s.kind, s.name, s.depth, s.owner, s.comment, s.columns, s.fingerprint FROM objects_stage s
+      `INSERT INTO objects (connection, path, parent, kind, name, depth, owner, comment, columns, fingerprint, partition_of, sequences)
+       SELECT $1, s.path, s.parent, s.kind, s.name, s.depth, s.owner, s.comment, s.columns, s.fingerprint, s.partition_of, s.sequences FROM objects_stage s
        ON CONFLICT (connection, path) DO UPDATE SET
          parent = EXCLUDED.parent, kind = EXCLUDED.kind, name = EXCLUDED.name, depth = EXCLUDED.depth,
          owner = EXCLUDED.owner, comment = EXCLUDED.comment, columns = EXCLUDED.columns,
+         partition_of = EXCLUDED.partition_of, sequences = EXCLUDED.sequences,
          fingerprint = EXCLUDED.fingerprint, changed_at = now(), removed_at = NULL`,
       [connection],
     );
@@ -201,7 +217,7 @@ export const objectsRepo = {
   async live(db: Executor, connection: string, opts: { withColumns?: boolean } = {}): Promise<StoredObject[]> {
     const columns = opts.withColumns === false ? 'NULL::text AS columns' : 'columns';
     const rows = await db.query<Raw>(
-      `SELECT connection, path, parent, kind, name, depth, owner, comment, ${columns}, fingerprint, first_seen_at, changed_at, removed_at
+      `SELECT connection, path, parent, kind, name, depth, owner, comment, ${columns}, partition_of, sequences, fingerprint, first_seen_at, changed_at, removed_at
        FROM objects WHERE connection = $1 AND removed_at IS NULL ORDER BY path`,
       [connection],
     );

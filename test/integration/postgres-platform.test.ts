@@ -76,6 +76,10 @@ async function buildFixture(admin: Queryable): Promise<void> {
   await admin.query('CREATE TABLE shop.events (id int, at date NOT NULL) PARTITION BY RANGE (at)');
   await admin.query(`CREATE TABLE shop.events_2024 PARTITION OF shop.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`);
   await admin.query(`CREATE TABLE shop.events_2025 PARTITION OF shop.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`);
+  // Column defaults calling nextval (serial, an explicit DEFAULT in another schema), and an
+  // identity column, which needs no sequence privilege.
+  await admin.query('CREATE SEQUENCE shop."tick""et seq"');
+  await admin.query(`CREATE TABLE shop.tickets (id serial PRIMARY KEY, ref bigint DEFAULT nextval('shop."tick""et seq"'), ident int GENERATED ALWAYS AS IDENTITY)`);
   await admin.query('RESET ROLE');
   await createHostileSchema(admin);
 }
@@ -101,7 +105,7 @@ function normalized(s: AccessState): AccessState {
 
 function scenarios(name: string, backend: () => Backend): void {
   describe(`${name}: introspect`, () => {
-    it('crawls databases, schemas, relations with columns and comments; partitions are left out', async () => {
+    it('crawls databases, schemas, relations with columns and comments; partitions with their parent; default sequences', async () => {
       const b = backend();
       const session = await b.session();
       try {
@@ -125,8 +129,14 @@ function scenarios(name: string, backend: () => Backend): void {
         expect(find(snap.objects, b.db, 'shop', 'order_totals')?.columns).toEqual([{ name: 'total', type: 'numeric', nullable: true, position: 1, comment: null }]);
         expect(find(snap.objects, b.db, 'shop', 'mv_orders')?.kind).toBe('materialized_view');
         expect(find(snap.objects, b.db, 'shop', 'events')?.kind).toBe('partitioned_table');
-        expect(find(snap.objects, b.db, 'shop', 'events_2024')).toBeUndefined();
-        expect(find(snap.objects, b.db, 'shop', 'events_2025')).toBeUndefined();
+        expect(find(snap.objects, b.db, 'shop', 'events_2024')).toMatchObject({ kind: 'partition', partitionOf: [b.db, 'shop', 'events'] });
+        expect(find(snap.objects, b.db, 'shop', 'events_2025')).toMatchObject({ kind: 'partition', partitionOf: [b.db, 'shop', 'events'] });
+        // Sequences behind nextval defaults, found through dependencies (hostile name included); not the identity's.
+        expect(find(snap.objects, b.db, 'shop', 'tickets')?.sequences).toEqual([
+          ['shop', 'tick"et seq'],
+          ['shop', 'tickets_id_seq'],
+        ]);
+        expect(find(snap.objects, b.db, 'shop', 'orders')?.sequences).toBeUndefined();
         expect(snap.objects.some((o) => ['pg_catalog', 'information_schema'].includes(o.segments[1] ?? '') || (o.segments[1] ?? '').startsWith('pg_toast'))).toBe(false);
       } finally {
         await session.close();

@@ -38,6 +38,19 @@ export interface RelationRow {
   readonly owner: string | null;
   /** Live columns as [attnum, name, type, notNull]; null for a relation without columns. */
   readonly columns: readonly (readonly [number, string, string, boolean])[] | null;
+  readonly is_partition: boolean;
+}
+
+export interface PartitionParentRow {
+  readonly oid: number;
+  readonly parent_schema: string;
+  readonly parent_name: string;
+}
+
+export interface SequenceDefaultRow {
+  readonly oid: number;
+  readonly seq_schema: string;
+  readonly seq_name: string;
 }
 
 export interface CommentRow {
@@ -59,7 +72,7 @@ function filterSql(f: CatalogFilter): SqlQuery {
 
 const RELATIONS_FROM = `FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+WHERE c.relkind IN ('r', 'p', 'v', 'm')
   AND ${USER_SCHEMA}`;
 
 /**
@@ -97,8 +110,8 @@ WHERE ${USER_SCHEMA}${where.text}`,
   },
 
   /**
-   * Tables, partitioned tables, views and materialized views with their live columns.
-   * Partitions are left out: their parent stands for them (it is what users query and grant on).
+   * Tables, partitioned tables, partitions, views and materialized views with their live
+   * columns. `is_partition`: governed with its parent (see `partitionParents`).
    */
   relations(f: CatalogFilter): SqlQuery {
     const where = filterSql(f);
@@ -107,8 +120,45 @@ WHERE ${USER_SCHEMA}${where.text}`,
   pg_get_userbyid(c.relowner) AS owner,
   (SELECT json_agg(json_build_array(a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull))
      FROM pg_attribute a
-     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+  c.relispartition AS is_partition
 ${RELATIONS_FROM}${where.text}`,
+      values: where.values,
+    };
+  },
+
+  /** Each partition's parent (one pass over pg_inherits; partitions have exactly one). */
+  partitionParents(f: CatalogFilter): SqlQuery {
+    const where = filterSql(f);
+    return {
+      text: `SELECT c.oid, pn.nspname AS parent_schema, p.relname AS parent_name
+FROM pg_inherits i
+JOIN pg_class c ON c.oid = i.inhrelid AND c.relispartition
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_class p ON p.oid = i.inhparent
+JOIN pg_namespace pn ON pn.oid = p.relnamespace
+WHERE ${USER_SCHEMA}${where.text}`,
+      values: where.values,
+    };
+  },
+
+  /**
+   * Sequences whose nextval is a column default (serial, DEFAULT nextval(…)): writers of the
+   * table need USAGE on them. Found through the default's recorded dependency on the sequence,
+   * so a quoted or schema-qualified name in the default's text cannot mislead; identity columns
+   * have no such default and need no privilege. One pass over pg_depend.
+   */
+  sequenceDefaults(f: CatalogFilter): SqlQuery {
+    const where = filterSql(f);
+    return {
+      text: `SELECT DISTINCT c.oid, sn.nspname AS seq_schema, s.relname AS seq_name
+FROM pg_depend d
+JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+JOIN pg_class s ON d.refclassid = 'pg_class'::regclass AND s.oid = d.refobjid AND s.relkind = 'S'
+JOIN pg_namespace sn ON sn.oid = s.relnamespace
+JOIN pg_class c ON c.oid = ad.adrelid AND c.relkind IN ('r', 'p')
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE ${USER_SCHEMA}${where.text}`,
       values: where.values,
     };
   },
@@ -122,7 +172,7 @@ FROM pg_description d
 JOIN pg_class c ON c.oid = d.objoid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE d.classoid = 'pg_class'::regclass
-  AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+  AND c.relkind IN ('r', 'p', 'v', 'm')
   AND ${USER_SCHEMA}${where.text}`,
       values: where.values,
     };

@@ -1,6 +1,15 @@
 import type { CatalogSnapshot, ColumnInfo, DiscoveredObject, RelationKind } from '../../domain/catalog.js';
 import { StewardError } from '../../domain/errors.js';
-import { catalogSql, type CatalogFilter, type CommentRow, type DatabaseRow, type RelationRow, type SchemaRow } from './catalog.sql.js';
+import {
+  catalogSql,
+  type CatalogFilter,
+  type CommentRow,
+  type DatabaseRow,
+  type PartitionParentRow,
+  type RelationRow,
+  type SchemaRow,
+  type SequenceDefaultRow,
+} from './catalog.sql.js';
 import type { PostgresContext } from './context.js';
 import { listDatabases } from './list-databases.js';
 
@@ -12,6 +21,9 @@ const RELATION_KIND: Record<RelationRow['kind'], RelationKind> = {
 };
 
 type ColumnTuple = readonly [number, string, string, boolean];
+
+const comparePairs = (a: readonly string[], b: readonly string[]): number =>
+  a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : a[1]! < b[1]! ? -1 : a[1]! > b[1]! ? 1 : 0;
 
 /**
  * Columns in attnum order with `position` = ordinal among live columns (1-based): the order
@@ -50,15 +62,28 @@ async function crawlDatabase(ctx: PostgresContext, db: DatabaseRow, filter: Cata
     if (!m) comments.set(c.oid, (m = new Map<number, string>()));
     m.set(c.subid, c.comment);
   }
+  const parentsQ = catalogSql.partitionParents(filter);
+  const parents = new Map<number, [string, string]>();
+  for (const r of (await client.query<PartitionParentRow>(parentsQ.text, parentsQ.values)).rows) parents.set(r.oid, [r.parent_schema, r.parent_name]);
+  const sequencesQ = catalogSql.sequenceDefaults(filter);
+  const sequences = new Map<number, string[][]>();
+  for (const r of (await client.query<SequenceDefaultRow>(sequencesQ.text, sequencesQ.values)).rows) {
+    let list = sequences.get(r.oid);
+    if (!list) sequences.set(r.oid, (list = []));
+    list.push([r.seq_schema, r.seq_name]);
+  }
   const relationsQ = catalogSql.relations(filter);
   for (const r of (await client.query<RelationRow>(relationsQ.text, relationsQ.values)).rows) {
     const own = comments.get(r.oid);
     out.push({
-      kind: RELATION_KIND[r.kind],
+      // A partition (of a table or a partitioned table) is governed with its parent.
+      kind: r.is_partition ? 'partition' : RELATION_KIND[r.kind],
       segments: [db.name, r.schema, r.name],
       owner: r.owner,
       comment: own?.get(0) ?? null,
       columns: toColumns(r.columns, own),
+      ...(r.is_partition && parents.has(r.oid) ? { partitionOf: [db.name, ...parents.get(r.oid)!] } : {}),
+      ...(sequences.has(r.oid) ? { sequences: sequences.get(r.oid)!.sort(comparePairs) } : {}),
     });
   }
 }
