@@ -46,6 +46,7 @@ export function timedPlatforms(phases: Phases): Record<PlatformType, Platform> {
       const session: PlatformSession = {
         introspect: time('introspect', (o?: { readonly under?: readonly string[] }) => s.introspect(o)),
         check: () => s.check(),
+        lock: (key: string) => s.lock(key),
         readActualState: time('readActualState', (scope: Parameters<PlatformSession['readActualState']>[0]) => s.readActualState(scope)),
         execute: time('execute', (st: Parameters<PlatformSession['execute']>[0], o: Parameters<PlatformSession['execute']>[1]) => s.execute(st, o)),
         close: () => s.close(),

@@ -216,6 +216,9 @@ export const PlanView = Type.Object(
     reportedDrift: Type.Array(Open('drift found and left alone (report mode)')),
     driftCount: Type.Integer(),
     revocationRatio: Type.Number(),
+    digest: Type.String({ description: 'identifies the operations: pass it back in expect to run only this plan' }),
+    blocked: Type.Array(Open('{ operation, reason }: what Steward cannot do with its account, and why')),
+    unsynced: Type.Integer({ description: 'revocations left out: their objects are not synced yet' }),
   },
   { additionalProperties: true },
 );
@@ -243,15 +246,53 @@ export type ApplyBody = Static<typeof ApplyBody>;
 export const ApplyView = Type.Object(
   {
     connection: Type.String(),
-    status: StringEnum(['applied', 'no-op', 'notified', 'failed', 'declined'] as const),
+    status: StringEnum(['applied', 'unconverged', 'no-op', 'notified', 'failed', 'declined'] as const),
     plan: PlanView,
     sync: Nullable(Open('objects, ms, added, changed, removed')),
     results: Type.Array(Open('{ statement, ok, ms, error? }')),
+    unconverged: Type.Array(Open('an operation the database did not reflect when read back')),
     error: Type.Optional(Type.String()),
     auditId: Nullable(Type.Integer()),
   },
   { additionalProperties: true },
 );
+
+export const ApplyConfigBody = Type.Object(
+  {
+    config: ConfigJson,
+    connection: Type.Optional(Type.String({ minLength: 1, description: 'enforce only this connection (the whole file is stored)' })),
+    force: Type.Optional(Type.Boolean({ description: 'run plans that revoke more than half of the managed access' })),
+    sync: Type.Optional(Type.Boolean({ description: 'plan against the live catalog (default) or, false, the stored one' })),
+    expect: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Object(
+          { digest: Type.String({ minLength: 1 }), statements: Type.Optional(Type.Array(Type.String())) },
+          { additionalProperties: false },
+        ),
+        { description: 'per connection, the digest of the plan that was shown: anything else is refused and nothing is stored' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ApplyConfigBody = Static<typeof ApplyConfigBody>;
+
+export const ApplyConfigView = Type.Object(
+  { stored: ConfigApplyResult, connections: Type.Array(ApplyView) },
+  { additionalProperties: false },
+);
+
+export const RemoveConnectionQuery = Type.Object(
+  {
+    revoke: Type.Optional(Type.Boolean({ description: 'first take away everything Steward holds in the database (its roles and what they hold)' })),
+    keep: Type.Optional(Type.Boolean({ description: 'leave what Steward holds in the database in place, knowingly' })),
+  },
+  { additionalProperties: false },
+);
+export type RemoveConnectionQuery = Static<typeof RemoveConnectionQuery>;
+
+export const RemoveConnectionView = Open('connection, footprint (what Steward held there: roles, grants, memberships, defaultGrants, defaultRoles), footprintError?, teardown?');
 
 // ---------------------------------------------------------------- status, explain, audit
 

@@ -1,4 +1,4 @@
-import type { DiscoveredObject } from '../domain/catalog.js';
+import type { CatalogSnapshot, DiscoveredObject } from '../domain/catalog.js';
 import { encodePath } from '../domain/paths.js';
 import type { Db } from '../store/db.js';
 import { objectsRepo, type ObjectWrite, type StoredColumn } from '../store/objects-repo.js';
@@ -33,8 +33,22 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
 
   async function sync(connection: string, session: PlatformSession, under?: readonly string[]): Promise<SyncReport> {
     const started = performance.now();
+    let snapshot: CatalogSnapshot;
     try {
-      const snapshot = await session.introspect(under && under.length > 0 ? { under } : {});
+      snapshot = await session.introspect(under && under.length > 0 ? { under } : {});
+    } catch (err) {
+      await statusRepo.syncFailed(db, connection, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+    return syncSnapshot(connection, snapshot, under, started);
+  }
+
+  /**
+   * Store a snapshot already taken (a plan was computed from it under the connection's lock,
+   * and the configuration it was planned against has just been stored).
+   */
+  async function syncSnapshot(connection: string, snapshot: CatalogSnapshot, under?: readonly string[], started = performance.now()): Promise<SyncReport> {
+    try {
       // A full sync owns the whole connection: a database that vanished (or left the configured
       // list) is marked removed too, whatever roots the platform reports.
       const roots = under && under.length > 0 ? snapshot.roots : [[]];
@@ -160,7 +174,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
     });
   }
 
-  return { sync, store };
+  return { sync, syncSnapshot, store };
 }
 
 export type SyncService = ReturnType<typeof createSyncService>;

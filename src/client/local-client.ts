@@ -1,10 +1,9 @@
-import { connectionsOf } from '../config/to-model.js';
 import { StewardError, notFound } from '../domain/errors.js';
 import { decodePath } from '../domain/paths.js';
 import type { Services } from '../services/container.js';
 import type { ApplyView, StewardClient } from './steward-client.js';
-import { planView } from './steward-client.js';
-import { validateConnection } from '../services/connection-service.js';
+import { applyView, planView } from './steward-client.js';
+import { removeConnection } from './remove-connection.js';
 
 /**
  * The client that works on the store directly (the embedded store belongs to one process at a
@@ -15,7 +14,7 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
     listConnections: () => s.connections.list(),
     getConnection: (name) => s.connections.get(name),
     addConnection: (input, opts) => s.connections.add(input, actor, opts),
-    removeConnection: (name) => s.connections.remove(name, actor),
+    removeConnection: (name, opts) => removeConnection(s, actor, name, { revoke: opts?.revoke === true, keep: opts?.keep === true }),
     checkConnection: (name) => s.connections.check(name),
 
     async sync(connection, under) {
@@ -29,38 +28,22 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
     search: (text, opts) => s.catalog.search(text, opts),
 
     async plan(config, connection) {
-      const model = await s.config.previewModel(config);
-      const fileConns = connectionsOf(config);
-      const names = connection ? [connection] : fileConns.map((c) => c.name);
-      if (connection && !fileConns.some((c) => c.name === connection) && !(await s.connections.list()).some((c) => c.name === connection)) {
-        throw notFound('connection', connection, 'name a connection of the file or a registered one');
-      }
-      const out = [];
-      for (const name of names) {
-        const fromFile = fileConns.find((c) => c.name === name);
-        if (fromFile) {
-          // Plan against the file's connection definition without storing it.
-          const v = validateConnection(fromFile, s.platforms);
-          const spec = { name, type: v.type, url: fromFile.url, options: v.options };
-          out.push(planView(await s.reconcile.plan(name, model, { spec, platform: v.platform })));
-        } else {
-          out.push(planView(await s.reconcile.plan(name, model)));
-        }
-      }
-      return out;
+      return (await s.applier.plan(config, connection)).map(planView);
     },
     storeConfig: (config) => s.config.store(config, actor),
+    async applyConfig(config, opts) {
+      const r = await s.applier.apply(config, {
+        actor,
+        ...(opts.connection ? { connection: opts.connection } : {}),
+        ...(opts.force ? { force: true } : {}),
+        ...(opts.sync === false ? { sync: false } : {}),
+        ...(opts.expect ? { expect: opts.expect } : {}),
+      });
+      return { stored: r.stored, connections: r.connections.map(applyView) };
+    },
     async applyConnection(connection, opts): Promise<ApplyView> {
       const r = await s.reconcile.apply(connection, () => s.config.loadModel(), { actor, ...(opts.force ? { force: true } : {}), ...(opts.sync === false ? { sync: false } : {}) });
-      return {
-        connection: r.connection,
-        status: r.status,
-        plan: planView(r.plan),
-        sync: r.sync ? { objects: r.sync.objects, ms: r.sync.ms, added: r.sync.added.length, changed: r.sync.changed.length, removed: r.sync.removed.length } : null,
-        results: r.results,
-        ...(r.error ? { error: r.error } : {}),
-        auditId: r.auditId,
-      };
+      return applyView(r);
     },
 
     status: () => s.status(),

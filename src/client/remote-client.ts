@@ -99,7 +99,7 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
     listConnections: () => call('GET', '/connections'),
     getConnection: (name) => call('GET', `/connections/${seg(name)}`),
     addConnection: (input, o) => call('POST', '/connections', { body: input, query: { verify: o?.verify } }),
-    removeConnection: (name) => call('DELETE', `/connections/${seg(name)}`),
+    removeConnection: (name, o) => call('DELETE', `/connections/${seg(name)}`, { query: { revoke: o?.revoke, keep: o?.keep } }),
     checkConnection: (name) => call('POST', `/connections/${seg(name)}/check`),
 
     sync: (connection, under) => call('POST', `/connections/${seg(connection)}/sync`, { body: under === undefined ? {} : { path: under } }),
@@ -108,6 +108,7 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
 
     plan: (config, connection) => call('POST', '/plan', { body: connection === undefined ? { config } : { config, connection } }),
     storeConfig: (config) => call('POST', '/config', { body: { config } }),
+    applyConfig: (config, o) => call('POST', '/config/apply', { body: { config, ...o } }),
     applyConnection: (connection, o) => call('POST', `/connections/${seg(connection)}/apply`, { body: o }),
 
     status: async () => (await call<ConnectionStatus[]>('GET', '/status')).map(reviveStatus),

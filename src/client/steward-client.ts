@@ -6,7 +6,8 @@ import type { AuditEvent } from '../services/audit-service.js';
 import type { ConnectionInput, ConnectionView } from '../services/connection-service.js';
 import type { CheckReport, StatementResult } from '../platforms/platform.js';
 import type { User } from '../domain/identity.js';
-import type { ConnectionPlan } from '../reconcile/reconcile-service.js';
+import type { ApplyOutcome, ApplyStatus, ConnectionPlan, PlanExpectation } from '../reconcile/reconcile-service.js';
+import type { Operation } from '../domain/plan.js';
 import type { Policy } from '../domain/policy.js';
 import type { ConnectionStatus } from '../store/status-repo.js';
 
@@ -15,12 +16,30 @@ export type PlanView = Omit<ConnectionPlan, 'desired' | 'timings'>;
 
 export interface ApplyView {
   readonly connection: string;
-  readonly status: 'applied' | 'no-op' | 'notified' | 'failed' | 'declined';
+  readonly status: ApplyStatus;
   readonly plan: PlanView;
   readonly sync: Pick<SyncReport, 'objects' | 'ms'> & { added: number; changed: number; removed: number } | null;
   readonly results: readonly StatementResult[];
+  /** Operations the database did not reflect when read back after the apply. */
+  readonly unconverged: readonly Operation[];
   readonly error?: string;
   readonly auditId: number | null;
+}
+
+export interface ApplyConfigView {
+  readonly stored: ConfigApplyResult;
+  readonly connections: readonly ApplyView[];
+}
+
+/** What removing a connection left, or took away, in its database. */
+export interface RemoveConnectionView {
+  readonly connection: string;
+  /** Steward's footprint found there (roles, grants they hold, memberships, default privileges, default roles); null: could not look. */
+  readonly footprint: { readonly roles: number; readonly grants: number; readonly memberships: number; readonly defaultGrants: number; readonly defaultRoles: number } | null;
+  /** Why the footprint could not be read. */
+  readonly footprintError?: string;
+  /** With `revoke`: the teardown that ran. */
+  readonly teardown?: { readonly status: ApplyStatus; readonly statements: number; readonly unconverged: number; readonly error?: string; readonly auditId: number | null };
 }
 
 export interface ApplyRequest {
@@ -38,7 +57,11 @@ export interface StewardClient {
   listConnections(): Promise<ConnectionView[]>;
   getConnection(name: string): Promise<ConnectionView>;
   addConnection(input: ConnectionInput, opts?: { verify?: boolean }): Promise<ConnectionView>;
-  removeConnection(name: string): Promise<void>;
+  /**
+   * Forget a connection. With `revoke`, first take away what Steward holds in its database; with
+   * `keep`, leave it there knowingly. With neither, refused while Steward holds anything there.
+   */
+  removeConnection(name: string, opts?: { revoke?: boolean; keep?: boolean }): Promise<RemoveConnectionView>;
   checkConnection(name: string): Promise<CheckReport>;
 
   sync(connection: string, under?: string): Promise<SyncReport>;
@@ -47,8 +70,13 @@ export interface StewardClient {
 
   /** Plan a configuration file without storing or changing anything. */
   plan(config: ConfigFile, connection?: string): Promise<PlanView[]>;
-  /** Store the configuration, then sync, plan and enforce each connection of it. */
+  /** Store the configuration only (identities, tags, policies, connections). */
   storeConfig(config: ConfigFile): Promise<ConfigApplyResult>;
+  /**
+   * Plan each connection of the file under its lock, check the plans (against `expect` when
+   * given: what was shown is what runs), then store the file and run them. Refused: nothing stored.
+   */
+  applyConfig(config: ConfigFile, opts: { connection?: string; force?: boolean; sync?: boolean; expect?: Readonly<Record<string, PlanExpectation>> }): Promise<ApplyConfigView>;
   /** `sync: false` skips the object sync (identities or policies changed, not the catalog). */
   applyConnection(connection: string, opts: { force?: boolean; sync?: boolean }): Promise<ApplyView>;
 
@@ -87,5 +115,21 @@ export function planView(p: PlanView): PlanView {
     driftCount: p.driftCount,
     revocationRatio: p.revocationRatio,
     blocked: p.blocked,
+    digest: p.digest,
+    unsynced: p.unsynced,
+  };
+}
+
+/** An apply outcome as it leaves the process: the plan without its desired state, sync counts. */
+export function applyView(r: ApplyOutcome): ApplyView {
+  return {
+    connection: r.connection,
+    status: r.status,
+    plan: planView(r.plan),
+    sync: r.sync ? { objects: r.sync.objects, ms: r.sync.ms, added: r.sync.added.length, changed: r.sync.changed.length, removed: r.sync.removed.length } : null,
+    results: r.results,
+    unconverged: r.unconverged,
+    ...(r.error ? { error: r.error } : {}),
+    auditId: r.auditId,
   };
 }

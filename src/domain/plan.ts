@@ -65,6 +65,8 @@ export interface Plan {
   readonly operations: readonly Operation[];
   /** Changes the policies call for that Steward cannot make (they are not in `operations`). */
   readonly blocked?: readonly BlockedOperation[];
+  /** Revocations left out because the catalog has not seen their objects yet (sync first). */
+  readonly unsynced?: number;
 }
 
 /** One SQL statement to run, on the named database (PostgreSQL: GRANT on a table must run there). */

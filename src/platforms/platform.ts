@@ -77,6 +77,11 @@ export interface ExecuteOptions {
   readonly onStatement?: (result: StatementResult) => void;
 }
 
+/** A lock taken with `PlatformSession.lock`; release it exactly once. */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
 /** An open session on one connection, holding whatever pools it needs (one per database on PostgreSQL). */
 export interface PlatformSession {
   /** Crawl the catalog; `under` limits it to a subtree (segments below the connection). */
@@ -85,6 +90,13 @@ export interface PlatformSession {
   check(): Promise<CheckReport>;
   /** Everything in `scope`, in the neutral model. */
   readActualState(scope: AccessScope): Promise<AccessState>;
+  /**
+   * Take the connection's lock (PostgreSQL advisory lock, MySQL GET_LOCK) for a whole
+   * reconcile — from reading the actual state until the applied state is recorded — so that two
+   * applies never interleave. Reentrant: `execute` under a held lock takes it again and gives it
+   * back. Throws StewardError('locked') after waiting in vain.
+   */
+  lock(key: string): Promise<HeldLock>;
   /** Run compiled statements under the connection's lock; transactional in chunks where the platform allows. */
   execute(statements: readonly Statement[], opts: ExecuteOptions): Promise<ExecuteResult>;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import { granteeKey, type AccessState, type RolePurpose } from '../domain/access.js';
+import { granteeKey, type AccessState, type RolePurpose, type Securable } from '../domain/access.js';
 import type { BlockedOperation, Operation, Plan } from '../domain/plan.js';
 import type { Capabilities } from '../platforms/platform.js';
 import { cmp, compareGrantees } from '../domain/canonical-state.js';
@@ -15,6 +15,11 @@ export interface PlanOptions {
   readonly lastApplied: AccessState | null;
   /** Not needed by the set arithmetic today; kept so that platform limits can shape plans. */
   readonly capabilities?: Capabilities;
+  /**
+   * Does the catalog know this object? Revocations on objects it has not seen yet are left
+   * out (counted in `unsynced`) unless their holder is a role being dropped. Default: all known.
+   */
+  readonly isKnown?: (s: Securable) => boolean;
 }
 
 const MANAGED: ReadonlySet<RolePurpose> = new Set(['policy', 'personal']);
@@ -69,7 +74,20 @@ export function planChanges(actual: AccessState, desired: AccessState, opts: Pla
   membershipChanges(A, D, L, revokeMemberships, 'revoke');
   membershipChanges(D, A, L, grantMemberships, 'grant');
 
-  const { revokes, grants } = diffGrants(actual.grants, desired.grants, opts.lastApplied?.grants ?? null);
+  const diffed = diffGrants(actual.grants, desired.grants, opts.lastApplied?.grants ?? null);
+  const { grants } = diffed;
+  // Roles about to be dropped must give up everything first, known objects or not.
+  const dropping = new Set([...A.roles.values()].filter((r) => MANAGED.has(r.purpose) && !D.roles.has(granteeKey(r.grantee))).map((r) => granteeKey(r.grantee)));
+  let unsynced = 0;
+  const isKnown = opts.isKnown;
+  const revokes =
+    isKnown === undefined
+      ? diffed.revokes
+      : diffed.revokes.filter((c) => {
+          if (isKnown(c.securable) || dropping.has(granteeKey(c.grantee))) return true;
+          unsynced++;
+          return false;
+        });
 
   const revokeDefaults: DefaultChange[] = [];
   const grantDefaults: DefaultChange[] = [];
@@ -121,6 +139,7 @@ export function planChanges(actual: AccessState, desired: AccessState, opts: Pla
       ...setDefaults,
     ],
     ...(blocked.length > 0 ? { blocked } : {}),
+    ...(unsynced > 0 ? { unsynced } : {}),
   };
 }
 

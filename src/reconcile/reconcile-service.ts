@@ -1,21 +1,25 @@
 import type { GovernanceModel } from '../config/to-model.js';
-import type { AccessState } from '../domain/access.js';
+import { EMPTY_STATE, type AccessScope, type AccessState, type Securable } from '../domain/access.js';
 import type { ConnectionSpec } from '../domain/connection.js';
 import { StewardError, redactSecrets } from '../domain/errors.js';
 import { decodePath } from '../domain/paths.js';
 import type { BlockedOperation, Operation, Plan, Statement } from '../domain/plan.js';
 import { computeDesiredState } from '../policy/desired-state.js';
-import type { Platform, PlatformSession, StatementResult } from '../platforms/platform.js';
+import type { HeldLock, Platform, PlatformSession, StatementResult } from '../platforms/platform.js';
 import type { SyncReport, SyncService } from '../catalog/sync-service.js';
+import type { CatalogSnapshot } from '../domain/catalog.js';
 import type { AuditService } from '../services/audit-service.js';
-import type { ConnectionService } from '../services/connection-service.js';
+import type { ConnectionService, OpenConnection } from '../services/connection-service.js';
 import type { Db } from '../store/db.js';
 import { objectsRepo } from '../store/objects-repo.js';
 import { statusRepo } from '../store/status-repo.js';
 import { filterDrift, planChanges, revocationRatio } from './diff.js';
-import { managedBy } from './safety.js';
+import { knownObjects } from './known-objects.js';
+import { planDigest, planDifference } from './plan-digest.js';
 import { buildPolicyInput, type CatalogSource } from './policy-input.js';
+import { managedBy } from './safety.js';
 import { stateDigest } from './state-digest.js';
+import { teardownPlan } from './teardown.js';
 
 /** One connection's plan: the neutral operations and the exact SQL, in order. */
 export interface ConnectionPlan {
@@ -25,26 +29,46 @@ export interface ConnectionPlan {
   readonly drift: 'enforce' | 'report';
   readonly operations: readonly Operation[];
   readonly statements: readonly Statement[];
+  /** Identifies the operations: an apply given it runs only this plan, or refuses. */
+  readonly digest: string;
   /** Drift found but left alone (connection in `report` mode). */
   readonly reportedDrift: readonly Operation[];
-  /** Operations in `operations` that revert drift. */
+  /** Operations in `operations` that revert drift, plus those reported. */
   readonly driftCount: number;
   /** Share of the access Steward manages now that this plan would revoke (0..1). */
   readonly revocationRatio: number;
   /** Changes Steward cannot make with the system account's privileges, with why (not in `operations`). */
   readonly blocked: readonly BlockedOperation[];
+  /** Grants on objects the catalog has not seen yet (created since the last sync): left alone until a sync. */
+  readonly unsynced: number;
   readonly desired: AccessState;
   readonly timings: { readonly actualMs: number; readonly desiredMs: number; readonly planMs: number };
 }
+
+export type ApplyStatus = 'applied' | 'unconverged' | 'no-op' | 'notified' | 'failed' | 'declined';
 
 export interface ApplyOutcome {
   readonly connection: string;
   readonly plan: ConnectionPlan;
   readonly sync: SyncReport | null;
-  readonly status: 'applied' | 'no-op' | 'notified' | 'failed' | 'declined';
+  /**
+   * `applied`: every statement ran and the database, read back, shows the desired state;
+   * `unconverged`: every statement ran, yet some operations are not reflected (`unconverged`);
+   * `failed`: a statement failed (PostgreSQL rolled its chunk back) — see `error`.
+   */
+  readonly status: ApplyStatus;
   readonly results: readonly StatementResult[];
+  /** Operations still to do when the database was read back after the apply. */
+  readonly unconverged: readonly Operation[];
   readonly error?: string;
   readonly auditId: number | null;
+}
+
+/** Run only the plan that was shown: refuse when the plan computed under the lock differs. */
+export interface PlanExpectation {
+  readonly digest: string;
+  /** The statements that were shown, to say what changed. */
+  readonly statements?: readonly string[];
 }
 
 export interface ApplyOptions {
@@ -53,19 +77,50 @@ export interface ApplyOptions {
   readonly force?: boolean;
   /** Sync the catalog before planning (default true). */
   readonly sync?: boolean;
-  /** Asked before running a non-empty plan; false declines. */
+  /** Asked before running a non-empty plan, under the lock; false declines. */
   readonly confirm?: (plan: ConnectionPlan) => Promise<boolean>;
   readonly onStatement?: (r: StatementResult) => void;
   /** Record no-op runs in the audit log (user-initiated applies do; background drift checks don't). */
   readonly auditNoop?: boolean;
+  readonly expect?: PlanExpectation;
+  /**
+   * Plan against this connection definition and the live catalog, storing nothing until the
+   * plan runs (then the caller's `beforeExecute` stores the configuration, and the catalog
+   * snapshot the plan came from is stored). For `apply -f`, where a refused plan must leave
+   * the store as it was. With `sync: false` the stored catalog is used instead of a live one.
+   */
+  readonly live?: { readonly spec: ConnectionSpec; readonly platform: Platform };
+}
+
+/** A reconcile whose plan is computed and whose connection lock is held: run it, then release. */
+export interface PreparedApply {
+  readonly plan: ConnectionPlan;
+  readonly sync: SyncReport | null;
+  /** Run the plan (`beforeExecute` runs first, e.g. storing the configuration the plan came from). */
+  run(opts?: { readonly beforeExecute?: () => Promise<void> }): Promise<ApplyOutcome>;
+  /** Release the lock and close the session; idempotent. */
+  release(): Promise<void>;
 }
 
 /** Refuse plans that would take away more than this share of managed access, unless forced. */
 export const SAFETY_RATIO = 0.5;
 
+/** Statement outcomes are written to the audit log in batches of this many (and at the end). */
+const LOG_BATCH = 100;
+
+interface Computed {
+  readonly plan: ConnectionPlan;
+  readonly scope: AccessScope;
+  readonly lastApplied: AccessState | null;
+  readonly isKnown: (s: Securable) => boolean;
+  /** What is left to do given the actual state read back (default: the plan computed again). */
+  readonly residual?: (actual: AccessState) => Operation[];
+}
+
 /**
- * The reconcile loop for one connection: desired state (pure) + actual state (introspection)
- * → plan → SQL → apply under the connection's lock → audit and status.
+ * The reconcile loop for one connection, the one path the CLI, the API and the background jobs
+ * share: under the connection's lock, sync → desired state (pure) + actual state → plan → SQL →
+ * write-ahead audit → apply → read back (verification) → audit and status → unlock.
  */
 export function createReconcileService(deps: {
   db: Db;
@@ -74,7 +129,7 @@ export function createReconcileService(deps: {
   audit: AuditService;
   now?: () => Date;
 }) {
-  const { db } = deps;
+  const { db, audit } = deps;
   const now = deps.now ?? (() => new Date());
 
   async function computePlan(
@@ -83,19 +138,21 @@ export function createReconcileService(deps: {
     session: PlatformSession,
     model: GovernanceModel,
     catalog: CatalogSource,
-  ): Promise<ConnectionPlan> {
+  ): Promise<Computed> {
     const t0 = performance.now();
     const input = buildPolicyInput(spec, platform, model, catalog, now());
     const { state: desired, scope } = computeDesiredState(input);
+    const isKnown = knownObjects(input.catalog);
     const t1 = performance.now();
     const actual = await session.readActualState(scope);
     const t2 = performance.now();
+    const planOpts = { connection: spec.name, capabilities: platform.capabilities, isKnown };
     // Drift classification needs the last applied state, which can be large: plan without it
     // first, and read it only when there is something to classify.
-    const planOpts = { connection: spec.name, capabilities: platform.capabilities };
     let plan: Plan = planChanges(actual, desired, { ...planOpts, lastApplied: null });
+    let lastApplied: AccessState | null = null;
     if (plan.operations.length > 0) {
-      const lastApplied = await statusRepo.appliedState(db, spec.name);
+      lastApplied = await statusRepo.appliedState(db, spec.name);
       plan = planChanges(actual, desired, { ...planOpts, lastApplied });
     }
     let reported: readonly Operation[] = [];
@@ -107,19 +164,264 @@ export function createReconcileService(deps: {
     const statements = platform.compile(plan, spec.options);
     const t3 = performance.now();
     return {
-      connection: spec.name,
-      type: spec.type,
-      mode: spec.options.mode,
-      drift: spec.options.drift,
-      operations: plan.operations,
-      statements,
-      reportedDrift: reported,
-      driftCount: plan.operations.filter((o) => o.drift === true).length + reported.length,
-      revocationRatio: revocationRatio(plan, actual, managedBy(spec.options.rolePrefix)),
-      blocked: plan.blocked ?? [],
-      desired,
-      timings: { desiredMs: Math.round(t1 - t0), actualMs: Math.round(t2 - t1), planMs: Math.round(t3 - t2) },
+      scope,
+      lastApplied,
+      isKnown,
+      plan: {
+        connection: spec.name,
+        type: spec.type,
+        mode: spec.options.mode,
+        drift: spec.options.drift,
+        operations: plan.operations,
+        statements,
+        digest: planDigest(spec.name, plan.operations),
+        reportedDrift: reported,
+        driftCount: plan.operations.filter((o) => o.drift === true).length + reported.length,
+        revocationRatio: revocationRatio(plan, actual, managedBy(spec.options.rolePrefix)),
+        blocked: plan.blocked ?? [],
+        unsynced: plan.unsynced ?? 0,
+        desired,
+        timings: { desiredMs: Math.round(t1 - t0), actualMs: Math.round(t2 - t1), planMs: Math.round(t3 - t2) },
+      },
     };
+  }
+
+  /** Read the database back after an apply: what of the plan is still to do (report-mode drift and blocked work aside). */
+  async function remaining(open: OpenConnection, c: Computed): Promise<Operation[]> {
+    const actual = await open.session.readActualState(c.scope);
+    if (c.residual) return c.residual(actual);
+    let plan = planChanges(actual, c.plan.desired, { connection: open.spec.name, lastApplied: c.lastApplied, isKnown: c.isKnown });
+    if (open.spec.options.drift === 'report') plan = filterDrift(plan).plan;
+    return [...plan.operations];
+  }
+
+  /** Execute a plan with its write-ahead audit event, then verify by reading back. */
+  async function execute(
+    open: OpenConnection,
+    c: Computed,
+    opts: { actor: string; action: string; onStatement?: (r: StatementResult) => void },
+  ): Promise<Pick<ApplyOutcome, 'status' | 'results' | 'unconverged' | 'error' | 'auditId'>> {
+    const { plan } = c;
+    const connection = open.spec.name;
+    // Nothing reaches the database before this is recorded: a kill from here on leaves an
+    // event that says what may have happened.
+    const auditId = await audit.begin({
+      actor: opts.actor,
+      action: opts.action,
+      connection,
+      summary: `${plan.statements.length} statements planned`,
+      details: {
+        operations: plan.operations,
+        plannedStatements: plan.statements.map((s) => ({ sql: s.sql, database: s.database, ...(s.runAs ? { runAs: s.runAs } : {}) })),
+        blocked: plan.blocked,
+        drift: plan.driftCount,
+        revocationRatio: plan.revocationRatio,
+        digest: plan.digest,
+      },
+    });
+    await statusRepo.applyStarted(db, connection, auditId);
+
+    const logged: StatementResult[] = [];
+    let flushed = 0;
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = (): Promise<void> => {
+      const batch = logged.slice(flushed);
+      const from = flushed;
+      flushed = logged.length;
+      flushing = flushing.then(() => audit.statements(auditId, from, batch));
+      return flushing;
+    };
+    let exec: { results: readonly StatementResult[]; error?: string };
+    try {
+      exec = await open.session.execute(plan.statements, {
+        lockKey: lockKeyOf(connection),
+        onStatement: (r) => {
+          logged.push(r);
+          if (logged.length - flushed >= LOG_BATCH) void flush().catch(() => undefined);
+          opts.onStatement?.(r);
+        },
+      });
+    } catch (err) {
+      // The session failed (connection lost, lock lost): record what is known, then rethrow.
+      await flush().catch(() => undefined);
+      const message = redactSecrets(err instanceof Error ? err.message : String(err));
+      await audit.finish(auditId, 'error', `apply stopped: ${message}`, { error: message });
+      await statusRepo.applied(db, connection, { outcome: 'failed', error: message, state: null, unconverged: 0, reportedDrift: plan.reportedDrift.length, blocked: plan.blocked.length });
+      throw err;
+    }
+    await flush();
+    const ran = exec.results.filter((r) => r.ok).length;
+    const error = exec.error !== undefined ? redactSecrets(exec.error) : undefined;
+    // Trust, then verify: what the database says now, not what the statements reported.
+    let unconverged: Operation[];
+    try {
+      unconverged = await remaining(open, c);
+    } catch (err) {
+      const message = redactSecrets(err instanceof Error ? err.message : String(err));
+      unconverged = [...plan.operations];
+      await audit.finish(auditId, 'error', `${ran}/${plan.statements.length} statements; could not read the database back: ${message}`, { error: message });
+      await statusRepo.applied(db, connection, { outcome: 'failed', error: message, state: null, unconverged: unconverged.length, reportedDrift: plan.reportedDrift.length, blocked: plan.blocked.length });
+      return { status: 'failed', results: exec.results, unconverged, error: message, auditId };
+    }
+    const status: ApplyStatus = error !== undefined ? 'failed' : unconverged.length > 0 ? 'unconverged' : 'applied';
+    const outcome = status === 'failed' ? (ran > 0 ? 'partial' : 'error') : status === 'unconverged' ? 'unconverged' : 'ok';
+    const summary =
+      `${ran}/${plan.statements.length} statements` +
+      (error ? `: ${error}` : '') +
+      (unconverged.length > 0 ? `; ${unconverged.length} operations not reflected by the database` : '') +
+      (plan.blocked.length > 0 ? `; ${plan.blocked.length} blocked` : '');
+    await audit.finish(auditId, outcome, summary, { unconverged, ...(error ? { error } : {}) });
+    await statusRepo.applied(db, connection, {
+      outcome: status === 'applied' ? 'ok' : status === 'unconverged' ? 'unconverged' : 'failed',
+      error: error ?? (unconverged.length > 0 ? `${unconverged.length} operations not reflected by the database (see audit event ${auditId})` : null),
+      // Every statement ran: this is what Steward granted, for drift classification next time.
+      state: error === undefined ? plan.desired : null,
+      ...(error === undefined ? { digest: stateDigest(plan.desired) } : {}),
+      unconverged: unconverged.length,
+      reportedDrift: plan.reportedDrift.length,
+      blocked: plan.blocked.length,
+    });
+    return { status, results: exec.results, unconverged, ...(error ? { error } : {}), auditId };
+  }
+
+  /** Open, lock, mark a dead predecessor, sync: the common start of every locked path. */
+  async function openLocked(
+    connection: string,
+    sync: boolean,
+    live?: ApplyOptions['live'],
+  ): Promise<{ open: OpenConnection; lock: HeldLock; sync: SyncReport | null; close: () => Promise<void> }> {
+    const open: OpenConnection = live ? { spec: live.spec, platform: live.platform, session: await live.platform.connect(live.spec) } : await deps.connections.open(connection);
+    let lock: HeldLock | null = null;
+    try {
+      lock = await open.session.lock(lockKeyOf(connection));
+      // Holding the lock, no other apply of this connection can be running: one left `started`
+      // was killed.
+      await audit.markInterrupted(connection);
+      const report = sync ? await deps.sync.sync(connection, open.session) : null;
+      const held = lock;
+      let closed = false;
+      return {
+        open,
+        lock: held,
+        sync: report,
+        close: async () => {
+          if (closed) return;
+          closed = true;
+          await held.release().catch(() => undefined);
+          await open.session.close().catch(() => undefined);
+        },
+      };
+    } catch (err) {
+      await lock?.release().catch(() => undefined);
+      await open.session.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async function prepare(connection: string, model: () => Promise<GovernanceModel>, opts: ApplyOptions): Promise<PreparedApply> {
+    const held = await openLocked(connection, opts.live === undefined && opts.sync !== false, opts.live);
+    const { open } = held;
+    try {
+      const m = await model();
+      let c: Computed;
+      let snapshot: CatalogSnapshot | null = null;
+      if (opts.live && opts.sync !== false) {
+        snapshot = await open.session.introspect();
+        c = await computePlan(open.spec, open.platform, open.session, m, { kind: 'discovered', objects: snapshot.objects });
+      } else {
+        // Column lists matter to the policy engine only through column tags (paths one level
+        // below a relation): skip reading them when the connection has none.
+        const relationDepth = open.platform.capabilities.hierarchy.length;
+        const columnTags = m.tags.some((t) => t.connection === connection && decodePath(t.path).length > relationDepth);
+        const objects = await objectsRepo.live(db, connection, { withColumns: columnTags });
+        c = await computePlan(open.spec, open.platform, open.session, m, { kind: 'stored', objects });
+        await statusRepo.planned(db, connection, { drift: c.plan.driftCount, reported: c.plan.reportedDrift.length, blocked: c.plan.blocked.length });
+      }
+      if (opts.expect !== undefined && opts.expect.digest !== c.plan.digest) {
+        const diff = planDifference(opts.expect.statements ?? null, c.plan.statements.map((s) => s.sql));
+        throw new StewardError('conflict', `plan for "${connection}" changed since it was shown: ${diff.summary}`, {
+          hint: 'the database or the configuration changed; review the new plan with steward plan and apply again',
+          details: { connection, expected: opts.expect.digest, actual: c.plan.digest, ...diff },
+        });
+      }
+      let ran = false;
+      return {
+        plan: c.plan,
+        sync: held.sync,
+        release: held.close,
+        async run(runOpts = {}): Promise<ApplyOutcome> {
+          if (ran) throw new StewardError('internal', 'a prepared apply runs once');
+          ran = true;
+          const { plan } = c;
+          let sync = held.sync;
+          const base = (): Pick<ApplyOutcome, 'connection' | 'plan' | 'sync' | 'unconverged'> => ({ connection, plan, sync, unconverged: [] });
+          const empty = plan.operations.length === 0;
+          if (!empty && plan.revocationRatio > SAFETY_RATIO && opts.force !== true) {
+            throw new StewardError(
+              'unsafe_plan',
+              `plan for "${connection}" would revoke ${Math.round(plan.revocationRatio * 100)}% of the access Steward manages there`,
+              { hint: 'check the configuration file; if this is intended, run again with --force', details: { revocationRatio: plan.revocationRatio } },
+            );
+          }
+          if (!empty && open.spec.options.mode !== 'notify' && opts.confirm && !(await opts.confirm(plan))) {
+            return { ...base(), status: 'declined', results: [], auditId: null };
+          }
+          // From here the plan goes ahead: store what it was computed from.
+          await runOpts.beforeExecute?.();
+          if (snapshot !== null) {
+            sync = await deps.sync.syncSnapshot(connection, snapshot);
+            await statusRepo.planned(db, connection, { drift: plan.driftCount, reported: plan.reportedDrift.length, blocked: plan.blocked.length });
+          }
+          if (empty) {
+            const auditId =
+              opts.auditNoop === false && plan.reportedDrift.length === 0
+                ? null
+                : await audit.record(db, {
+                    actor: opts.actor,
+                    action: 'apply',
+                    connection,
+                    outcome: 'ok',
+                    summary: plan.reportedDrift.length > 0 ? `no changes; drift reported, not reverted: ${plan.reportedDrift.length} operations` : 'no changes',
+                    details: { operations: 0, reportedDrift: plan.reportedDrift, blocked: plan.blocked },
+                  });
+            await statusRepo.applied(db, connection, {
+              outcome: 'ok',
+              error: null,
+              state: plan.desired,
+              digest: stateDigest(plan.desired),
+              unconverged: 0,
+              reportedDrift: plan.reportedDrift.length,
+              blocked: plan.blocked.length,
+            });
+            return { ...base(), status: 'no-op', results: [], auditId };
+          }
+          if (open.spec.options.mode === 'notify') {
+            const auditId = await audit.record(db, {
+              actor: opts.actor,
+              action: 'apply.notify',
+              connection,
+              outcome: 'skipped',
+              summary: `notify-only: ${plan.operations.length} operations, ${plan.statements.length} statements not run`,
+              details: { operations: plan.operations, statements: plan.statements.map((s) => s.sql), blocked: plan.blocked },
+            });
+            await statusRepo.applied(db, connection, {
+              outcome: 'notified',
+              error: null,
+              state: null,
+              unconverged: 0,
+              reportedDrift: plan.reportedDrift.length,
+              blocked: plan.blocked.length,
+            });
+            return { ...base(), status: 'notified', results: [], auditId };
+          }
+          const done = await execute(open, c, { actor: opts.actor, action: 'apply', ...(opts.onStatement ? { onStatement: opts.onStatement } : {}) });
+          return { ...base(), ...done };
+        },
+      };
+    } catch (err) {
+      await held.close();
+      throw err;
+    }
   }
 
   return {
@@ -133,79 +435,79 @@ export function createReconcileService(deps: {
         : await deps.connections.open(connection);
       try {
         const snapshot = await open.session.introspect();
-        const plan = await computePlan(open.spec, open.platform, open.session, model, { kind: 'discovered', objects: snapshot.objects });
-        return plan;
+        return (await computePlan(open.spec, open.platform, open.session, model, { kind: 'discovered', objects: snapshot.objects })).plan;
       } finally {
         await open.session.close();
       }
     },
 
-    /** Sync, plan and enforce one stored connection. */
+    /** Lock, sync and plan one stored connection; the caller runs and releases. */
+    prepare,
+
+    /** Sync, plan and enforce one stored connection (the whole path, lock held throughout). */
     async apply(connection: string, model: () => Promise<GovernanceModel>, opts: ApplyOptions): Promise<ApplyOutcome> {
-      const open = await deps.connections.open(connection);
+      const prepared = await prepare(connection, model, opts);
       try {
-        const sync = opts.sync === false ? null : await deps.sync.sync(connection, open.session);
-        const m = await model();
-        // Column lists matter to the policy engine only through column tags (paths one level
-        // below a relation): skip reading them when the connection has none.
-        const relationDepth = open.platform.capabilities.hierarchy.length;
-        const columnTags = m.tags.some((t) => t.connection === connection && decodePath(t.path).length > relationDepth);
-        const objects = await objectsRepo.live(db, connection, { withColumns: columnTags });
-        const plan = await computePlan(open.spec, open.platform, open.session, m, { kind: 'stored', objects });
-        await statusRepo.planned(db, connection, plan.driftCount);
-        const base = { connection, plan, sync };
-
-        if (plan.operations.length === 0) {
-          const auditId = opts.auditNoop === false ? null : await deps.audit.record(db, {
-            actor: opts.actor, action: 'apply', connection, outcome: 'ok', summary: 'no changes',
-            details: { operations: 0, reportedDrift: plan.reportedDrift },
-          });
-          await statusRepo.applied(db, connection, null, plan.desired, stateDigest(plan.desired));
-          return { ...base, status: 'no-op', results: [], auditId };
-        }
-        if (plan.revocationRatio > SAFETY_RATIO && opts.force !== true) {
-          throw new StewardError(
-            'unsafe_plan',
-            `plan for "${connection}" would revoke ${Math.round(plan.revocationRatio * 100)}% of the access Steward manages there`,
-            { hint: 'check the configuration file; if this is intended, run again with --force', details: { revocationRatio: plan.revocationRatio } },
-          );
-        }
-        if (open.spec.options.mode === 'notify') {
-          const auditId = await deps.audit.record(db, {
-            actor: opts.actor, action: 'apply.notify', connection, outcome: 'skipped',
-            summary: `notify-only: ${plan.operations.length} operations, ${plan.statements.length} statements not run`,
-            details: { operations: plan.operations, statements: plan.statements.map((s) => s.sql) },
-          });
-          return { ...base, status: 'notified', results: [], auditId };
-        }
-        if (opts.confirm && !(await opts.confirm(plan))) return { ...base, status: 'declined', results: [], auditId: null };
-
-        const exec = await open.session.execute(plan.statements, {
-          lockKey: `steward:${connection}`,
-          ...(opts.onStatement ? { onStatement: opts.onStatement } : {}),
-        });
-        const failed = exec.error !== undefined;
-        const error = failed ? redactSecrets(exec.error) : undefined;
-        const auditId = await deps.audit.record(db, {
-          actor: opts.actor,
-          action: 'apply',
-          connection,
-          outcome: failed ? (exec.results.some((r) => r.ok) ? 'partial' : 'error') : 'ok',
-          summary: `${exec.results.filter((r) => r.ok).length}/${plan.statements.length} statements` + (error ? `: ${error}` : ''),
-          details: {
-            operations: plan.operations,
-            statements: exec.results.map((r) => ({ sql: r.statement.sql, database: r.statement.database, ok: r.ok, ms: r.ms, error: r.error })),
-            drift: plan.driftCount,
-            revocationRatio: plan.revocationRatio,
-          },
-        });
-        await statusRepo.applied(db, connection, error ?? null, failed ? null : plan.desired, failed ? undefined : stateDigest(plan.desired));
-        return { ...base, status: failed ? 'failed' : 'applied', results: exec.results, ...(error ? { error } : {}), auditId };
+        return await prepared.run();
       } finally {
-        await open.session.close();
+        await prepared.release();
+      }
+    },
+
+    /**
+     * What Steward holds in the database (its roles, their grants and memberships, default
+     * privileges and default roles it set) — and, with `revoke`, take it all away under the same
+     * lock, audit and verification as an apply. Grants others hold are never touched.
+     */
+    async teardown(
+      connection: string,
+      model: () => Promise<GovernanceModel>,
+      opts: { actor: string; revoke: boolean; onStatement?: (r: StatementResult) => void },
+    ): Promise<{ plan: ConnectionPlan; outcome: Pick<ApplyOutcome, 'status' | 'results' | 'unconverged' | 'error' | 'auditId'> | null }> {
+      const held = await openLocked(connection, false);
+      const { open } = held;
+      try {
+        const m = await model();
+        const objects = await objectsRepo.live(db, connection, { withColumns: false });
+        const input = buildPolicyInput(open.spec, open.platform, m, { kind: 'stored', objects }, now());
+        const { scope } = computeDesiredState(input);
+        const actual = await open.session.readActualState(scope);
+        const plan = teardownPlan(actual, connection, open.spec.options.rolePrefix);
+        const statements = open.platform.compile(plan, open.spec.options);
+        const c: Computed = {
+          scope,
+          lastApplied: null,
+          isKnown: () => true,
+          plan: {
+            connection,
+            type: open.spec.type,
+            mode: 'enforce',
+            drift: 'enforce',
+            operations: plan.operations,
+            statements,
+            digest: planDigest(connection, plan.operations),
+            reportedDrift: [],
+            driftCount: 0,
+            revocationRatio: plan.operations.length > 0 ? 1 : 0,
+            blocked: plan.blocked ?? [],
+            unsynced: 0,
+            desired: EMPTY_STATE,
+            timings: { desiredMs: 0, actualMs: 0, planMs: 0 },
+          },
+        };
+        if (!opts.revoke || plan.operations.length === 0) return { plan: c.plan, outcome: null };
+        const outcome = await execute(open, { ...c, residual: (after) => [...teardownPlan(after, connection, open.spec.options.rolePrefix).operations] }, { actor: opts.actor, action: 'teardown', ...(opts.onStatement ? { onStatement: opts.onStatement } : {}) });
+        return { plan: c.plan, outcome };
+      } finally {
+        await held.close();
       }
     },
   };
+}
+
+/** The name of a connection's lock (PostgreSQL advisory lock key material, MySQL GET_LOCK name). */
+export function lockKeyOf(connection: string): string {
+  return `steward:${connection}`;
 }
 
 export type ReconcileService = ReturnType<typeof createReconcileService>;

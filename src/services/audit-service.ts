@@ -1,5 +1,8 @@
 import type { Db, Executor } from '../store/db.js';
 import { redactSecrets } from '../domain/errors.js';
+import type { StatementResult } from '../platforms/platform.js';
+
+export type AuditOutcome = 'ok' | 'error' | 'partial' | 'skipped' | 'started' | 'unconverged' | 'interrupted';
 
 export interface AuditEvent {
   readonly id: number;
@@ -16,9 +19,22 @@ export interface AuditInput {
   readonly actor: string;
   readonly action: string;
   readonly connection?: string | null;
-  readonly outcome: 'ok' | 'error' | 'partial' | 'skipped';
+  readonly outcome: AuditOutcome;
   readonly summary: string;
   readonly details?: unknown;
+}
+
+/** One statement an apply ran (or tried), as the log keeps it. */
+export interface LoggedStatement {
+  readonly seq: number;
+  readonly op: number;
+  readonly database: string | null;
+  readonly runAs: string | null;
+  readonly sql: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly error: string | null;
+  readonly at: string;
 }
 
 interface Raw {
@@ -32,8 +48,17 @@ interface Raw {
   details: unknown;
 }
 
-/** The audit log: every admin action and every statement run against a database. */
+const toEvent = (r: Raw): AuditEvent => ({ ...r, id: Number(r.id), at: new Date(r.at).toISOString() });
+
+/**
+ * The audit log: every admin action and every statement run against a database. Applies are
+ * written ahead: `begin` records the plan before the first statement (committed at once, outside
+ * any caller transaction), `statements` appends outcomes as they come, `finish` closes the event.
+ * An event left `started` by a killed process is marked `interrupted` by the next apply of the
+ * connection (which holds the connection's lock, so the first cannot still be running).
+ */
 export function createAuditService(deps: { db: Db }) {
+  const { db } = deps;
   return {
     /** Record inside the caller's transaction, so the event lands exactly when the change does. */
     async record(tx: Executor, e: AuditInput): Promise<number> {
@@ -44,19 +69,83 @@ export function createAuditService(deps: { db: Db }) {
       return Number(rows[0]!.id);
     },
 
+    /** Start a write-ahead event (outcome `started`), committed before the caller goes on. */
+    async begin(e: Omit<AuditInput, 'outcome'>): Promise<number> {
+      return this.record(db, { ...e, outcome: 'started' });
+    },
+
+    /** Append statement outcomes to an event, in one round trip. */
+    async statements(auditId: number, from: number, results: readonly StatementResult[]): Promise<void> {
+      if (results.length === 0) return;
+      await db.query(
+        `INSERT INTO apply_statements (audit_id, seq, op, database, run_as, sql, ok, ms, error)
+         SELECT $1, * FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::real[], $9::text[])`,
+        [
+          auditId,
+          results.map((_r, i) => from + i),
+          results.map((r) => r.statement.op),
+          results.map((r) => r.statement.database),
+          results.map((r) => r.statement.runAs ?? null),
+          results.map((r) => r.statement.sql),
+          results.map((r) => r.ok),
+          results.map((r) => r.ms),
+          results.map((r) => (r.error === undefined ? null : redactSecrets(r.error))),
+        ],
+      );
+    },
+
+    /** Close a write-ahead event: its outcome, a summary, and details merged into those it began with. */
+    async finish(auditId: number, outcome: AuditOutcome, summary: string, details: Record<string, unknown> = {}): Promise<void> {
+      await db.query(
+        `UPDATE audit_events SET outcome = $2, summary = $3, details = coalesce(details, '{}'::jsonb) || $4::jsonb WHERE id = $1`,
+        [auditId, outcome, redactSecrets(summary), JSON.stringify(details)],
+      );
+    },
+
+    /** Mark events of `connection` still `started` as `interrupted`; returns their ids. */
+    async markInterrupted(connection: string): Promise<number[]> {
+      const rows = await db.query<{ id: string }>(
+        `UPDATE audit_events SET outcome = 'interrupted',
+           summary = summary || ' (interrupted: the process ended before the apply finished)'
+         WHERE connection = $1 AND outcome = 'started' RETURNING id`,
+        [connection],
+      );
+      return rows.map((r) => Number(r.id));
+    },
+
     async list(filter: { connection?: string; action?: string; limit?: number; before?: number } = {}): Promise<AuditEvent[]> {
-      const rows = await deps.db.query<Raw>(
+      const rows = await db.query<Raw>(
         `SELECT * FROM audit_events WHERE ($1::text IS NULL OR connection = $1) AND ($2::text IS NULL OR action = $2)
            AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
         [filter.connection ?? null, filter.action ?? null, filter.before ?? null, filter.limit ?? 50],
       );
-      return rows.map((r) => ({ ...r, id: Number(r.id), at: new Date(r.at).toISOString() }));
+      return rows.map(toEvent);
     },
 
+    /** One event in full; an apply's statements (as they were logged) are in `details.statements`. */
     async get(id: number): Promise<AuditEvent | null> {
-      const rows = await deps.db.query<Raw>('SELECT * FROM audit_events WHERE id = $1', [id]);
+      const rows = await db.query<Raw>('SELECT * FROM audit_events WHERE id = $1', [id]);
       const r = rows[0];
-      return r ? { ...r, id: Number(r.id), at: new Date(r.at).toISOString() } : null;
+      if (!r) return null;
+      const event = toEvent(r);
+      const logged = await db.query<{ seq: number; op: number; database: string | null; run_as: string | null; sql: string; ok: boolean; ms: number; error: string | null; at: Date }>(
+        'SELECT seq, op, database, run_as, sql, ok, ms, error, at FROM apply_statements WHERE audit_id = $1 ORDER BY seq',
+        [id],
+      );
+      if (logged.length === 0) return event;
+      const statements: LoggedStatement[] = logged.map((s) => ({
+        seq: s.seq,
+        op: s.op,
+        database: s.database,
+        runAs: s.run_as,
+        sql: s.sql,
+        ok: s.ok,
+        ms: Math.round(s.ms * 10) / 10,
+        error: s.error,
+        at: new Date(s.at).toISOString(),
+      }));
+      const details = typeof event.details === 'object' && event.details !== null ? event.details : {};
+      return { ...event, details: { ...details, statements } };
     },
   };
 }

@@ -9,6 +9,7 @@ import type { Db } from '../store/db.js';
 import { openStore, type StoreLocation } from '../store/open-store.js';
 import { statusRepo } from '../store/status-repo.js';
 import { createAccessService } from './access-service.js';
+import { createApplyService } from './apply-service.js';
 import { createAuditService } from './audit-service.js';
 import { createConfigService } from './config-service.js';
 import { createConnectionService } from './connection-service.js';
@@ -33,6 +34,7 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
     sync,
     config,
     reconcile,
+    applier: createApplyService({ config, connections, reconcile, platforms }),
     catalog: createCatalogService({ db }),
     identities: createIdentityService({ db, audit }),
     access: createAccessService({ db, connections, config, ...(deps.now ? { now: deps.now } : {}) }),

@@ -139,6 +139,35 @@ CREATE TABLE api_tokens (
     // Kept beside the columns, not in them: the policy engine reads both without column lists.
     sql: `ALTER TABLE objects ADD COLUMN partition_of text; ALTER TABLE objects ADD COLUMN sequences text;`,
   },
+  {
+    version: 6,
+    name: 'write-ahead-apply-log',
+    // An apply is recorded before its first statement ("started", with its plan), each statement's
+    // outcome as it runs, and its end. What a killed apply left is visible as "interrupted".
+    sql: `
+CREATE TABLE apply_statements (
+  audit_id bigint NOT NULL REFERENCES audit_events(id) ON DELETE CASCADE,
+  seq integer NOT NULL,
+  op integer NOT NULL,
+  database text,
+  run_as text,
+  sql text NOT NULL,
+  ok boolean NOT NULL,
+  ms real NOT NULL,
+  error text,
+  at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (audit_id, seq)
+);
+ALTER TABLE connection_status
+  ADD COLUMN last_apply_audit_id bigint,
+  ADD COLUMN last_apply_outcome text,
+  ADD COLUMN last_apply_started_at timestamptz,
+  ADD COLUMN last_apply_process text,
+  ADD COLUMN unconverged integer NOT NULL DEFAULT 0,
+  ADD COLUMN blocked integer NOT NULL DEFAULT 0,
+  ADD COLUMN reported_drift integer NOT NULL DEFAULT 0;
+CREATE INDEX audit_events_started ON audit_events (connection) WHERE outcome = 'started';`,
+  },
 ];
 
 /** Apply every migration newer than the store's version, each in its own transaction. */

@@ -127,7 +127,7 @@ describe('OpenAPI document', () => {
   // Every StewardClient method but close(), each served by exactly one route.
   const CLIENT_METHODS = [
     'listConnections', 'getConnection', 'addConnection', 'removeConnection', 'checkConnection', 'sync', 'browse', 'search', 'plan', 'storeConfig',
-    'applyConnection', 'status', 'explain', 'whoCan', 'audit', 'auditEvent', 'listUsers', 'putUser', 'deleteUser', 'listGroups',
+    'applyConnection', 'applyConfig', 'status', 'explain', 'whoCan', 'audit', 'auditEvent', 'listUsers', 'putUser', 'deleteUser', 'listGroups',
     'addGroup', 'deleteGroup', 'listPolicies', 'putPolicy', 'deletePolicy', 'listTags', 'tag', 'untag',
   ];
 
@@ -448,8 +448,10 @@ describe.skipIf(!pgAvailable)('with a real PostgreSQL connection', () => {
     for (const b of bodies) expect(b).not.toContain(secret);
   });
 
-  it('removes the connection', async () => {
-    expect((await api('DELETE', '/connections/pg')).status).toBe(204);
+  it('removes the connection, taking away what Steward held there (revoke=true)', async () => {
+    const r = await api('DELETE', '/connections/pg?revoke=true');
+    expect(r.status).toBe(200);
+    expect(r.json.footprint).toEqual(expect.objectContaining({ roles: expect.any(Number) }));
     expectError(await api('DELETE', '/connections/pg'), 404, 'not_found');
   });
 });

@@ -20,6 +20,7 @@ function fakeSession(objects: () => DiscoveredObject[]): PlatformSession {
       return { objects: all, roots };
     },
     check: () => Promise.reject(new Error('not used')),
+    lock: () => Promise.reject(new Error('not used')),
     readActualState: () => Promise.reject(new Error('not used')),
     execute: () => Promise.reject(new Error('not used')),
     close: async () => undefined,
@@ -167,12 +168,12 @@ for (const backend of STORE_BACKENDS) {
         defaultGrants: [],
         defaultRoles: [],
       };
-      await statusRepo.applied(db, 'wh', null, state, 'd1');
+      await statusRepo.applied(db, 'wh', { outcome: 'ok', error: null, state, digest: 'd1', unconverged: 0, reportedDrift: 0, blocked: 0 });
       expect(await statusRepo.appliedState(db, 'wh')).toEqual(state);
       // Same digest: the stored state is left as it is.
-      await statusRepo.applied(db, 'wh', null, { ...state, memberships: [] }, 'd1');
+      await statusRepo.applied(db, 'wh', { outcome: 'ok', error: null, state: { ...state, memberships: [] }, digest: 'd1', unconverged: 0, reportedDrift: 0, blocked: 0 });
       expect(await statusRepo.appliedState(db, 'wh')).toEqual(state);
-      await statusRepo.applied(db, 'wh', null, { ...state, memberships: [] }, 'd2');
+      await statusRepo.applied(db, 'wh', { outcome: 'ok', error: null, state: { ...state, memberships: [] }, digest: 'd2', unconverged: 0, reportedDrift: 0, blocked: 0 });
       expect((await statusRepo.appliedState(db, 'wh'))?.memberships).toEqual([]);
       // A state stored before grantees were typed is not read as if it were: no last state.
       await db.query(`UPDATE connection_status SET applied_state = $1 WHERE connection = 'wh'`, [JSON.stringify({ ...state, roles: [{ name: 'x', purpose: 'policy' }] })]);

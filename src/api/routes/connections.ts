@@ -4,7 +4,7 @@ import type { Services } from '../../services/container.js';
 import { clientFor } from '../client-for.js';
 import { optionalBody } from '../optional-body.js';
 import {
-  AddConnectionBody, AddConnectionQuery, CheckReport, ConnectionView, NameParams, NoContent, SyncBody, SyncReport, responses,
+  AddConnectionBody, AddConnectionQuery, CheckReport, ConnectionView, NameParams, RemoveConnectionQuery, RemoveConnectionView, SyncBody, SyncReport, responses,
 } from '../schemas.js';
 
 const tags = ['connections'];
@@ -30,12 +30,17 @@ export function connectionRoutes(services: Services): FastifyPluginAsync {
       return reply.code(201).send(view);
     });
 
-    app.delete<{ Params: NameParams }>('/connections/:name', {
-      schema: { operationId: 'removeConnection', tags, summary: 'Remove a connection', params: NameParams, response: responses({ 204: NoContent }) },
-    }, async (req, reply) => {
-      await clientFor(services, req).removeConnection(req.params.name);
-      return reply.code(204).send();
-    });
+    app.delete<{ Params: NameParams; Querystring: RemoveConnectionQuery }>('/connections/:name', {
+      schema: {
+        operationId: 'removeConnection', tags,
+        summary: 'Remove a connection: says what Steward left in its database; with revoke=true takes it away first',
+        params: NameParams, querystring: RemoveConnectionQuery, response: responses({ 200: RemoveConnectionView }),
+      },
+    }, async (req) =>
+      clientFor(services, req).removeConnection(req.params.name, {
+        ...(req.query.revoke === undefined ? {} : { revoke: req.query.revoke }),
+        ...(req.query.keep === undefined ? {} : { keep: req.query.keep }),
+      }));
 
     app.post<{ Params: NameParams }>('/connections/:name/check', {
       schema: {

@@ -5,7 +5,7 @@ import { clientFor } from '../client-for.js';
 import { parseConfigBody } from '../config-body.js';
 import { optionalBody } from '../optional-body.js';
 import {
-  ApplyBody, ApplyView, ConfigApplyResult, ConfigBody, ConnectionStatus, Explanation, ExplainQuery, NameParams, PlanBody, PlanView,
+  ApplyBody, ApplyConfigBody, ApplyConfigView, ApplyView, ConfigApplyResult, ConfigBody, ConnectionStatus, Explanation, ExplainQuery, NameParams, PlanBody, PlanView,
   WhoCanQuery, responses,
 } from '../schemas.js';
 
@@ -27,6 +27,19 @@ export function reconcileRoutes(services: Services): FastifyPluginAsync {
         body: ConfigBody, response: responses({ 200: ConfigApplyResult }),
       },
     }, async (req) => clientFor(services, req).storeConfig(parseConfigBody(req.body.config)));
+
+    app.post<{ Body: ApplyConfigBody }>('/config/apply', {
+      schema: {
+        operationId: 'applyConfig', tags,
+        summary: 'Plan every connection of a configuration under its lock, check the plans (against expect), then store the configuration and run them',
+        body: ApplyConfigBody, response: responses({ 200: ApplyConfigView }),
+      },
+    }, async (req) => clientFor(services, req).applyConfig(parseConfigBody(req.body.config), {
+      ...(req.body.connection === undefined ? {} : { connection: req.body.connection }),
+      ...(req.body.force === undefined ? {} : { force: req.body.force }),
+      ...(req.body.sync === undefined ? {} : { sync: req.body.sync }),
+      ...(req.body.expect === undefined ? {} : { expect: req.body.expect }),
+    }));
 
     app.post<{ Params: NameParams; Body: ApplyBody }>('/connections/:name/apply', {
       preValidation: optionalBody,

@@ -1,3 +1,4 @@
+import { StewardError } from '../../domain/errors.js';
 import type { Command } from 'commander';
 import { invalidInput } from '../../domain/errors.js';
 import { table } from '../output.js';
@@ -68,11 +69,31 @@ export function registerConnection(program: Command): void {
 
   c.command('remove')
     .argument('<name>')
-    .description('forget a connection and its catalog (grants already made in the database stay)')
-    .action(async (name: string, _o: unknown, cmd: Command) => {
+    .option('--revoke', "first take away everything Steward holds in the database: its roles, their grants and memberships, default privileges and default roles (grants others hold are not touched)")
+    .option('--keep', 'leave what Steward holds in the database in place (refused otherwise while it holds anything)')
+    .description('forget a connection and its catalog; says what Steward leaves in the database, or with --revoke takes it away')
+    .action(async (name: string, o: { revoke?: boolean; keep?: boolean }, cmd: Command) => {
       await run(cmd, async (client, out) => {
-        await client.removeConnection(name);
-        out.result({ removed: name }, () => `removed connection ${name}`);
+        if (o.revoke === true && o.keep === true) throw new StewardError('invalid_input', '--revoke and --keep: choose one', { hint: '--revoke takes Steward out of the database, --keep leaves it' });
+        const r = await client.removeConnection(name, { ...(o.revoke === true ? { revoke: true } : {}), ...(o.keep === true ? { keep: true } : {}) });
+        out.result(r, () => {
+          const lines = [`removed connection ${name}`];
+          const f = r.footprint;
+          if (r.teardown) {
+            lines.push(`  revoked what Steward held there: ${r.teardown.statements} statements (audit event ${r.teardown.auditId ?? '-'})`);
+          } else if (f === null) {
+            lines.push(`  could not look at what Steward left in the database: ${r.footprintError ?? 'unknown error'}`);
+            lines.push('  roles named like the connection\'s role prefix (steward_<connection>__…) may remain there');
+          } else if (f.roles + f.grants + f.memberships + f.defaultGrants + f.defaultRoles === 0) {
+            lines.push('  Steward left nothing in the database');
+          } else {
+            lines.push(
+              `  left in the database: ${f.roles} Steward roles holding ${f.grants} grants, ${f.memberships} memberships, ${f.defaultGrants} default privileges, ${f.defaultRoles} default roles`,
+            );
+            lines.push('  left in place (--keep): they keep working as they are');
+          }
+          return lines.join('\n');
+        });
       });
     });
 

@@ -1,8 +1,10 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { ApplyView, PlanView } from '../../client/steward-client.js';
+import { granteeLabel, type Grantee, type Securable } from '../../domain/access.js';
+import type { Operation } from '../../domain/plan.js';
+import { checkSavedPlan, readSavedPlan, writeSavedPlan } from '../saved-plan.js';
 import { loadConfigFile } from '../../config/load-config.js';
-import { connectionsOf } from '../../config/to-model.js';
 import { StewardError } from '../../domain/errors.js';
 import { table } from '../output.js';
 import { run } from '../run.js';
@@ -18,12 +20,74 @@ export function renderPlan(p: PlanView): string {
     for (const s of p.statements) {
       const op = p.operations[s.op];
       const mark = op?.drift ? '! ' : op && (op.kind.startsWith('revoke') || op.kind === 'dropRole') ? '- ' : '+ ';
-      lines.push(`  ${mark}${s.sql}${s.database ? `    -- in ${s.database}` : ''}${op?.drift ? '    -- drift' : ''}`);
+      const notes = [s.database ? `in ${s.database}` : '', s.runAs ? `as ${s.runAs}` : '', op?.drift ? 'drift' : ''].filter(Boolean);
+      lines.push(`  ${mark}${s.sql}${notes.length > 0 ? `    -- ${notes.join(', ')}` : ''}`);
     }
     if (p.revocationRatio > 0) lines.push(`  revokes ${Math.round(p.revocationRatio * 100)}% of the access Steward manages here`);
   }
   if (p.reportedDrift.length > 0) lines.push(`  drift reported, not reverted (drift: report): ${p.reportedDrift.length} operations`);
+  if (p.blocked.length > 0) {
+    lines.push(`  cannot be done by Steward (${p.blocked.length}); an administrator must act:`);
+    for (const b of p.blocked) lines.push(`    ✗ ${describeOperation(b.operation)}: ${b.reason}`);
+  }
+  if (p.unsynced > 0) lines.push(`  ${p.unsynced} grants on objects not synced yet left alone (a sync will decide them)`);
   return lines.join('\n');
+}
+
+/** One line for an operation, for lists of what was blocked or did not converge. */
+function describeOperation(op: Operation): string {
+  const who = (gs: readonly Grantee[]): string => gs.map(granteeLabel).join(', ');
+  const on = (ss: readonly Securable[]): string => ss.map((x) => `${x.kind} ${x.segments.join('.')}`).join(', ');
+  switch (op.kind) {
+    case 'grant':
+      return `grant ${op.privileges.join(', ')} on ${on(op.securables)} to ${who(op.grantees)}`;
+    case 'revoke':
+      return `revoke ${op.privileges.join(', ')} on ${on(op.securables)} from ${who(op.grantees)}${op.grantor ? ` (granted by ${op.grantor})` : ''}`;
+    case 'grantMembership':
+      return `grant ${op.roles.join(', ')} to ${who(op.members)}`;
+    case 'revokeMembership':
+      return `revoke ${op.roles.join(', ')} from ${who(op.members)}`;
+    case 'createRole':
+      return `create ${granteeLabel(op.role)}`;
+    case 'dropRole':
+      return `drop ${op.role}`;
+    case 'grantDefault':
+    case 'revokeDefault':
+      return `${op.kind === 'grantDefault' ? 'grant' : 'revoke'} default ${op.privileges.join(', ')} on ${op.objects} in ${op.database}.${op.schema} (owner ${op.owner}) ${op.kind === 'grantDefault' ? 'to' : 'from'} ${who(op.grantees)}`;
+    case 'setDefaultRole':
+      return `set default role of ${granteeLabel(op.user)} to ${op.role ?? 'none'}`;
+  }
+}
+
+/** Human rendering of apply outcomes, and the exit code: 1 failed or unconverged, 3 blocked work remains, else 0. */
+function renderApplied(results: readonly ApplyView[]): { text: string; code: number } {
+  let code = 0;
+  const text = results
+    .map((r) => {
+      const ok = r.results.filter((x) => x.ok).length;
+      const head =
+        r.status === 'no-op' ? `${r.connection}: up to date` :
+        r.status === 'notified' ? `${r.connection}: notify-only, ${r.plan.statements.length} statements recorded, none run` :
+        r.status === 'declined' ? `${r.connection}: declined, nothing run` :
+        `${r.connection}: ${r.status}, ${ok}/${r.plan.statements.length} statements` + (r.error ? ` — ${r.error}` : '');
+      if (r.status === 'failed' || r.status === 'unconverged') code = 1;
+      else if (r.plan.blocked.length > 0 && code === 0) code = 3;
+      const lines = [head];
+      if (r.sync) lines.push(`  sync: ${r.sync.added} added, ${r.sync.changed} changed, ${r.sync.removed} removed`);
+      if (r.unconverged.length > 0) {
+        lines.push(`  not reflected by the database when read back (${r.unconverged.length}):`);
+        for (const op of r.unconverged.slice(0, 20)) lines.push(`    ✗ ${describeOperation(op)}`);
+      }
+      if (r.plan.blocked.length > 0) {
+        lines.push(`  cannot be done by Steward (${r.plan.blocked.length}); an administrator must act:`);
+        for (const b of r.plan.blocked.slice(0, 20)) lines.push(`    ✗ ${describeOperation(b.operation)}: ${b.reason}`);
+      }
+      if (r.plan.reportedDrift.length > 0) lines.push(`  drift reported, not reverted: ${r.plan.reportedDrift.length} operations`);
+      if (r.auditId !== null) lines.push(`  audit event ${r.auditId}`);
+      return lines.join('\n');
+    })
+    .join('\n');
+  return { text, code };
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -44,60 +108,62 @@ export function registerReconcile(program: Command): void {
     .requiredOption('-f, --file <file>', 'steward.yaml')
     .option('--connection <name>', 'plan only this connection')
     .option('--exit-code', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+    .option('--out <plan.json>', 'save the plan, to run exactly it later with: steward apply plan.json')
     .description('what would change: operations and exact SQL; changes nothing')
-    .action(async (o: { file: string; connection?: string; exitCode?: boolean }, cmd: Command) => {
+    .action(async (o: { file: string; connection?: string; exitCode?: boolean; out?: string }, cmd: Command) => {
       await run(cmd, async (client, out) => {
         const cfg = loadConfigFile(o.file);
         const plans = await client.plan(cfg, o.connection);
-        out.result({ connections: plans }, () => plans.map(renderPlan).join('\n\n'));
+        if (o.out !== undefined) writeSavedPlan(o.out, o.file, o.connection ?? null, cfg, plans);
+        out.result({ connections: plans, ...(o.out !== undefined ? { savedTo: o.out } : {}) }, () =>
+          plans.map(renderPlan).join('\n\n') + (o.out !== undefined ? `\n\nplan saved to ${o.out}; run exactly it with: steward apply ${o.out}` : ''),
+        );
         return o.exitCode === true && plans.some((p) => p.operations.length > 0) ? 2 : 0;
       });
     });
 
   program
     .command('apply')
-    .requiredOption('-f, --file <file>', 'steward.yaml')
+    .argument('[plan]', 'a plan saved by steward plan --out: run exactly it, or refuse if anything changed since')
+    .option('-f, --file <file>', 'steward.yaml (with a saved plan: where to read the configuration, default the path it was planned from)')
     .option('--connection <name>', 'enforce only this connection (the whole file is still stored)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--force', 'run even a plan that revokes more than half of the access Steward manages on a connection')
-    .option('--no-sync', 'skip the object sync (only identities or policies changed)')
-    .description('store the configuration, sync, and enforce it')
-    .action(async (o: { file: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean }, cmd: Command) => {
+    .option('--no-sync', 'plan against the stored catalog instead of the live one (only identities or policies changed)')
+    .description('store the configuration and enforce it; what runs is the plan shown (or saved), never another')
+    .action(async (planFile: string | undefined, o: { file?: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean }, cmd: Command) => {
       await run(cmd, async (client, out) => {
-        const cfg = loadConfigFile(o.file);
-        const names = o.connection ? [o.connection] : connectionsOf(cfg).map((c) => c.name);
-        if (o.yes !== true) {
-          const plans = await client.plan(cfg, o.connection);
-          out.info(plans.map(renderPlan).join('\n\n'));
-          if (plans.every((p) => p.operations.length === 0)) out.info('(the configuration is stored and each connection synced before enforcing)');
-          if (!(await confirm('store this configuration and enforce it?'))) {
-            out.result({ applied: false }, () => 'nothing done');
-            return 1;
+        const common = { ...(o.force ? { force: true } : {}), ...(o.sync === false ? { sync: false } : {}) };
+        let result;
+        if (planFile !== undefined) {
+          const saved = readSavedPlan(planFile);
+          const file = o.file ?? saved.file;
+          const cfg = loadConfigFile(file);
+          checkSavedPlan(saved, cfg, file);
+          if (o.connection !== undefined && o.connection !== (saved.connection ?? o.connection)) {
+            throw new StewardError('invalid_input', `--connection ${o.connection}: the saved plan is for ${saved.connection ?? 'every connection'}`, { hint: 'apply the plan as it was made' });
           }
+          const expect = Object.fromEntries(saved.connections.map((c) => [c.connection, { digest: c.digest, statements: [...c.statements] }]));
+          result = await client.applyConfig(cfg, { ...common, ...(saved.connection ? { connection: saved.connection } : {}), expect });
+        } else {
+          if (o.file === undefined) throw new StewardError('invalid_input', 'apply: give a saved plan or -f steward.yaml', { hint: 'steward apply -f steward.yaml, or steward apply plan.json' });
+          const cfg = loadConfigFile(o.file);
+          let expect: Record<string, { digest: string; statements: string[] }> | undefined;
+          if (o.yes !== true) {
+            // What is confirmed is what runs: the server refuses a plan whose digest differs.
+            const plans = await client.plan(cfg, o.connection);
+            out.info(plans.map(renderPlan).join('\n\n'));
+            if (!(await confirm('store this configuration and enforce this plan?'))) {
+              out.result({ applied: false }, () => 'nothing done');
+              return 1;
+            }
+            expect = Object.fromEntries(plans.map((p) => [p.connection, { digest: p.digest, statements: p.statements.map((s) => s.sql) }]));
+          }
+          result = await client.applyConfig(cfg, { ...common, ...(o.connection ? { connection: o.connection } : {}), ...(expect ? { expect } : {}) });
         }
-        await client.storeConfig(cfg);
-        const results: ApplyView[] = [];
-        let failed = false;
-        for (const name of names) {
-          if (!out.json) out.info(`applying ${name}…`);
-          const r = await client.applyConnection(name, { ...(o.force ? { force: true } : {}), ...(o.sync === false ? { sync: false } : {}) });
-          results.push(r);
-          if (r.status === 'failed') failed = true;
-        }
-        out.result({ connections: results }, () =>
-          results
-            .map((r) => {
-              const ok = r.results.filter((x) => x.ok).length;
-              const head =
-                r.status === 'no-op' ? `${r.connection}: up to date` :
-                r.status === 'notified' ? `${r.connection}: notify-only, ${r.plan.statements.length} statements recorded, none run` :
-                `${r.connection}: ${r.status}, ${ok}/${r.plan.statements.length} statements` + (r.error ? ` — ${r.error}` : '');
-              const sync = r.sync ? `  sync: ${r.sync.added} added, ${r.sync.changed} changed, ${r.sync.removed} removed` : '';
-              return [head, sync, r.auditId !== null ? `  audit event ${r.auditId}` : ''].filter(Boolean).join('\n');
-            })
-            .join('\n'),
-        );
-        return failed ? 1 : 0;
+        const r = renderApplied(result.connections);
+        out.result(result, () => r.text);
+        return r.code;
       });
     });
 
@@ -108,10 +174,17 @@ export function registerReconcile(program: Command): void {
       await run(cmd, async (client, out) => {
         const st = await client.status();
         const when = (d: Date | string | null): string => (d ? new Date(d).toISOString().replace('.000Z', 'Z') : 'never');
+        const apply = (s: (typeof st)[number]): string =>
+          s.lastApplyOutcome === 'interrupted' || s.lastApplyOutcome === 'running' || s.lastApplyOutcome === 'started'
+            ? `${s.lastApplyOutcome} (audit ${s.lastApplyAuditId ?? '?'})`
+            : s.lastApplyAt === null
+              ? 'never'
+              : `${when(s.lastApplyAt)} ${s.lastApplyOutcome ?? ''}`.trim();
+        const drift = (s: (typeof st)[number]): string => (s.reportedDrift > 0 ? `${s.driftCount} (${s.reportedDrift} reported)` : String(s.driftCount));
         out.result(st, () =>
           table(
-            ['CONNECTION', 'LAST SYNC', 'OBJECTS', 'LAST APPLY', 'DRIFT', 'ERROR'],
-            st.map((s) => [s.connection, when(s.lastSyncAt), s.lastSync?.objects ?? '', when(s.lastApplyAt), s.driftCount, s.lastSyncError ?? s.lastApplyError ?? '']),
+            ['CONNECTION', 'LAST SYNC', 'OBJECTS', 'LAST APPLY', 'DRIFT', 'UNCONVERGED', 'BLOCKED', 'ERROR'],
+            st.map((s) => [s.connection, when(s.lastSyncAt), s.lastSync?.objects ?? '', apply(s), drift(s), s.unconverged, s.blocked, s.lastSyncError ?? s.lastApplyError ?? '']),
           ),
         );
       });

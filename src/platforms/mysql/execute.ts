@@ -15,6 +15,18 @@ export function lockName(key: string): string {
   return `steward:${createHash('sha256').update(key).digest('hex').slice(0, MAX_LOCK_NAME - 8)}`;
 }
 
+/** GET_LOCK on the session `query` is bound to (reentrant on MySQL 5.7+ and MariaDB); returns the lock name. */
+export async function acquireLock(query: QueryFn, key: string, lockTimeoutSeconds = 30): Promise<string> {
+  const name = lockName(key);
+  const got = await query({ sql: 'SELECT GET_LOCK(?, ?) AS got', values: [name, lockTimeoutSeconds] });
+  if (text(got[0]?.got) !== '1') {
+    throw new StewardError('locked', `connection is locked: another apply holds "${key}"`, {
+      hint: `waited ${lockTimeoutSeconds}s; retry when the other apply has finished`,
+    });
+  }
+  return name;
+}
+
 /**
  * Run statements in order on ONE connection (`query` must be bound to it: GET_LOCK belongs to
  * the session) under a named lock. DDL and GRANT commit implicitly on MySQL and MariaDB, so there
@@ -29,13 +41,7 @@ export async function execute(
   dialect: Dialect,
   lockTimeoutSeconds = 30,
 ): Promise<ExecuteResult> {
-  const name = lockName(opts.lockKey);
-  const got = await query({ sql: 'SELECT GET_LOCK(?, ?) AS got', values: [name, lockTimeoutSeconds] });
-  if (text(got[0]?.got) !== '1') {
-    throw new StewardError('locked', `connection is locked: another apply holds "${opts.lockKey}"`, {
-      hint: `waited ${lockTimeoutSeconds}s; retry when the other apply has finished`,
-    });
-  }
+  const name = await acquireLock(query, opts.lockKey, lockTimeoutSeconds);
   const results: StatementResult[] = [];
   try {
     for (const statement of statements) {

@@ -2,12 +2,13 @@ import mysql from 'mysql2/promise';
 import type { AccessScope } from '../../domain/access.js';
 import type { ConnectionSpec } from '../../domain/connection.js';
 import type { PlatformSession } from '../platform.js';
+import { StewardError } from '../../domain/errors.js';
 import { splitCurrentUser } from './account-name.js';
 import { readActualState } from './actual-state.js';
 import { check } from './check.js';
 import { connectError } from './connect-error.js';
 import type { Dialect } from './dialect.js';
-import { execute } from './execute.js';
+import { acquireLock, execute } from './execute.js';
 import { introspect } from './introspect.js';
 import { text, type QueryFn, type Row, type SqlQuery } from './query.js';
 import { parseUrlWithSecret } from './url.js';
@@ -50,8 +51,11 @@ export async function connectSession(spec: ConnectionSpec, dialect: Dialect): Pr
     supportBigNumbers: true,
   });
   const pinned = new Set<number>();
+  /** The connection holding the reconcile's lock: GET_LOCK belongs to it, so execute runs there too. */
+  let held: mysql.PoolConnection | null = null;
 
-  async function withConnection<T>(fn: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {
+  async function withConnection<T>(fn: (conn: mysql.PoolConnection) => Promise<T>, useHeld = false): Promise<T> {
+    if (useHeld && held !== null) return fn(held);
     const conn = await pool.getConnection();
     try {
       if (!pinned.has(conn.threadId)) {
@@ -78,7 +82,32 @@ export async function connectSession(spec: ConnectionSpec, dialect: Dialect): Pr
     introspect: (opts) => introspect(query, { dialect, databases: spec.options.databases, ...(opts?.under ? { under: opts.under } : {}) }),
     check: () => check(query, { dialect, connection: spec.name, options: spec.options }),
     readActualState: (scope: AccessScope) => readActualState(query, scope, { dialect, hostPattern: spec.options.hostPattern, systemAccount }),
-    execute: (statements, opts) => withConnection((conn) => execute((q) => run(conn, q), statements, opts, dialect)),
+    async lock(key) {
+      if (held !== null) throw new StewardError('conflict', 'this session already holds the connection lock');
+      const conn = await pool.getConnection();
+      try {
+        if (!pinned.has(conn.threadId)) {
+          await conn.query(PIN_SQL_MODE);
+          pinned.add(conn.threadId);
+        }
+        const name = await acquireLock((q) => run(conn, q), key);
+        held = conn;
+        let released = false;
+        return {
+          async release() {
+            if (released) return;
+            released = true;
+            held = null;
+            await run(conn, { sql: 'SELECT RELEASE_LOCK(?)', values: [name] }).catch(() => undefined);
+            conn.release();
+          },
+        };
+      } catch (err) {
+        conn.release();
+        throw err;
+      }
+    },
+    execute: (statements, opts) => withConnection((conn) => execute((q) => run(conn, q), statements, opts, dialect), true),
     close: () => pool.end(),
   };
 }

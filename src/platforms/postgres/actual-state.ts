@@ -26,6 +26,7 @@ import { COLUMN_LETTERS, parseAclItem, RELATION_LETTERS, SEQUENCE_LETTERS, type 
 import type { PostgresContext } from './context.js';
 import { ACL_PRIVILEGES } from './privilege-names.js';
 import { quoteIdent } from './quote.js';
+import { databaseVanished } from './list-databases.js';
 
 function privileges(joined: string): Privilege[] {
   const out: Privilege[] = [];
@@ -114,7 +115,14 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
 
   const defaultGrants: DefaultGrant[] = [];
   for (const db of databases) {
-    const client = await ctx.clientFor(db);
+    let client: Awaited<ReturnType<PostgresContext['clientFor']>>;
+    try {
+      client = await ctx.clientFor(db);
+    } catch (err) {
+      // A database dropped since the last sync holds nothing any more.
+      if (await databaseVanished(ctx, db)) continue;
+      throw err;
+    }
     const sq = actualStateSql.schemaGrants(prefix);
     for (const r of (await client.query<ContainerGrantRow>(sq.text, sq.values)).rows) {
       grants.push({ securable: { kind: 'schema', segments: [db, r.object] }, grantee: roleGrantee(r.grantee), privileges: privileges(r.privileges) });

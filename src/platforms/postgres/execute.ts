@@ -1,6 +1,6 @@
 import { redactSecrets, StewardError } from '../../domain/errors.js';
 import type { Statement } from '../../domain/plan.js';
-import type { ExecuteOptions, ExecuteResult, StatementResult } from '../platform.js';
+import type { ExecuteOptions, ExecuteResult, HeldLock, StatementResult } from '../platform.js';
 import type { PostgresContext } from './context.js';
 import { advisoryLockKey } from './lock-key.js';
 import type { Queryable } from './queryable.js';
@@ -23,7 +23,7 @@ function messageOf(err: unknown): string {
  * without touching `lock_timeout`, and it behaves the same on PGlite (one connection, no
  * contention). Session-level, so it survives the chunks' COMMITs and ROLLBACKs.
  */
-async function acquire(client: Queryable, key: string, name: string, waitMs: number): Promise<void> {
+export async function acquire(client: Queryable, key: string, name: string, waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
@@ -117,4 +117,19 @@ export async function execute(
   } finally {
     await lockClient.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
   }
+}
+
+/** The connection's advisory lock for a whole reconcile (session-level on the default database, reentrant). */
+export async function lock(ctx: PostgresContext & { readonly lockWaitMs?: number }, name: string): Promise<HeldLock> {
+  const client = await ctx.clientFor(null);
+  const key = advisoryLockKey(name);
+  await acquire(client, key, name, ctx.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
+    },
+  };
 }

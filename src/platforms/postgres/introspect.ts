@@ -11,7 +11,7 @@ import {
   type SequenceDefaultRow,
 } from './catalog.sql.js';
 import type { PostgresContext } from './context.js';
-import { listDatabases } from './list-databases.js';
+import { databaseVanished, listDatabases } from './list-databases.js';
 
 const RELATION_KIND: Record<RelationRow['kind'], RelationKind> = {
   r: 'table',
@@ -106,7 +106,17 @@ export async function introspect(ctx: PostgresContext, opts: { readonly under?: 
   const databases = (await listDatabases(ctx)).filter((d) => d.can_connect && (under.length === 0 || d.name === under[0]));
   const filter: CatalogFilter = { schema: under[1] ?? null, relation: under[2] ?? null };
   const objects: DiscoveredObject[] = [];
-  for (const db of databases) await crawlDatabase(ctx, db, filter, objects);
+  for (const db of databases) {
+    const mark = objects.length;
+    try {
+      await crawlDatabase(ctx, db, filter, objects);
+    } catch (err) {
+      // Dropped between listing and crawling: it is gone, like any vanished object (a full
+      // sync marks what was stored under it removed). Anything else is a real failure.
+      if (!(await databaseVanished(ctx, db.name))) throw err;
+      objects.length = mark;
+    }
+  }
   const roots = under.length > 0 ? [[...under]] : databases.map((d) => [d.name]);
   return { objects, roots };
 }

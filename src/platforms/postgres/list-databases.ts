@@ -15,3 +15,14 @@ export async function listDatabases(ctx: PostgresContext): Promise<DatabaseRow[]
   const wanted = new Set(configured);
   return rows.filter((r) => wanted.has(r.name));
 }
+
+/** Has this database been dropped (it is no longer in pg_database)? Asked after a failure on it. */
+export async function databaseVanished(ctx: PostgresContext, name: string): Promise<boolean> {
+  try {
+    const client = await ctx.clientFor(null);
+    const { rows } = await client.query<{ one: number }>('SELECT 1 AS one FROM pg_database WHERE datname = $1', [name]);
+    return rows.length === 0;
+  } catch {
+    return false;
+  }
+}

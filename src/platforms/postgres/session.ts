@@ -3,7 +3,7 @@ import type { PlatformSession } from '../platform.js';
 import { readActualState } from './actual-state.js';
 import { check } from './check.js';
 import type { PostgresContext } from './context.js';
-import { execute } from './execute.js';
+import { execute, lock } from './execute.js';
 import { introspect } from './introspect.js';
 import type { Queryable } from './queryable.js';
 
@@ -39,6 +39,7 @@ export function createPostgresSession(deps: PostgresSessionDeps): PlatformSessio
     introspect: (opts) => introspect(ctx, opts),
     check: () => check(ctx),
     readActualState: (scope) => readActualState(ctx, scope),
+    lock: (key) => lock(ctx, key),
     execute: (statements, opts) => execute(ctx, statements, opts),
     async close() {
       if (closed) return;

@@ -71,6 +71,7 @@ export const redshiftPlatform: Platform = {
       introspect: () => Promise.reject(unsupported('object sync')),
       check: (): Promise<CheckReport> => Promise.reject(unsupported('privilege check')),
       readActualState: () => Promise.reject(unsupported('actual-state reading')),
+      lock: () => Promise.reject(unsupported('apply')),
       execute: () => Promise.reject(unsupported('apply')),
       close: async () => {
         await client.end();

@@ -1,0 +1,107 @@
+import type { ConfigFile } from '../config/schema.js';
+import { connectionsOf } from '../config/to-model.js';
+import type { ConnectionSpec } from '../domain/connection.js';
+import { notFound, StewardError } from '../domain/errors.js';
+import type { Platform } from '../platforms/platform.js';
+import { SAFETY_RATIO, type ApplyOutcome, type ConnectionPlan, type PlanExpectation, type PreparedApply, type ReconcileService } from '../reconcile/reconcile-service.js';
+import type { StatementResult } from '../platforms/platform.js';
+import type { ConfigApplyResult, ConfigService } from './config-service.js';
+import { validateConnection, type ConnectionService } from './connection-service.js';
+
+export interface ApplyConfigOptions {
+  readonly actor: string;
+  /** Only this connection (the whole file is still stored). */
+  readonly connection?: string;
+  readonly force?: boolean;
+  /** Plan against the live catalog (default), or the stored one (`false`: only identities or policies changed). */
+  readonly sync?: boolean;
+  /** Per connection: run only the plan that was shown (its digest), or refuse. */
+  readonly expect?: Readonly<Record<string, PlanExpectation>>;
+  readonly onStatement?: (connection: string, r: StatementResult) => void;
+}
+
+export interface ApplyConfigResult {
+  readonly stored: ConfigApplyResult;
+  readonly connections: readonly ApplyOutcome[];
+}
+
+/**
+ * Policy as code, end to end: plan a configuration file against the live databases, or apply it
+ * — every connection of it locked and planned first (against the file, storing nothing), the
+ * plans checked against what was shown and against the safety valve, and only then the file
+ * stored and the plans run. A refused or failed check leaves the store as it was.
+ */
+export function createApplyService(deps: {
+  config: ConfigService;
+  connections: ConnectionService;
+  reconcile: ReconcileService;
+  platforms: Readonly<Record<string, Platform>>;
+}) {
+  /** The connections a file acts on, each with the definition to plan against (the file's, else the stored one). */
+  async function targets(cfg: ConfigFile, only?: string): Promise<{ name: string; live: { spec: ConnectionSpec; platform: Platform } }[]> {
+    const fileConns = connectionsOf(cfg);
+    const stored = await deps.connections.list();
+    // A file without connections acts on the stored ones: never "no changes" with changes pending.
+    const names = only !== undefined ? [only] : fileConns.length > 0 ? fileConns.map((c) => c.name) : stored.map((c) => c.name);
+    const out: { name: string; live: { spec: ConnectionSpec; platform: Platform } }[] = [];
+    for (const name of names) {
+      const fromFile = fileConns.find((c) => c.name === name);
+      if (fromFile) {
+        const v = validateConnection(fromFile, deps.platforms);
+        out.push({ name, live: { spec: { name, type: v.type, url: fromFile.url, options: v.options }, platform: v.platform } });
+      } else if (stored.some((c) => c.name === name)) {
+        out.push({ name, live: await deps.connections.spec(name) });
+      } else {
+        throw notFound('connection', name, 'name a connection of the file or a registered one');
+      }
+    }
+    return out;
+  }
+
+  return {
+    /** What applying the file would do, per connection; changes nothing anywhere. */
+    async plan(cfg: ConfigFile, connection?: string): Promise<ConnectionPlan[]> {
+      const model = await deps.config.previewModel(cfg);
+      const out: ConnectionPlan[] = [];
+      for (const t of await targets(cfg, connection)) out.push(await deps.reconcile.plan(t.name, model, t.live));
+      return out;
+    },
+
+    async apply(cfg: ConfigFile, opts: ApplyConfigOptions): Promise<ApplyConfigResult> {
+      const list = await targets(cfg, opts.connection);
+      const model = () => deps.config.previewModel(cfg);
+      const prepared: { name: string; p: PreparedApply }[] = [];
+      try {
+        for (const t of list) {
+          const expect = opts.expect?.[t.name];
+          const p = await deps.reconcile.prepare(t.name, model, {
+            actor: opts.actor,
+            live: t.live,
+            ...(opts.force ? { force: true } : {}),
+            ...(opts.sync === false ? { sync: false } : {}),
+            ...(expect ? { expect } : {}),
+            ...(opts.onStatement ? { onStatement: (r: StatementResult) => opts.onStatement!(t.name, r) } : {}),
+          });
+          prepared.push({ name: t.name, p });
+        }
+        // Every plan passes the safety valve before anything is stored.
+        for (const { name, p } of prepared) {
+          if (p.plan.operations.length > 0 && p.plan.revocationRatio > SAFETY_RATIO && opts.force !== true) {
+            throw new StewardError('unsafe_plan', `plan for "${name}" would revoke ${Math.round(p.plan.revocationRatio * 100)}% of the access Steward manages there`, {
+              hint: 'check the configuration file; if this is intended, run again with --force',
+              details: { connection: name, revocationRatio: p.plan.revocationRatio },
+            });
+          }
+        }
+        const stored = await deps.config.store(cfg, opts.actor);
+        const connections: ApplyOutcome[] = [];
+        for (const { p } of prepared) connections.push(await p.run());
+        return { stored, connections };
+      } finally {
+        for (const { p } of prepared) await p.release();
+      }
+    },
+  };
+}
+
+export type ApplyService = ReturnType<typeof createApplyService>;
