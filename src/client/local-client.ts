@@ -38,6 +38,7 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
         ...(opts.force ? { force: true } : {}),
         ...(opts.sync === false ? { sync: false } : {}),
         ...(opts.expect ? { expect: opts.expect } : {}),
+        ...(opts.onStatement ? { onStatement: opts.onStatement } : {}),
       });
       return { stored: r.stored, connections: r.connections.map(applyView) };
     },

@@ -76,7 +76,17 @@ export interface StewardClient {
    * Plan each connection of the file under its lock, check the plans (against `expect` when
    * given: what was shown is what runs), then store the file and run them. Refused: nothing stored.
    */
-  applyConfig(config: ConfigFile, opts: { connection?: string; force?: boolean; sync?: boolean; expect?: Readonly<Record<string, PlanExpectation>> }): Promise<ApplyConfigView>;
+  applyConfig(
+    config: ConfigFile,
+    opts: {
+      connection?: string;
+      force?: boolean;
+      sync?: boolean;
+      expect?: Readonly<Record<string, PlanExpectation>>;
+      /** Each statement's outcome as it runs (local store only; through a server the result lists them at the end). */
+      onStatement?: (connection: string, r: StatementResult) => void;
+    },
+  ): Promise<ApplyConfigView>;
   /** `sync: false` skips the object sync (identities or policies changed, not the catalog). */
   applyConnection(connection: string, opts: { force?: boolean; sync?: boolean }): Promise<ApplyView>;
 

@@ -32,19 +32,23 @@ export async function freshDatabase(name: string, logins: readonly string[], ext
   });
 }
 
-/** Drop roles (after removing what they own or were granted anywhere in the cluster). */
+/**
+ * Drop roles (after removing what they own or were granted anywhere in the cluster). DROP OWNED
+ * runs for all of them in one statement: a superuser's DROP OWNED revokes as the object owner,
+ * so privileges one of these roles granted to another (a system account granting to Steward's
+ * roles) only go when the grantor's own grant option is revoked with CASCADE alongside.
+ */
 export async function dropRoles(c: pg.Client, roles: readonly string[]): Promise<void> {
-  for (const r of roles) {
-    const exists = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [r]);
-    if (exists.rowCount === 0) continue;
-    const dbs = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datallowconn');
-    for (const { datname } of dbs.rows) {
-      await withPg(pgUrl(datname), async (d) => {
-        await d.query(`DROP OWNED BY ${quoteIdent(r)} CASCADE`);
-      }).catch(() => undefined);
-    }
-    await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
+  const existing = (await c.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])', [roles])).rows.map((r) => r.rolname);
+  if (existing.length === 0) return;
+  const list = existing.map(quoteIdent).join(', ');
+  const dbs = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datallowconn');
+  for (const { datname } of dbs.rows) {
+    await withPg(pgUrl(datname), async (d) => {
+      await d.query(`DROP OWNED BY ${list} CASCADE`);
+    }).catch(() => undefined);
   }
+  for (const r of existing) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
 }
 
 /** Drop every role whose name starts with `prefix`. */

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { ApplyView, PlanView } from '../../client/steward-client.js';
 import { granteeLabel, type Grantee, type Securable } from '../../domain/access.js';
 import type { Operation } from '../../domain/plan.js';
+import type { StatementResult } from '../../platforms/platform.js';
 import { checkSavedPlan, readSavedPlan, writeSavedPlan } from '../saved-plan.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { StewardError } from '../../domain/errors.js';
@@ -57,6 +58,27 @@ function describeOperation(op: Operation): string {
     case 'setDefaultRole':
       return `set default role of ${granteeLabel(op.user)} to ${op.role ?? 'none'}`;
   }
+}
+
+/**
+ * Progress of an apply on stderr: with `--progress` one line per statement (`statement N ok|failed
+ * connection`), else on a terminal a counter that rewrites itself; nothing when output is JSON.
+ */
+function statementProgress(lines: boolean, json: boolean): { on?: (connection: string, r: StatementResult) => void; end(): void } {
+  const counts = new Map<string, number>();
+  const count = (connection: string): number => {
+    const n = (counts.get(connection) ?? 0) + 1;
+    counts.set(connection, n);
+    return n;
+  };
+  if (lines) return { on: (c, r) => void process.stderr.write(`statement ${count(c)} ${r.ok ? 'ok' : 'failed'} ${c}\n`), end: () => undefined };
+  if (json || !process.stderr.isTTY) return { end: () => undefined };
+  return {
+    on: (c, r) => void process.stderr.write(`\r${c}: ${count(c)} statements run${r.ok ? '' : ' (one failed)'}   `),
+    end: () => {
+      if (counts.size > 0) process.stderr.write('\n');
+    },
+  };
 }
 
 /** Human rendering of apply outcomes, and the exit code: 1 failed or unconverged, 3 blocked work remains, else 0. */
@@ -130,10 +152,12 @@ export function registerReconcile(program: Command): void {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--force', 'run even a plan that revokes more than half of the access Steward manages on a connection')
     .option('--no-sync', 'plan against the stored catalog instead of the live one (only identities or policies changed)')
+    .option('--progress', 'print each statement as it runs, one line each on stderr (local store)')
     .description('store the configuration and enforce it; what runs is the plan shown (or saved), never another')
-    .action(async (planFile: string | undefined, o: { file?: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean }, cmd: Command) => {
+    .action(async (planFile: string | undefined, o: { file?: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean; progress?: boolean }, cmd: Command) => {
       await run(cmd, async (client, out) => {
-        const common = { ...(o.force ? { force: true } : {}), ...(o.sync === false ? { sync: false } : {}) };
+        const progress = statementProgress(o.progress === true, out.json);
+        const common = { ...(o.force ? { force: true } : {}), ...(o.sync === false ? { sync: false } : {}), ...(progress.on ? { onStatement: progress.on } : {}) };
         let result;
         if (planFile !== undefined) {
           const saved = readSavedPlan(planFile);
@@ -161,6 +185,7 @@ export function registerReconcile(program: Command): void {
           }
           result = await client.applyConfig(cfg, { ...common, ...(o.connection ? { connection: o.connection } : {}), ...(expect ? { expect } : {}) });
         }
+        progress.end();
         const r = renderApplied(result.connections);
         out.result(result, () => r.text);
         return r.code;
