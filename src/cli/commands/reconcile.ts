@@ -1,8 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { ApplyView, PlanView } from '../../client/steward-client.js';
-import { loadConfigFile } from '../../config/load-config.js';
-import { connectionsOf } from '../../config/to-model.js';
 import { StewardError } from '../../domain/errors.js';
 import { table } from '../output.js';
 import { run } from '../run.js';
@@ -47,6 +45,7 @@ export function registerReconcile(program: Command): void {
     .description('what would change: operations and exact SQL; changes nothing')
     .action(async (o: { file: string; connection?: string; exitCode?: boolean }, cmd: Command) => {
       await run(cmd, async (client, out) => {
+        const { loadConfigFile } = await import('../../config/load-config.js');
         const cfg = loadConfigFile(o.file);
         const plans = await client.plan(cfg, o.connection);
         out.result({ connections: plans }, () => plans.map(renderPlan).join('\n\n'));
@@ -64,6 +63,7 @@ export function registerReconcile(program: Command): void {
     .description('store the configuration, sync, and enforce it')
     .action(async (o: { file: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean }, cmd: Command) => {
       await run(cmd, async (client, out) => {
+        const [{ loadConfigFile }, { connectionsOf }] = await Promise.all([import('../../config/load-config.js'), import('../../config/to-model.js')]);
         const cfg = loadConfigFile(o.file);
         const names = o.connection ? [o.connection] : connectionsOf(cfg).map((c) => c.name);
         if (o.yes !== true) {

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { ParsedUrl } from '../platform.js';
 import { connectionError } from './connection-error.js';
 import type { Queryable } from './queryable.js';
@@ -38,6 +38,8 @@ function queued(client: pg.Client): Queryable {
  * database name may hold characters a URL path cannot carry through pg's parser.
  */
 export async function openPgClients(url: string, parsed: ParsedUrl): Promise<PgClientSet> {
+  // The driver loads with the first session, not with the CLI (see src/cli/main.ts).
+  const { default: pg } = await import('pg');
   const base = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'steward' });
   const defaultDatabase = base.database ?? parsed.user;
   const clients = new Map<string, Promise<{ raw: pg.Client; q: Queryable }>>();

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { StewardError } from '../../domain/errors.js';
 import type { CheckReport, ParsedUrl, Platform, PlatformSession } from '../platform.js';
 import { parseUrl as parsePostgresUrl } from '../postgres/url.js';
@@ -50,6 +49,7 @@ export const redshiftPlatform: Platform = {
   },
   async connect(spec): Promise<PlatformSession> {
     const p = parseUrl(spec.url);
+    const { default: pg } = await import('pg');
     const client = new pg.Client({
       connectionString: spec.url.trim().replace(/^redshift:\/\//i, 'postgres://'),
       port: p.port,

@@ -1,0 +1,22 @@
+/**
+ * `npm run build` step: make `dist/store-template/`, an empty embedded store with every
+ * migration applied, that new data directories start from (see store-template.ts).
+ */
+import { rmSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { MIGRATIONS, migrate } from './migrations.js';
+import { markTemplate, TEMPLATE_DIR } from './store-template.js';
+import { pgliteDb, startParams } from './db.js';
+
+rmSync(TEMPLATE_DIR, { recursive: true, force: true });
+const pg = new PGlite(TEMPLATE_DIR, { startParams: startParams(PGlite.defaultStartParams) });
+await pg.waitReady;
+const db = pgliteDb(pg);
+await migrate(db);
+// Leave the data files complete and the WAL short: the copy starts from a clean checkpoint.
+await pg.exec('CHECKPOINT');
+await pg.close();
+// The server leaves its pid file behind in a directory it was started in; copies must not inherit it.
+rmSync(`${TEMPLATE_DIR}/postmaster.pid`, { force: true });
+markTemplate(TEMPLATE_DIR, Math.max(...MIGRATIONS.map((m) => m.version)));
+process.stdout.write(`store template: ${TEMPLATE_DIR}\n`);
