@@ -174,8 +174,16 @@ export async function openPglite(dataDir: string | null, opts: OpenOptions = {})
 
 /** Open a PostgreSQL-backed store; fails with a clear error when unreachable. */
 export async function openPostgres(url: string): Promise<Db> {
-  const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000 });
+  const [{ default: pg }, { parsePostgresUrl }] = await Promise.all([import('pg'), import('../platforms/postgres/url.js')]);
+  let config: pg.ClientConfig;
+  try {
+    // Explicit options (libpq's sslmode), so that pg never parses the URL and warns on the terminal.
+    config = parsePostgresUrl(url).config;
+  } catch (err) {
+    const e = err as StewardError;
+    throw new StewardError('invalid_input', `STEWARD_DATABASE_URL: ${e.message.replace(/^url: /, '')}`, { hint: e.hint ?? '', details: { field: 'STEWARD_DATABASE_URL' } });
+  }
+  const pool = new pg.Pool({ ...config, max: 8, connectionTimeoutMillis: 5000 });
   try {
     await pool.query('SELECT 1');
   } catch (err) {
