@@ -138,7 +138,7 @@ export function parsePostgresUrl(url: string, dialect: UrlDialect = POSTGRES): P
 /** `ssl=` as pg reads it (true/1, false/0, no-verify), or the sslmode's options; anything else is refused. */
 function sslOption(v: unknown): ClientConfig['ssl'] | undefined {
   if (v === undefined || typeof v === 'boolean') return v;
-  if (typeof v === 'object' && v !== null) return v as ClientConfig['ssl'];
+  if (typeof v === 'object' && v !== null) return v;
   if (v === 'false') return false;
   if (v === 'no-verify') return { rejectUnauthorized: false };
   throw bad('ssl must be true, false, 1, 0 or no-verify');
