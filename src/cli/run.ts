@@ -15,12 +15,12 @@ export function commandPath(cmd: Command): string {
  * stderr and a non-zero exit. `fn` returns the exit code it wants (default 0). `check` runs
  * before the client opens: argument errors are reported without touching the store.
  */
-export async function run(cmd: Command, fn: (client: StewardClient, out: Output) => Promise<number | void>, check?: () => void): Promise<void> {
+export async function run(cmd: Command, fn: (client: StewardClient, out: Output) => Promise<number | void>, check?: () => void | Promise<void>): Promise<void> {
   const flags = cmd.optsWithGlobals<GlobalFlags>();
   const out = createOutput(flags.json === true);
   let client: StewardClient | null = null;
   try {
-    check?.();
+    await check?.();
     client = await openClient(flags, commandPath(cmd));
     const code = await fn(client, out);
     process.exitCode = code ?? 0;

@@ -41,7 +41,11 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
     status: () => statusRepo.list(db),
     /** Sync one connection (opening and closing its session). */
     async syncConnection(name: string, under?: readonly string[]) {
-      const open = await connections.open(name);
+      // A connection that cannot be opened is a failed sync too: `status` must show it.
+      const open = await connections.open(name).catch(async (err: unknown) => {
+        await sync.recordFailure(name, err);
+        throw err;
+      });
       try {
         return await sync.sync(name, open.session, under);
       } finally {

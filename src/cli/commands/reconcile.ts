@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { ApplyView, PlanView } from '../../client/steward-client.js';
 import { StewardError } from '../../domain/errors.js';
+import { wholeNumber } from '../args.js';
 import { table } from '../output.js';
 import { run } from '../run.js';
 
@@ -148,15 +149,24 @@ export function registerReconcile(program: Command): void {
     .option('--limit <n>', 'events to show', '30')
     .description('the audit log: who changed what, and every statement run')
     .action(async (id: string | undefined, o: { connection?: string; action?: string; limit: string }, cmd: Command) => {
-      await run(cmd, async (client, out) => {
-        if (id !== undefined) {
-          const e = await client.auditEvent(Number(id));
-          out.result(e, () => JSON.stringify(e, null, 2));
-          return;
-        }
-        const events = await client.audit({ ...(o.connection ? { connection: o.connection } : {}), ...(o.action ? { action: o.action } : {}), limit: Number(o.limit) });
-        out.result(events, () => table(['ID', 'AT', 'ACTOR', 'ACTION', 'CONNECTION', 'OUTCOME', 'SUMMARY'], events.map((e) => [e.id, e.at, e.actor, e.action, e.connection ?? '', e.outcome, e.summary])));
-      });
+      let eventId: number | null = null;
+      let limit = 30;
+      await run(
+        cmd,
+        async (client, out) => {
+          if (eventId !== null) {
+            const e = await client.auditEvent(eventId);
+            out.result(e, () => JSON.stringify(e, null, 2));
+            return;
+          }
+          const events = await client.audit({ ...(o.connection ? { connection: o.connection } : {}), ...(o.action ? { action: o.action } : {}), limit });
+          out.result(events, () => table(['ID', 'AT', 'ACTOR', 'ACTION', 'CONNECTION', 'OUTCOME', 'SUMMARY'], events.map((e) => [e.id, e.at, e.actor, e.action, e.connection ?? '', e.outcome, e.summary])));
+        },
+        () => {
+          if (id !== undefined) eventId = wholeNumber('id', id, { what: 'an audit event id (a positive whole number)' });
+          limit = wholeNumber('--limit', o.limit, { max: 10_000 });
+        },
+      );
     });
 }
 
