@@ -13,7 +13,7 @@ export function registerCatalog(program: Command): void {
     .option('--limit <n>', 'children per page', '200')
     .option('--after <name>', 'continue after this child name (paging)')
     .option('--removed', 'include objects that vanished from the database')
-    .option('--search <text>', 'find objects whose name contains TEXT (under PATH\'s connection if given)')
+    .option('--search <text>', 'find objects and columns whose name contains TEXT (in PATH\'s connection if given)')
     .description('the synced objects under PATH')
     .action(async (path: string | undefined, o: Record<string, unknown>, cmd: Command) => {
       let limit = 200;
