@@ -55,7 +55,7 @@ export function registerCatalog(program: Command): void {
           if (r.next) lines.push('', `more: steward catalog ${path ?? ''} --after ${JSON.stringify(r.next)}`);
           return lines.join('\n');
         });
-      }, check);
+      }, { check });
     });
 
   program
@@ -84,6 +84,6 @@ export function registerCatalog(program: Command): void {
             })
             .join('\n'),
         );
-      });
+      }, { heavy: true });
     });
 }

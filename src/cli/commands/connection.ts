@@ -57,7 +57,7 @@ export function registerConnection(program: Command): void {
           { verify: o.verify !== false },
         );
         out.result(view, () => `added connection ${view.name} (${view.type} ${view.url})`);
-      }, check);
+      }, { check });
     });
 
   c.command('list')

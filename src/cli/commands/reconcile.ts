@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { ApplyView, PlanView } from '../../client/steward-client.js';
+import type { ConfigFile } from '../../config/schema.js';
 import { StewardError } from '../../domain/errors.js';
 import { wholeNumber } from '../args.js';
 import { table } from '../output.js';
@@ -45,13 +46,16 @@ export function registerReconcile(program: Command): void {
     .option('--exit-code', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .description('what would change: operations and exact SQL; changes nothing')
     .action(async (o: { file: string; connection?: string; exitCode?: boolean }, cmd: Command) => {
+      let cfg: ConfigFile | null = null;
+      // The file is read and validated before the store is opened.
+      const check = async (): Promise<void> => {
+        cfg = (await import('../../config/load-config.js')).loadConfigFile(o.file);
+      };
       await run(cmd, async (client, out) => {
-        const { loadConfigFile } = await import('../../config/load-config.js');
-        const cfg = loadConfigFile(o.file);
-        const plans = await client.plan(cfg, o.connection);
+        const plans = await client.plan(cfg!, o.connection);
         out.result({ connections: plans }, () => plans.map(renderPlan).join('\n\n'));
         return o.exitCode === true && plans.some((p) => p.operations.length > 0) ? 2 : 0;
-      });
+      }, { check, heavy: true });
     });
 
   program
@@ -63,10 +67,15 @@ export function registerReconcile(program: Command): void {
     .option('--no-sync', 'skip the object sync (only identities or policies changed)')
     .description('store the configuration, sync, and enforce it')
     .action(async (o: { file: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean }, cmd: Command) => {
-      await run(cmd, async (client, out) => {
+      let cfg: ConfigFile | null = null;
+      let names: string[] = [];
+      const check = async (): Promise<void> => {
         const [{ loadConfigFile }, { connectionsOf }] = await Promise.all([import('../../config/load-config.js'), import('../../config/to-model.js')]);
-        const cfg = loadConfigFile(o.file);
-        const names = o.connection ? [o.connection] : connectionsOf(cfg).map((c) => c.name);
+        cfg = loadConfigFile(o.file);
+        names = o.connection ? [o.connection] : connectionsOf(cfg).map((c) => c.name);
+      };
+      await run(cmd, async (client, out) => {
+        if (cfg === null) return 1;
         if (o.yes !== true) {
           const plans = await client.plan(cfg, o.connection);
           out.info(plans.map(renderPlan).join('\n\n'));
@@ -99,7 +108,7 @@ export function registerReconcile(program: Command): void {
             .join('\n'),
         );
         return failed ? 1 : 0;
-      });
+      }, { check, heavy: true });
     });
 
   program
@@ -162,9 +171,11 @@ export function registerReconcile(program: Command): void {
           const events = await client.audit({ ...(o.connection ? { connection: o.connection } : {}), ...(o.action ? { action: o.action } : {}), limit });
           out.result(events, () => table(['ID', 'AT', 'ACTOR', 'ACTION', 'CONNECTION', 'OUTCOME', 'SUMMARY'], events.map((e) => [e.id, e.at, e.actor, e.action, e.connection ?? '', e.outcome, e.summary])));
         },
-        () => {
-          if (id !== undefined) eventId = wholeNumber('id', id, { what: 'an audit event id (a positive whole number)' });
-          limit = wholeNumber('--limit', o.limit, { max: 10_000 });
+        {
+          check: () => {
+            if (id !== undefined) eventId = wholeNumber('id', id, { what: 'an audit event id (a positive whole number)' });
+            limit = wholeNumber('--limit', o.limit, { max: 10_000 });
+          },
         },
       );
     });
