@@ -4,9 +4,9 @@ import { parsePostgresUrl } from '../postgres/url.js';
 import { quoteIdent } from '../postgres/quote.js';
 
 /**
- * Amazon Redshift. Connections are accepted, validated and verified now; object sync and the
- * view-based enforcement PRODUCT.md describes come with their own issue. Until then every
- * operation past connecting says so plainly instead of pretending.
+ * Amazon Redshift. Connections are accepted, validated and verified now; object sync and
+ * enforcement come with their own issue. Until then every operation past connecting says so
+ * plainly instead of pretending.
  */
 const REDSHIFT = { schemes: ['redshift', 'postgres', 'postgresql'], defaultPort: 5439 } as const;
 
