@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgAvailable } from '../helpers/databases.js';
 import { runCli } from '../helpers/cli.js';
 import { freshDatabase, pgUrl, withPg } from '../helpers/pg-admin.js';
+import { makeCertificate, startTlsProxy } from '../helpers/pg-tls-proxy.js';
+import { PG_URL } from '../helpers/databases.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'steward-ops-cli-'));
 const steward = (...args: string[]) => runCli(['--data-dir', dataDir, ...args]);
@@ -122,5 +124,46 @@ describe.skipIf(!pgAvailable)('secrets out of argv, TLS without warnings (Postgr
     expect(tls.stderr).toMatch(ONE_ERROR);
     expect(tls.stderr).toMatch(/SSL|TLS/i);
     expect(tls.stderr).not.toMatch(/SECURITY WARNING|Warning:/);
+  });
+
+  it('speaks TLS with the semantics each sslmode names, through a TLS front with a self-signed certificate', async () => {
+    const files = makeCertificate();
+    if (files === null) {
+      if (process.env.CI === 'true') throw new Error('CI=true but openssl is missing');
+      console.warn('!! SKIPPING the TLS test: openssl is not installed');
+      return;
+    }
+    const target = new URL(PG_URL);
+    const proxy = await startTlsProxy({ host: target.hostname, port: Number(target.port || 5432) }, files);
+    try {
+      const base = `postgres://${ROLE}:${PW}@127.0.0.1:${proxy.port}/${DB}`;
+      const add = (name: string, query: string) =>
+        runCli(['--data-dir', dataDir, 'connection', 'add', name, '--type', 'postgres', '--url-env', 'U'], { env: { U: `${base}?${query}` } });
+      // The front speaks only TLS: a connection that works went through TLS.
+      const require = await add('ops_tls_req', 'sslmode=require');
+      expect(require.stderr).toBe('');
+      expect(require.code).toBe(0);
+      const ca = await add('ops_tls_ca', `sslmode=verify-ca&sslrootcert=${files.cert}`);
+      expect(ca.stderr).toBe('');
+      expect(ca.code).toBe(0);
+      // verify-full checks the host name: the certificate is for "localhost", the URL says 127.0.0.1.
+      const full = await add('ops_tls_full', `sslmode=verify-full&sslrootcert=${files.cert}`);
+      expect(full.code).toBe(1);
+      expect(full.stderr).toMatch(/^error: cannot connect to 127\.0\.0\.1:\d+: the server's TLS certificate was not accepted \([^\n]*127\.0\.0\.1[^\n]*\)\nhint: pass the CA/);
+      const untrusted = await add('ops_tls_full', 'sslmode=verify-full');
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/TLS certificate was not accepted \(self[- ]signed/);
+      for (const r of [require, ca, full, untrusted]) {
+        expect(r.stderr).not.toMatch(/SECURITY WARNING|Warning:/);
+        expect(r.stdout + r.stderr).not.toContain(PW);
+      }
+      const listed = await steward('connection', 'list');
+      expect(listed.stdout).toMatch(/ops_tls_req +postgres +postgres:\/\/ops_cli_owner:\*\*\*@127\.0\.0\.1:\d+\/ops_cli_db\?sslmode=require/);
+    } finally {
+      await proxy.close();
+      rmSync(files.dir, { recursive: true, force: true });
+      await steward('connection', 'remove', 'ops_tls_req');
+      await steward('connection', 'remove', 'ops_tls_ca');
+    }
   });
 });
