@@ -24,6 +24,8 @@ async function readStdin(): Promise<string> {
  */
 export function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
+  // Echo off before the prompt shows: what is typed as soon as it appears must not be echoed.
+  stdin.setRawMode(true);
   process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = '';
@@ -43,7 +45,6 @@ export function promptHidden(question: string): Promise<string> {
         else value += ch;
       }
     };
-    stdin.setRawMode(true);
     stdin.resume();
     stdin.on('data', onData);
   });

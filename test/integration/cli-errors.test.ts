@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgAvailable } from '../helpers/databases.js';
-import { runCli } from '../helpers/cli.js';
+import { cliCommand, runCli } from '../helpers/cli.js';
 import { freshDatabase, pgUrl, withPg } from '../helpers/pg-admin.js';
 import { makeCertificate, startTlsProxy } from '../helpers/pg-tls-proxy.js';
 import { PG_URL } from '../helpers/databases.js';
@@ -65,6 +65,33 @@ describe('bad CLI arguments: one line naming the field, and a hint', () => {
     expect(both.stderr).toMatch(/^error: --url: give either --url or --url-env, not both\n/);
     const unset = await steward('connection', 'add', 'ops_nourl', '--type', 'postgres', '--url-env', 'OPS_NOT_SET_ANYWHERE');
     expect(unset.stderr).toMatch(/^error: --url-env: environment variable OPS_NOT_SET_ANYWHERE is not set or empty\n/);
+  });
+
+  it('asks for the URL on a terminal without echoing it (a pseudo-terminal from `script`)', async () => {
+    const { spawn, execFileSync } = await import('node:child_process');
+    try {
+      execFileSync('script', ['--version'], { stdio: 'ignore' });
+    } catch {
+      if (process.env.CI === 'true') throw new Error('CI=true but script(1) is missing');
+      console.warn('!! SKIPPING the prompt test: script(1) (util-linux) is not installed');
+      return;
+    }
+    const secret = 'Prompt-Pw-9Z';
+    const command = [...cliCommand(), '--data-dir', dataDir, 'connection', 'add', 'ops_prompt', '--type', 'postgres', '--no-verify'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, STEWARD_MASTER_KEY: '' } });
+    let seen = '';
+    const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    child.stdout.on('data', (d: Buffer) => {
+      const before = seen;
+      seen += d.toString();
+      // Type only once the prompt is up (raw mode, no echo): typed earlier, the terminal would echo it.
+      if (!before.includes('(not echoed): ') && seen.includes('(not echoed): ')) child.stdin.write(`postgres://u:${secret}@127.0.0.1:1/db\r`);
+    });
+    expect(await done).toBe(0);
+    expect(seen).toMatch(/url \(not echoed\): \r?\n/);
+    expect(seen).toContain('added connection ops_prompt (postgres postgres://u:***@127.0.0.1:1/db)');
+    expect(seen).not.toContain(secret);
+    expect((await steward('connection', 'remove', 'ops_prompt')).code).toBe(0);
   });
 
   it('records a sync that cannot even connect in `status`', async () => {

@@ -1,0 +1,15 @@
+import pg from 'pg';
+import mysql from 'mysql2/promise';
+const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+await c.connect();
+const out = [];
+for (const r of (await c.query('select datname from pg_database order by 1')).rows) out.push(`pgdb ${r.datname}`);
+for (const r of (await c.query('select rolname from pg_roles order by 1')).rows) out.push(`pgrole ${r.rolname}`);
+await c.end();
+const m = await mysql.createConnection({ uri: 'mysql://root@127.0.0.1:3306/' });
+const [u] = await m.query("select concat(User,'@',Host) a from mysql.user order by 1");
+for (const r of u) out.push(`myuser ${r.a}`);
+const [d] = await m.query('show databases');
+for (const r of d) out.push(`mydb ${r.Database}`);
+await m.end();
+console.log(out.join('\n'));
