@@ -2,14 +2,16 @@
  * `npm run build` step: make `dist/store-template/`, an empty embedded store with every
  * migration applied, that new data directories start from (see store-template.ts).
  */
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { markTemplate, TEMPLATE_DIR } from './store-template.js';
 import { pgliteDb, startParams } from './db.js';
 
-rmSync(TEMPLATE_DIR, { recursive: true, force: true });
-const pg = new PGlite(TEMPLATE_DIR, { startParams: startParams(PGlite.defaultStartParams) });
+// Built beside the old one and swapped in: a store being seeded meanwhile copies a whole template or none.
+const building = `${TEMPLATE_DIR.replace(/\/$/, '')}.build-${process.pid}`;
+rmSync(building, { recursive: true, force: true });
+const pg = new PGlite(building, { startParams: startParams(PGlite.defaultStartParams) });
 await pg.waitReady;
 const db = pgliteDb(pg);
 await migrate(db);
@@ -17,6 +19,8 @@ await migrate(db);
 await pg.exec('CHECKPOINT');
 await pg.close();
 // The server leaves its pid file behind in a directory it was started in; copies must not inherit it.
-rmSync(`${TEMPLATE_DIR}/postmaster.pid`, { force: true });
-markTemplate(TEMPLATE_DIR, Math.max(...MIGRATIONS.map((m) => m.version)));
+rmSync(`${building}/postmaster.pid`, { force: true });
+markTemplate(building, Math.max(...MIGRATIONS.map((m) => m.version)));
+rmSync(TEMPLATE_DIR, { recursive: true, force: true });
+renameSync(building, TEMPLATE_DIR);
 process.stdout.write(`store template: ${TEMPLATE_DIR}\n`);

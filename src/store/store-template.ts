@@ -52,7 +52,13 @@ export function seedFromTemplate(storeDir: string): boolean {
   const base = basename(storeDir);
   for (const f of readdirSync(parent)) if (f.startsWith(`${base}.new-`)) rmSync(join(parent, f), { recursive: true, force: true });
   const tmp = `${storeDir}.new-${process.pid}`;
-  cpSync(TEMPLATE_DIR, tmp, { recursive: true, filter: (src) => !src.endsWith(MARKER) });
+  try {
+    cpSync(TEMPLATE_DIR, tmp, { recursive: true, filter: (src) => !src.endsWith(MARKER) });
+  } catch {
+    // The template was being rebuilt (`npm run build`) under us: create the store the slow way.
+    rmSync(tmp, { recursive: true, force: true });
+    return false;
+  }
   tightenTree(tmp);
   rmSync(storeDir, { recursive: true, force: true });
   renameSync(tmp, storeDir);
