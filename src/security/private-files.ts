@@ -80,7 +80,7 @@ export function writeNewPrivateFile(file: string, content: string): void {
 /**
  * Make every directory under `root` (itself included) 0700 and every file 0600. The embedded
  * database engine creates its files with modes of its own (0666, 0644); this runs when the store
- * is opened and closed, and the 0700 data directory keeps them out of reach in between.
+ * is created and closed, and the 0700 data directory keeps them out of reach in between.
  */
 export function tightenTree(root: string): void {
   chmodSync(root, PRIVATE_DIR_MODE);

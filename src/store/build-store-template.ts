@@ -11,7 +11,8 @@ import { pgliteDb, startParams } from './db.js';
 // Built beside the old one and swapped in: a store being seeded meanwhile copies a whole template or none.
 const building = `${TEMPLATE_DIR.replace(/\/$/, '')}.build-${process.pid}`;
 rmSync(building, { recursive: true, force: true });
-const pg = new PGlite(building, { startParams: startParams(PGlite.defaultStartParams) });
+// 1 MB WAL segments instead of 16: the template, copied into every new data directory, is 24 MB instead of 39.
+const pg = new PGlite(building, { startParams: startParams(PGlite.defaultStartParams), initDbStartParams: ['--wal-segsize=1'] });
 await pg.waitReady;
 const db = pgliteDb(pg);
 await migrate(db);

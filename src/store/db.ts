@@ -142,7 +142,7 @@ function defaultHolder(): string {
  * Open the embedded store in `dataDir/store` (or in memory when `dataDir` is null). On disk the
  * data directory is made 0700, the store is locked to this process (see store-lock.ts), a new
  * store starts as a copy of the build's template (see store-template.ts), and its files are
- * made 0600 when opened and when closed.
+ * made 0600 when it is created and when it is closed.
  */
 export async function openPglite(dataDir: string | null, opts: OpenOptions = {}): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
@@ -158,7 +158,8 @@ export async function openPglite(dataDir: string | null, opts: OpenOptions = {})
     seedFromTemplate(storeDir);
     const db = new PGlite(storeDir, { startParams: startParams(PGlite.defaultStartParams) });
     await db.waitReady;
-    tightenTree(storeDir);
+    // Files the engine makes while open (0644 caches, 0666 copies) are set to 0600 on close; the
+    // 0700 data directory keeps them from other users meanwhile.
     return new PgliteDb(db, () => {
       try {
         tightenTree(storeDir);
