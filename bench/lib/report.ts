@@ -25,6 +25,8 @@ export interface Row {
   readonly statements?: number | string;
   /** Peak RSS in MB, where a target names memory. */
   readonly rssMb?: number;
+  /** CPU time (user + system) of a whole process, where a scenario measures processes. */
+  readonly cpuMs?: Series;
   readonly target?: string;
   /** 'met', 'MISSED' or '' (no target). */
   readonly verdict?: string;
@@ -59,9 +61,10 @@ function pad(cells: string[][]): string {
   return [line(cells[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
 }
 
-/** A Markdown table (also readable on a terminal). */
+/** A Markdown table (also readable on a terminal); a CPU column only where a row has CPU time. */
 export function renderTable(res: ScenarioResult): string {
-  const head = ['step', 'runs', 'median ms', 'min–max ms', 'floor', 'floor ms', 'ratio', 'statements', 'peak RSS MB', 'target', 'verdict'];
+  const withCpu = res.rows.some((r) => r.cpuMs !== undefined);
+  const head = ['step', 'runs', 'median ms', 'min–max ms', 'floor', 'floor ms', 'ratio', ...(withCpu ? ['CPU ms'] : []), 'statements', 'peak RSS MB', 'target', 'verdict'];
   const rows = res.rows.map((r) => {
     const q = ratio(r);
     return [
@@ -72,6 +75,7 @@ export function renderTable(res: ScenarioResult): string {
       r.floor?.name ?? '',
       r.floor ? fmtMs(r.floor.ms.median) : '',
       q === null ? '' : `${q.toFixed(2)}×`,
+      ...(withCpu ? [r.cpuMs ? fmtMs(r.cpuMs.median) : ''] : []),
       r.statements === undefined ? '' : String(r.statements),
       r.rssMb === undefined ? '' : r.rssMb.toFixed(0),
       r.target ?? '',

@@ -126,10 +126,37 @@ export function createCatalogService(deps: { db: Db }) {
       };
     },
 
+    /**
+     * Objects and columns whose name contains `text` (case-insensitive), ordered by connection,
+     * depth and path, at most `limit` of them.
+     */
     async search(text: string, opts: { connection?: string; limit?: number } = {}): Promise<ObjectView[]> {
-      if (text.length === 0) throw invalidInput('q', 'search text is empty', 'pass part of an object name');
-      const rows = await objectsRepo.search(db, opts.connection ?? null, text, { limit: Math.min(opts.limit ?? 100, 1000) });
-      return rows.map((o) => objectView(o.connection, o, []));
+      if (text.length === 0) throw invalidInput('q', 'search text is empty', 'pass part of an object or column name');
+      const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
+      const connection = opts.connection ?? null;
+      const objects = await objectsRepo.search(db, connection, text, { limit });
+      const needle = text.toLowerCase();
+      const columns: { view: ObjectView; depth: number }[] = [];
+      // Candidate relations come in path order; a relation may hold several matching columns.
+      for (const o of await objectsRepo.withColumnText(db, connection, text, { limit })) {
+        const matching = (o.columns ?? [])
+          .filter((c) => c.removedAt === undefined && c.name.toLowerCase().includes(needle))
+          .sort((a, b) => a.position - b.position);
+        for (const c of matching) {
+          columns.push({
+            depth: o.depth + 1,
+            view: {
+              path: `${o.connection}/${o.path}/${encodePath([c.name])}`, name: c.name, kind: 'column', type: c.type,
+              nullable: c.nullable, position: c.position, comment: c.comment, tags: [], removedAt: null,
+            },
+          });
+        }
+        if (columns.length >= limit) break;
+      }
+      const all = [...objects.map((o) => ({ view: objectView(o.connection, o, []), depth: o.depth })), ...columns];
+      const conn = (v: ObjectView): string => v.path.slice(0, v.path.indexOf('/') < 0 ? v.path.length : v.path.indexOf('/'));
+      all.sort((a, b) => conn(a.view).localeCompare(conn(b.view)) || a.depth - b.depth || (a.view.path < b.view.path ? -1 : a.view.path > b.view.path ? 1 : 0));
+      return all.slice(0, limit).map((x) => x.view);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { CatalogSnapshot, DiscoveredObject } from '../domain/catalog.js';
+import { redactSecrets, toStewardError } from '../domain/errors.js';
 import { encodePath } from '../domain/paths.js';
 import type { Db } from '../store/db.js';
 import { objectsRepo, type ObjectWrite, type StoredColumn } from '../store/objects-repo.js';
@@ -37,7 +38,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
     try {
       snapshot = await session.introspect(under && under.length > 0 ? { under } : {});
     } catch (err) {
-      await statusRepo.syncFailed(db, connection, err instanceof Error ? err.message : String(err));
+      await recordFailure(connection, err);
       throw err;
     }
     return syncSnapshot(connection, snapshot, under, started);
@@ -62,9 +63,18 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
       });
       return report;
     } catch (err) {
-      await statusRepo.syncFailed(db, connection, err instanceof Error ? err.message : String(err));
+      await recordFailure(connection, err);
       throw err;
     }
+  }
+
+  /**
+   * Keep a failed sync visible in `steward status`: also one that failed before it started
+   * (the database unreachable, the credentials refused). One line, secrets removed.
+   */
+  async function recordFailure(connection: string, err: unknown): Promise<void> {
+    const e = toStewardError(err);
+    await statusRepo.syncFailed(db, connection, redactSecrets(e.message).split('\n')[0]!).catch(() => undefined);
   }
 
   async function store(
@@ -174,7 +184,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
     });
   }
 
-  return { sync, syncSnapshot, store };
+  return { sync, syncSnapshot, store, recordFailure };
 }
 
 export type SyncService = ReturnType<typeof createSyncService>;

@@ -1,16 +1,24 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { ConfigSchema } from '../config/schema.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerConnection } from './commands/connection.js';
 import { registerIdentities } from './commands/identities.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerServe } from './commands/serve.js';
 
-/** The `steward` command line: thin commands over the StewardClient. */
+/** The package's version; src/cli and dist/cli both sit two levels below package.json. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * The `steward` command line: thin commands over the StewardClient. Command modules import
+ * nothing heavy at the top; their actions load what they use (see main.ts).
+ */
 export function buildProgram(): Command {
   const program = new Command('steward')
     .description('Steward: govern who can read and write what in PostgreSQL, MySQL/MariaDB and Redshift')
-    .version('0.1.0')
+    .version(version())
     .option('--json', 'machine-readable output')
     .option('--data-dir <dir>', 'data directory (default: $STEWARD_DATA_DIR or ./.steward)')
     .option('--server <url>', 'talk to a running steward server (or $STEWARD_SERVER; token in $STEWARD_TOKEN)')
@@ -25,7 +33,8 @@ export function buildProgram(): Command {
   program
     .command('schema')
     .description('print the JSON Schema of steward.yaml')
-    .action(() => {
+    .action(async () => {
+      const { ConfigSchema } = await import('../config/schema.js');
       process.stdout.write(`${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...ConfigSchema }, null, 2)}\n`);
     });
   return program;

@@ -1,18 +1,42 @@
+import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import type { StewardClient } from '../client/steward-client.js';
 import { openClient, type GlobalFlags } from './open-client.js';
 import { createOutput, reportError, type Output } from './output.js';
 
+/** `steward connection list`: the command's words, never its arguments (they may hold secrets). */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+export interface RunOptions {
+  /** Runs before the client opens: argument errors are reported without touching the store. */
+  readonly check?: () => void | Promise<void>;
+  /**
+   * The command does heavy work in the embedded store (sync, plan, apply): keep V8's optimizing
+   * compiler for the store's WebAssembly. Other commands read or write a few rows, where that
+   * compiler's background work only costs: it took `connection list` from 0.6 to 1.0 s of CPU
+   * and from 150 to 240 MB (docs/benchmarks.md, T9). They run the store on V8's baseline
+   * compiler (Liftoff) alone.
+   */
+  readonly heavy?: boolean;
+}
+
 /**
  * Run one command: open the client, call `fn`, close, and turn any error into one line on
  * stderr and a non-zero exit. `fn` returns the exit code it wants (default 0).
  */
-export async function run(cmd: Command, fn: (client: StewardClient, out: Output) => Promise<number | void>): Promise<void> {
+export async function run(cmd: Command, fn: (client: StewardClient, out: Output) => Promise<number | void>, opts: RunOptions = {}): Promise<void> {
   const flags = cmd.optsWithGlobals<GlobalFlags>();
   const out = createOutput(flags.json === true);
   let client: StewardClient | null = null;
   try {
-    client = await openClient(flags);
+    await opts.check?.();
+    // Set before the store's WebAssembly is compiled; V8 reads it at compile time.
+    if (opts.heavy !== true) setFlagsFromString('--liftoff-only');
+    client = await openClient(flags, commandPath(cmd));
     const code = await fn(client, out);
     process.exitCode = code ?? 0;
   } catch (err) {

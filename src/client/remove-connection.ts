@@ -46,7 +46,10 @@ export async function removeConnection(s: Services, actor: string, name: string,
   }
   const f = footprint;
   const held = f === null ? 0 : f.roles + f.grants + f.memberships + f.defaultGrants + f.defaultRoles;
-  if (!revoke && !opts.keep && (held > 0 || f === null)) {
+  // A connection that was never applied cannot have left anything, even when it cannot be reached.
+  const status = (await s.status()).find((x) => x.connection === name);
+  const neverApplied = status !== undefined && status.lastApplyAt === null && status.lastApplyOutcome === null;
+  if (!revoke && !opts.keep && (held > 0 || (f === null && !neverApplied))) {
     // Never leave Steward's roles behind silently: the caller chooses.
     const what = f === null ? `could not check what Steward holds there (${footprintError ?? 'unknown'})` : `Steward still holds ${f.roles} roles with ${f.grants} grants and ${f.memberships} memberships there`;
     throw new StewardError('conflict', `connection "${name}": ${what}`, {

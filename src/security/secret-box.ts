@@ -4,9 +4,10 @@
  * Format: `v1:<base64 iv>:<base64 tag>:<base64 ciphertext>`.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StewardError } from '../domain/errors.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writeNewPrivateFile } from './private-files.js';
 
 export interface SecretBox {
   seal(plaintext: string, context: string): string;
@@ -62,10 +63,19 @@ export function loadMasterKey(dataDir: string | null, env: NodeJS.ProcessEnv = p
   const fromEnv = env.STEWARD_MASTER_KEY;
   if (fromEnv !== undefined && fromEnv !== '') return parseKey(fromEnv, 'STEWARD_MASTER_KEY');
   if (dataDir === null) return randomBytes(32);
+  ensurePrivateDir(dataDir);
   const file = join(dataDir, 'master.key');
-  if (existsSync(file)) return parseKey(readFileSync(file, 'utf8'), file);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const key = randomBytes(32);
-  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-  return key;
+  if (!existsSync(file)) {
+    const key = randomBytes(32);
+    try {
+      writeNewPrivateFile(file, `${key.toString('base64')}\n`);
+      return key;
+    } catch (err) {
+      // Another process created it first: use theirs.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  // A key file made by hand or by an older version may be readable by others: tighten it.
+  chmodSync(file, PRIVATE_FILE_MODE);
+  return parseKey(readFileSync(file, 'utf8'), file);
 }

@@ -72,7 +72,25 @@ export function validateConnection(
   if (options.drift !== 'enforce' && options.drift !== 'report') throw invalidInput('drift', `"${String(options.drift)}" is not enforce or report`);
   if (options.mode !== 'enforce' && options.mode !== 'notify') throw invalidInput('mode', `"${String(options.mode)}" is not enforce or notify`);
   if (!/^[a-z_][a-z0-9_]*$/.test(options.rolePrefix)) throw invalidInput('rolePrefix', `"${options.rolePrefix}" is not a plain lowercase identifier`);
+  checkPrincipalTemplate(input.name, options.principalTemplate);
   return { type, platform, options, redacted: parsed.redacted };
+}
+
+/** The placeholders `principalOf` (src/domain/identity.ts) fills in. */
+const PRINCIPAL_PLACEHOLDERS = ['{user}', '{email}', '{email.local}'];
+
+/**
+ * A typo such as `{usr}` would otherwise be kept as literal text: every user would map to the
+ * same login "{usr}". Refuse unknown placeholders and unbalanced braces, naming the connection.
+ */
+function checkPrincipalTemplate(connection: string, template: string): void {
+  const hint = `use ${PRINCIPAL_PLACEHOLDERS.join(', ')} with any fixed text, e.g. "{email.local}" or "app_{user}"`;
+  if (template.trim() === '') throw invalidInput('principalTemplate', `is empty (connection "${connection}")`, hint);
+  const rest = template.replace(/\{[^{}]*\}/g, (p) => {
+    if (!PRINCIPAL_PLACEHOLDERS.includes(p)) throw invalidInput('principalTemplate', `unknown placeholder ${p} in "${template}" (connection "${connection}")`, hint);
+    return '';
+  });
+  if (/[{}]/.test(rest)) throw invalidInput('principalTemplate', `unbalanced "{" or "}" in "${template}" (connection "${connection}")`, hint);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -6,6 +6,7 @@ import { PLATFORMS } from '../platforms/registry.js';
 import { createReconcileService } from '../reconcile/reconcile-service.js';
 import { loadMasterKey, createSecretBox } from '../security/secret-box.js';
 import type { Db } from '../store/db.js';
+import type { OpenOptions } from '../store/db.js';
 import { openStore, type StoreLocation } from '../store/open-store.js';
 import { statusRepo } from '../store/status-repo.js';
 import { createAccessService } from './access-service.js';
@@ -42,7 +43,11 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
     status: () => statusRepo.list(db),
     /** Sync one connection (opening and closing its session). */
     async syncConnection(name: string, under?: readonly string[]) {
-      const open = await connections.open(name);
+      // A connection that cannot be opened is a failed sync too: `status` must show it.
+      const open = await connections.open(name).catch(async (err: unknown) => {
+        await sync.recordFailure(name, err);
+        throw err;
+      });
       try {
         return await sync.sync(name, open.session, under);
       } finally {
@@ -56,8 +61,8 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
 export type Services = ReturnType<typeof createServices>;
 
 /** Open the store at `loc`, apply migrations and wire the services. */
-export async function openServices(loc: StoreLocation, env: NodeJS.ProcessEnv = process.env): Promise<Services> {
+export async function openServices(loc: StoreLocation, env: NodeJS.ProcessEnv = process.env, opts: OpenOptions = {}): Promise<Services> {
   const masterKey = loadMasterKey(loc.dataDir, env);
-  const db = await openStore(loc);
+  const db = await openStore(loc, opts);
   return createServices({ db, masterKey });
 }

@@ -2,7 +2,6 @@ import { StewardError, invalidInput, notFound } from '../domain/errors.js';
 import type { User } from '../domain/identity.js';
 import type { Policy } from '../domain/policy.js';
 import { decodePath, encodePath } from '../domain/paths.js';
-import { validatePolicy } from '../config/validators.js';
 import type { Db } from '../store/db.js';
 import { identitiesRepo, type StoredUser } from '../store/identities-repo.js';
 import { policiesRepo, type StoredPolicy } from '../store/policies-repo.js';
@@ -88,6 +87,8 @@ export function createIdentityService(deps: { db: Db; audit: AuditService }) {
       return p;
     },
     async putPolicy(p: unknown, actor: string): Promise<Policy> {
+      // Loaded on use: the validator (Ajv, the TypeBox schema) is ~0.1 s of every CLI start otherwise.
+      const { validatePolicy } = await import('../config/validators.js');
       if (!validatePolicy(p)) {
         const e = validatePolicy.errors?.[0];
         throw new StewardError('invalid_input', `policy${e?.instancePath.replace(/\//g, '.') ?? ''}: ${e?.message ?? 'is invalid'}`, {

@@ -211,6 +211,20 @@ export const objectsRepo = {
   },
 
   /**
+   * Live relations that may have a column whose name contains `text`: their column list's JSON
+   * text contains it (JSON-escaped), which is cheap in SQL; callers check the names themselves.
+   */
+  async withColumnText(db: Executor, connection: string | null, text: string, opts: { limit: number }): Promise<StoredObject[]> {
+    const rows = await db.query<Raw>(
+      `SELECT * FROM objects WHERE ($1::text IS NULL OR connection = $1) AND removed_at IS NULL AND columns IS NOT NULL
+         AND strpos(lower(columns), lower($2)) > 0
+       ORDER BY connection, depth, path LIMIT $3`,
+      [connection, JSON.stringify(text).slice(1, -1), opts.limit],
+    );
+    return rows.map(toObject);
+  },
+
+  /**
    * Every live object of a connection (policy input). Column lists are the bulk of a row and
    * the policy engine needs them only for column tags: `withColumns: false` leaves them out.
    */

@@ -4,7 +4,7 @@
  * `node --import tsx src/cli/main.ts` takes. Packages stay external (resolved through a
  * `node_modules` link beside the bundle).
  */
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +21,11 @@ export function stewardCommand(): Promise<string[]> {
     mkdirSync(dir, { recursive: true });
     const modules = join(dir, 'node_modules');
     if (!existsSync(modules)) symlinkSync(join(ROOT, 'node_modules'), modules, 'dir');
+    // The CLI reads ../../package.json from its own file (as from src/cli and dist/cli): keep that layout.
+    copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     await esbuild.build({
       entryPoints: { steward: join(ROOT, 'src', 'cli', 'main.ts') },
-      outdir: dir,
+      outdir: join(dir, 'cli', 'x'),
       outExtension: { '.js': '.mjs' },
       bundle: true,
       splitting: true,
@@ -33,7 +35,7 @@ export function stewardCommand(): Promise<string[]> {
       packages: 'external',
       logLevel: 'error',
     });
-    return [process.execPath, join(dir, 'steward.mjs')];
+    return [process.execPath, join(dir, 'cli', 'x', 'steward.mjs')];
   })();
   return built;
 }

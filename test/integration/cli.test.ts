@@ -4,7 +4,7 @@
  * account's password in no file of the data directory and in no output.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,6 +36,8 @@ function filesUnder(dir: string): string[] {
     return statSync(p).isDirectory() ? filesUnder(p) : [p];
   });
 }
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('steward CLI', () => {
   it('rejects an unknown type with one line, a hint and exit 1', async () => {

@@ -25,6 +25,15 @@ const HOSTILE = "we`ird 'tab\"le ü";
 const USERS = { alice: 'e2emy_alice', bob: 'e2emy_bob', carol: 'e2emy_carol' } as const;
 const url = new URL(MARIADB_URL);
 
+/** The test's database, its accounts and Steward's roles for its connection. */
+async function dropWhatTheTestMakes(admin: mysql.Connection): Promise<void> {
+  const [accounts] = await admin.query<mysql.RowDataPacket[]>(
+    "SELECT User AS u, Host AS h, is_role AS r FROM mysql.user WHERE User LIKE 'steward\\_e2emy\\_%' OR User LIKE 'e2emy\\_%'",
+  );
+  for (const a of accounts) await admin.query(a.r === 'Y' ? `DROP ROLE ${quoteString(a.u)}` : `DROP USER ${quoteAccount(a.u, a.h)}`);
+  await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(DB)}`);
+}
+
 const yaml = (groups: { alice: string; bob: string }, mode = 'enforce') => `
 connections:
   ${CONN}:
@@ -97,11 +106,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB end to end', () => {
 
   beforeAll(async () => {
     admin = await mysql.createConnection({ uri: MARIADB_URL, multipleStatements: false });
-    const [accounts] = await admin.query<mysql.RowDataPacket[]>(
-      "SELECT User AS u, Host AS h, is_role AS r FROM mysql.user WHERE User LIKE 'steward\\_e2emy\\_%' OR User LIKE 'e2emy\\_%'",
-    );
-    for (const a of accounts) await admin.query(a.r === 'Y' ? `DROP ROLE ${quoteString(a.u)}` : `DROP USER ${quoteAccount(a.u, a.h)}`);
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(DB)}`);
+    await dropWhatTheTestMakes(admin);
     await admin.query(`CREATE DATABASE ${quoteIdent(DB)}`);
     await admin.query(`CREATE TABLE ${quoteIdent(DB)}.orders (id int)`);
     await admin.query(`CREATE TABLE ${quoteIdent(DB)}.customers (id int)`);
@@ -127,7 +132,11 @@ describe.skipIf(!mariadbAvailable)('MariaDB end to end', () => {
 
   afterAll(async () => {
     await client?.close();
-    await admin?.end();
+    if (admin) {
+      // Leave the server as found.
+      await dropWhatTheTestMakes(admin);
+      await admin.end();
+    }
   });
 
   it('enforces the example policies for the accounts that log in', async () => {

@@ -12,7 +12,7 @@ import { openPglite } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 import { quoteIdent } from '../../src/platforms/postgres/quote.js';
 import { pgAvailable } from '../helpers/databases.js';
-import { asUser, dropRolesWithPrefix, freshDatabase, pgUrl, withPg } from '../helpers/pg-admin.js';
+import { asUser, dropRoles, dropRolesWithPrefix, freshDatabase, pgUrl, withPg } from '../helpers/pg-admin.js';
 
 const DB = 'steward_e2e_pg';
 const CONN = 'e2epg';
@@ -92,6 +92,10 @@ describe.skipIf(!pgAvailable)('PostgreSQL end to end', () => {
 
   afterAll(async () => {
     await client?.close();
+    // Leave the server as found: the database, Steward's roles and the test's logins.
+    await withPg(pgUrl('postgres'), (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(DB)} WITH (FORCE)`));
+    await dropRolesWithPrefix(PREFIX);
+    await withPg(pgUrl('postgres'), (c) => dropRoles(c, [ALICE, BOB, CAROL, ETL, OTHER]));
   });
 
   it('plan shows the exact SQL and changes nothing', async () => {

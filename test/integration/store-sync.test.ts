@@ -140,6 +140,19 @@ for (const backend of STORE_BACKENDS) {
       expect(found.map((f) => f.path)).toEqual(['wh/shop/public/customers']);
     });
 
+    it('searches column names too: objects first by depth, columns with their type', async () => {
+      const mail = await s.catalog.search('MAIL');
+      expect(mail.map((f) => [f.kind, f.path, f.type])).toEqual([['column', 'wh/shop/public/customers/email', 'text']]);
+      const ids = await s.catalog.search('id', { connection: 'wh' });
+      expect(ids.map((f) => f.path)).toEqual(['wh/shop/public/customers/id', 'wh/shop/public/orders/id']);
+      expect((await s.catalog.search('id', { limit: 1 })).map((f) => f.path)).toEqual(['wh/shop/public/customers/id']);
+      // A hostile name matches as schema, view and column, each path escaped as paths are.
+      const weird = await s.catalog.search('we"ird; --/*');
+      expect(weird.map((f) => f.kind)).toEqual(['schema', 'view', 'column']);
+      expect(weird[2]!.name).toBe('we"ird; --/*\\ Ünï,\n""');
+      expect(await s.catalog.search('no such column')).toEqual([]);
+    });
+
     it('marks a whole vanished database removed on a full sync', async () => {
       const withSecondDb = () => [...catalog(state), { kind: 'database' as const, segments: ['old'], owner: null, comment: null }];
       await s.sync.sync('wh', fakeSession(withSecondDb));

@@ -22,7 +22,7 @@ describe('parseUrl', () => {
       database: 'shop',
       redacted: 'mysql://steward:***@db.example.com:3307/shop',
     });
-    expect(parseUrl('mariadb://root@127.0.0.1/')).toEqual({ host: '127.0.0.1', port: 3306, user: 'root', database: null, redacted: 'mariadb://root@127.0.0.1/' });
+    expect(parseUrl('mariadb://root@127.0.0.1/')).toEqual({ host: '127.0.0.1', port: 3306, user: 'root', database: null, redacted: 'mariadb://root@127.0.0.1' });
   });
 
   it('decodes percent-encoded parts and unbrackets IPv6 hosts', () => {
@@ -49,6 +49,30 @@ describe('parseUrl', () => {
       expect(e.message).toMatch(re);
       expect(e.hint).toMatch(/mysql:\/\//);
       expect(`${e.message} ${e.hint}`).not.toContain('sekret');
+    }
+  });
+});
+
+describe('mysql URLs: hostile input never keeps the password', () => {
+  const PW = 'Hostile-Pw-7Q';
+  it.each([
+    `mysql://u:${PW}@h/db`,
+    `mysql://u:${encodeURIComponent(`${PW}@:/?#`)}@h:3307/db?ssl=true`,
+    `mariadb://u:${PW}@[::1]/db`,
+    `mysql://u:${PW}@@h/db`,
+    `  mysql://u:${PW}@h  `,
+  ])('%s: redacted from fields', (url) => {
+    const p = parseUrl(url.trim());
+    expect(JSON.stringify(p)).not.toContain(PW);
+    expect(p.redacted).toMatch(/^(mysql|mariadb):\/\/u:\*\*\*@/);
+  });
+
+  it('refuses a password passed as an option, naming the option but not the value', () => {
+    expect(() => parseUrl(`mysql://u@h/db?password=${PW}`)).toThrow(/^url: unknown option "password"$/);
+    try {
+      parseUrl(`mysql://u@h/db?password=${PW}`);
+    } catch (e) {
+      expect(JSON.stringify(e)).not.toContain(PW);
     }
   });
 });

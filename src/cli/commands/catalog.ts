@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { invalidInput } from '../../domain/errors.js';
 import type { SyncReport } from '../../catalog/sync-service.js';
+import { wholeNumber } from '../args.js';
 import { table } from '../output.js';
 import { run } from '../run.js';
 
@@ -13,12 +13,14 @@ export function registerCatalog(program: Command): void {
     .option('--limit <n>', 'children per page', '200')
     .option('--after <name>', 'continue after this child name (paging)')
     .option('--removed', 'include objects that vanished from the database')
-    .option('--search <text>', 'find objects whose name contains TEXT (under PATH\'s connection if given)')
+    .option('--search <text>', 'find objects and columns whose name contains TEXT (in PATH\'s connection if given)')
     .description('the synced objects under PATH')
     .action(async (path: string | undefined, o: Record<string, unknown>, cmd: Command) => {
+      let limit = 200;
+      const check = (): void => {
+        limit = wholeNumber('--limit', String(o.limit), { max: 1000 });
+      };
       await run(cmd, async (client, out) => {
-        const limit = Number(o.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw invalidInput('--limit', `"${String(o.limit)}" is not a positive integer`);
         if (typeof o.search === 'string') {
           const found = await client.search(o.search, { ...(path ? { connection: path.split('/')[0]! } : {}), limit });
           out.result(found, () => (found.length === 0 ? 'nothing found' : table(['KIND', 'PATH'], found.map((x) => [x.kind, x.path]))));
@@ -53,7 +55,7 @@ export function registerCatalog(program: Command): void {
           if (r.next) lines.push('', `more: steward catalog ${path ?? ''} --after ${JSON.stringify(r.next)}`);
           return lines.join('\n');
         });
-      });
+      }, { check });
     });
 
   program
@@ -82,6 +84,6 @@ export function registerCatalog(program: Command): void {
             })
             .join('\n'),
         );
-      });
+      }, { heavy: true });
     });
 }

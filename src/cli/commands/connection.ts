@@ -1,12 +1,13 @@
 import { StewardError } from '../../domain/errors.js';
 import type { Command } from 'commander';
-import { invalidInput } from '../../domain/errors.js';
 import { table } from '../output.js';
 import { collect, run } from '../run.js';
+import { readSecret } from '../secret-input.js';
 
 interface AddFlags {
   type: string;
-  url: string;
+  url?: string;
+  urlEnv?: string;
   protect: string[];
   database: string[];
   principalTemplate?: string;
@@ -22,7 +23,8 @@ export function registerConnection(program: Command): void {
   c.command('add')
     .argument('<name>', 'connection name (lowercase, digits, _ and -)')
     .requiredOption('--type <type>', 'postgres | mysql | mariadb | redshift')
-    .requiredOption('--url <url>', 'URL with the system account credentials (stored encrypted, never shown)')
+    .option('--url-env <var>', 'read the URL (with the system account password) from this environment variable')
+    .option('--url <url>', 'the URL itself; "-" reads it from standard input; omitted on a terminal: asked for, not echoed')
     .option('--protect <glob>', 'path glob under governance (repeatable)', collect, [])
     .option('--database <name>', 'database to sync (repeatable; default: all it can reach)', collect, [])
     .option('--principal-template <template>', 'principal of users without a mapping: {user}, {email}, {email.local}')
@@ -32,15 +34,18 @@ export function registerConnection(program: Command): void {
     .option('--no-verify', 'store without connecting first')
     .description('register a connection after checking that it works')
     .action(async (name: string, o: AddFlags, cmd: Command) => {
+      let url = '';
+      const check = async (): Promise<void> => {
+        url = await readSecret('--url', { ...(o.url !== undefined ? { value: o.url } : {}), ...(o.urlEnv !== undefined ? { env: o.urlEnv } : {}) });
+      };
       await run(cmd, async (client, out) => {
         const protect = o.protect;
         const databases = o.database;
-        if (o.url === '') throw invalidInput('--url', 'is empty', 'pass the connection URL');
         const view = await client.addConnection(
           {
             name,
             type: o.type,
-            url: o.url,
+            url,
             options: {
               protect,
               databases: databases.length > 0 ? databases : null,
@@ -53,7 +58,7 @@ export function registerConnection(program: Command): void {
           { verify: o.verify !== false },
         );
         out.result(view, () => `added connection ${view.name} (${view.type} ${view.url})`);
-      });
+      }, { check });
     });
 
   c.command('list')

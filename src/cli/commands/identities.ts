@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { invalidInput } from '../../domain/errors.js';
 import { table } from '../output.js';
 import { collect, run } from '../run.js';
@@ -84,6 +83,7 @@ export function registerIdentities(program: Command): void {
     .description('create or replace one policy')
     .action(async (o: { file: string }, cmd: Command) => {
       await run(cmd, async (client, out) => {
+        const { parse: parseYaml } = await import('yaml');
         let doc: unknown;
         try {
           doc = parseYaml(readFileSync(o.file, 'utf8'));

@@ -1,12 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { ApplyView, PlanView } from '../../client/steward-client.js';
+import type { ConfigFile } from '../../config/schema.js';
 import { granteeLabel, type Grantee, type Securable } from '../../domain/access.js';
 import type { Operation } from '../../domain/plan.js';
 import type { StatementResult } from '../../platforms/platform.js';
-import { checkSavedPlan, readSavedPlan, writeSavedPlan } from '../saved-plan.js';
-import { loadConfigFile } from '../../config/load-config.js';
+import type { SavedPlan } from '../saved-plan.js';
 import { StewardError } from '../../domain/errors.js';
+import { wholeNumber } from '../args.js';
 import { table } from '../output.js';
 import { run } from '../run.js';
 
@@ -133,15 +134,19 @@ export function registerReconcile(program: Command): void {
     .option('--out <plan.json>', 'save the plan, to run exactly it later with: steward apply plan.json')
     .description('what would change: operations and exact SQL; changes nothing')
     .action(async (o: { file: string; connection?: string; exitCode?: boolean; out?: string }, cmd: Command) => {
+      let cfg: ConfigFile | null = null;
+      // The file is read and validated before the store is opened.
+      const check = async (): Promise<void> => {
+        cfg = (await import('../../config/load-config.js')).loadConfigFile(o.file);
+      };
       await run(cmd, async (client, out) => {
-        const cfg = loadConfigFile(o.file);
-        const plans = await client.plan(cfg, o.connection);
-        if (o.out !== undefined) writeSavedPlan(o.out, o.file, o.connection ?? null, cfg, plans);
+        const plans = await client.plan(cfg!, o.connection);
+        if (o.out !== undefined) (await import('../saved-plan.js')).writeSavedPlan(o.out, o.file, o.connection ?? null, cfg!, plans);
         out.result({ connections: plans, ...(o.out !== undefined ? { savedTo: o.out } : {}) }, () =>
           plans.map(renderPlan).join('\n\n') + (o.out !== undefined ? `\n\nplan saved to ${o.out}; run exactly it with: steward apply ${o.out}` : ''),
         );
         return o.exitCode === true && plans.some((p) => p.operations.length > 0) ? 2 : 0;
-      });
+      }, { check, heavy: true });
     });
 
   program
@@ -155,41 +160,53 @@ export function registerReconcile(program: Command): void {
     .option('--progress', 'print each statement as it runs, one line each on stderr (local store)')
     .description('store the configuration and enforce it; what runs is the plan shown (or saved), never another')
     .action(async (planFile: string | undefined, o: { file?: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean; progress?: boolean }, cmd: Command) => {
-      await run(cmd, async (client, out) => {
-        const progress = statementProgress(o.progress === true, out.json);
-        const common = { ...(o.force ? { force: true } : {}), ...(o.sync === false ? { sync: false } : {}), ...(progress.on ? { onStatement: progress.on } : {}) };
-        let result;
+      let cfg: ConfigFile | null = null;
+      let saved: SavedPlan | null = null;
+      // The plan file and the configuration are read and checked before the store is opened.
+      const check = async (): Promise<void> => {
+        const { loadConfigFile } = await import('../../config/load-config.js');
         if (planFile !== undefined) {
-          const saved = readSavedPlan(planFile);
+          const { checkSavedPlan, readSavedPlan } = await import('../saved-plan.js');
+          saved = readSavedPlan(planFile);
           const file = o.file ?? saved.file;
-          const cfg = loadConfigFile(file);
+          cfg = loadConfigFile(file);
           checkSavedPlan(saved, cfg, file);
           if (o.connection !== undefined && o.connection !== (saved.connection ?? o.connection)) {
             throw new StewardError('invalid_input', `--connection ${o.connection}: the saved plan is for ${saved.connection ?? 'every connection'}`, { hint: 'apply the plan as it was made' });
           }
-          const expect = Object.fromEntries(saved.connections.map((c) => [c.connection, { digest: c.digest, statements: [...c.statements] }]));
-          result = await client.applyConfig(cfg, { ...common, ...(saved.connection ? { connection: saved.connection } : {}), expect });
         } else {
           if (o.file === undefined) throw new StewardError('invalid_input', 'apply: give a saved plan or -f steward.yaml', { hint: 'steward apply -f steward.yaml, or steward apply plan.json' });
-          const cfg = loadConfigFile(o.file);
+          cfg = loadConfigFile(o.file);
+        }
+      };
+      await run(cmd, async (client, out) => {
+        const config = cfg!;
+        const progress = statementProgress(o.progress === true, out.json);
+        const common = { ...(o.force ? { force: true } : {}), ...(o.sync === false ? { sync: false } : {}), ...(progress.on ? { onStatement: progress.on } : {}) };
+        let result;
+        const plan: SavedPlan | null = saved;
+        if (plan !== null) {
+          const expect = Object.fromEntries(plan.connections.map((c) => [c.connection, { digest: c.digest, statements: [...c.statements] }]));
+          result = await client.applyConfig(config, { ...common, ...(plan.connection ? { connection: plan.connection } : {}), expect });
+        } else {
           let expect: Record<string, { digest: string; statements: string[] }> | undefined;
           if (o.yes !== true) {
-            // What is confirmed is what runs: the server refuses a plan whose digest differs.
-            const plans = await client.plan(cfg, o.connection);
+            // What is confirmed is what runs: a plan whose digest differs is refused.
+            const plans = await client.plan(config, o.connection);
             out.info(plans.map(renderPlan).join('\n\n'));
             if (!(await confirm('store this configuration and enforce this plan?'))) {
               out.result({ applied: false }, () => 'nothing done');
               return 1;
             }
-            expect = Object.fromEntries(plans.map((p) => [p.connection, { digest: p.digest, statements: p.statements.map((s) => s.sql) }]));
+            expect = Object.fromEntries(plans.map((p) => [p.connection, { digest: p.digest, statements: p.statements.map((st) => st.sql) }]));
           }
-          result = await client.applyConfig(cfg, { ...common, ...(o.connection ? { connection: o.connection } : {}), ...(expect ? { expect } : {}) });
+          result = await client.applyConfig(config, { ...common, ...(o.connection ? { connection: o.connection } : {}), ...(expect ? { expect } : {}) });
         }
         progress.end();
         const r = renderApplied(result.connections);
         out.result(result, () => r.text);
         return r.code;
-      });
+      }, { check, heavy: true });
     });
 
   program
@@ -246,15 +263,26 @@ export function registerReconcile(program: Command): void {
     .option('--limit <n>', 'events to show', '30')
     .description('the audit log: who changed what, and every statement run')
     .action(async (id: string | undefined, o: { connection?: string; action?: string; limit: string }, cmd: Command) => {
-      await run(cmd, async (client, out) => {
-        if (id !== undefined) {
-          const e = await client.auditEvent(Number(id));
-          out.result(e, () => JSON.stringify(e, null, 2));
-          return;
-        }
-        const events = await client.audit({ ...(o.connection ? { connection: o.connection } : {}), ...(o.action ? { action: o.action } : {}), limit: Number(o.limit) });
-        out.result(events, () => table(['ID', 'AT', 'ACTOR', 'ACTION', 'CONNECTION', 'OUTCOME', 'SUMMARY'], events.map((e) => [e.id, e.at, e.actor, e.action, e.connection ?? '', e.outcome, e.summary])));
-      });
+      let eventId: number | null = null;
+      let limit = 30;
+      await run(
+        cmd,
+        async (client, out) => {
+          if (eventId !== null) {
+            const e = await client.auditEvent(eventId);
+            out.result(e, () => JSON.stringify(e, null, 2));
+            return;
+          }
+          const events = await client.audit({ ...(o.connection ? { connection: o.connection } : {}), ...(o.action ? { action: o.action } : {}), limit });
+          out.result(events, () => table(['ID', 'AT', 'ACTOR', 'ACTION', 'CONNECTION', 'OUTCOME', 'SUMMARY'], events.map((e) => [e.id, e.at, e.actor, e.action, e.connection ?? '', e.outcome, e.summary])));
+        },
+        {
+          check: () => {
+            if (id !== undefined) eventId = wholeNumber('id', id, { what: 'an audit event id (a positive whole number)' });
+            limit = wholeNumber('--limit', o.limit, { max: 10_000 });
+          },
+        },
+      );
     });
 }
 

@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { createServer } from '../../api/server.js';
 import { invalidInput } from '../../domain/errors.js';
-import { startScheduler } from '../../jobs/scheduler.js';
-import { openServices } from '../../services/container.js';
-import { storeLocation } from '../../store/open-store.js';
 import { parseDuration } from '../duration.js';
 import { reportError } from '../output.js';
 
@@ -22,8 +18,15 @@ export function registerServe(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidInput('--port', `"${o.port}" is not a port number`);
         const syncIntervalMs = parseDuration('--sync-interval', o.syncInterval);
         const driftIntervalMs = parseDuration('--drift-interval', o.driftInterval);
+        // Loaded here, not at start: other commands never pay for the server.
+        const [{ createServer }, { startScheduler }, { openServices }, { storeLocation }] = await Promise.all([
+          import('../../api/server.js'),
+          import('../../jobs/scheduler.js'),
+          import('../../services/container.js'),
+          import('../../store/open-store.js'),
+        ]);
         const loc = storeLocation(flags.dataDir);
-        const services = await openServices(loc);
+        const services = await openServices(loc, process.env, { holder: 'steward serve' });
         const token = await services.tokens.ensureAdmin(process.env.STEWARD_ADMIN_TOKEN);
         const app = await createServer(services, { logger: false });
         const address = await app.listen({ port, host: o.host });

@@ -1,4 +1,4 @@
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import type { AccessScope } from '../../domain/access.js';
 import type { ConnectionSpec } from '../../domain/connection.js';
 import type { PlatformSession } from '../platform.js';
@@ -36,6 +36,8 @@ async function run(conn: mysql.PoolConnection, q: SqlQuery): Promise<Row[]> {
  */
 export async function connectSession(spec: ConnectionSpec, dialect: Dialect): Promise<PlatformSession> {
   const url = parseUrlWithSecret(spec.url);
+  // The driver loads with the first session, not with the CLI (see src/cli/main.ts).
+  const { default: mysql } = await import('mysql2/promise');
   const pool = mysql.createPool({
     host: url.host,
     port: url.port,

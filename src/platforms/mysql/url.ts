@@ -51,9 +51,12 @@ export function parseUrlWithSecret(url: string): UrlWithSecret {
     ssl = value === 'true';
   }
   if (u.hash !== '') throw fail('a fragment (#…) is not allowed');
-  const redactedUrl = new URL(u.href);
-  if (redactedUrl.password !== '') redactedUrl.password = '***';
-  return { host, port, user, database, redacted: redactedUrl.href, password, ssl };
+  // Rebuilt from the parsed fields, never edited from the input: nothing of the password can stay.
+  const hostShown = host.includes(':') ? `[${host}]` : u.hostname;
+  const redacted =
+    `${u.protocol}//${encodeURIComponent(user)}${password !== '' ? ':***' : ''}@${hostShown}${u.port !== '' ? `:${port}` : ''}` +
+    `${database === null ? '' : `/${encodeURIComponent(database)}`}${u.searchParams.has('ssl') ? `?ssl=${ssl}` : ''}`;
+  return { host, port, user, database, redacted, password, ssl };
 }
 
 /** Validate a connection URL; the result holds no password. */

@@ -34,6 +34,16 @@ function reasonFor(err: unknown, where: Where): { reason: string; hint: string }
       return { reason: `host "${where.host}" not found`, hint: 'check the host name in the connection URL' };
     case 'ETIMEDOUT':
       return { reason: 'connection timed out', hint: 'check the host, port and firewall' };
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return {
+        reason: `the server's TLS certificate was not accepted (${redactSecrets(err instanceof Error ? err.message.split('\n')[0]! : code)})`,
+        hint: 'pass the CA that signed it with sslrootcert=FILE; verify-ca does not check the host name, verify-full does; sslmode=require encrypts without checking',
+      };
     default: {
       const message = err instanceof Error ? err.message : String(err);
       if (/timeout/i.test(message)) return { reason: 'connection timed out', hint: 'check the host, port and firewall' };

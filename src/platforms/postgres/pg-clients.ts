@@ -1,7 +1,8 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { ParsedUrl } from '../platform.js';
 import { connectionError } from './connection-error.js';
 import type { Queryable } from './queryable.js';
+import { parsePostgresUrl } from './url.js';
 
 /** One connection per database for a session, opened on first use. */
 export interface PgClientSet {
@@ -33,13 +34,17 @@ function queued(client: pg.Client): Queryable {
 
 /**
  * Open the connection to the URL's database and return a set that opens one more per other
- * database on demand. The URL is parsed once by pg itself (so its SSL and option handling
- * apply); other databases reuse that configuration with only the database changed, because a
- * database name may hold characters a URL path cannot carry through pg's parser.
+ * database on demand. The URL is parsed once (url.ts: pg-connection-string with libpq's sslmode)
+ * into explicit options, so pg never parses it again; other databases reuse them with only the
+ * database changed.
  */
 export async function openPgClients(url: string, parsed: ParsedUrl): Promise<PgClientSet> {
-  const base = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'steward' });
-  const defaultDatabase = base.database ?? parsed.user;
+  // The driver loads with the first session, not with the CLI (see src/cli/main.ts).
+  const { default: pg } = await import('pg');
+  const { config } = parsePostgresUrl(url);
+  const options = { application_name: 'steward', ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
+  const base = new pg.Client(options);
+  const defaultDatabase = parsed.database ?? parsed.user;
   const clients = new Map<string, Promise<{ raw: pg.Client; q: Queryable }>>();
 
   const open = (database: string, client: pg.Client): Promise<{ raw: pg.Client; q: Queryable }> => {
@@ -64,16 +69,7 @@ export async function openPgClients(url: string, parsed: ParsedUrl): Promise<PgC
       const name = database ?? defaultDatabase;
       const existing = clients.get(name);
       if (existing) return (await existing).q;
-      const client = new pg.Client({
-        host: base.host,
-        port: base.port,
-        user: base.user,
-        password: base.password,
-        ssl: base.ssl,
-        database: name,
-        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-        application_name: 'steward',
-      });
+      const client = new pg.Client({ ...options, database: name });
       return (await open(name, client)).q;
     },
     async close() {

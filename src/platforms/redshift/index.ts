@@ -1,28 +1,18 @@
-import pg from 'pg';
 import { StewardError } from '../../domain/errors.js';
 import type { CheckReport, ParsedUrl, Platform, PlatformSession } from '../platform.js';
-import { parseUrl as parsePostgresUrl } from '../postgres/url.js';
+import { parsePostgresUrl } from '../postgres/url.js';
 import { quoteIdent } from '../postgres/quote.js';
 
 /**
- * Amazon Redshift. Connections are accepted, validated and verified now; object sync and the
- * view-based enforcement PRODUCT.md describes come with their own issue. Until then every
- * operation past connecting says so plainly instead of pretending.
+ * Amazon Redshift. Connections are accepted, validated and verified now; object sync and
+ * enforcement come with their own issue. Until then every operation past connecting says so
+ * plainly instead of pretending.
  */
+const REDSHIFT = { schemes: ['redshift', 'postgres', 'postgresql'], defaultPort: 5439 } as const;
+
+/** Redshift speaks the PostgreSQL protocol: the same parsing and redaction, port 5439 by default. */
 function parseUrl(url: string): ParsedUrl {
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url.trim());
-  const scheme = m?.[1]?.toLowerCase();
-  if (scheme !== 'redshift' && scheme !== 'postgres' && scheme !== 'postgresql') {
-    throw new StewardError('invalid_input', `url: scheme must be redshift://, postgres:// or postgresql://${scheme ? `, not ${scheme}://` : ''}`, {
-      hint: 'expected redshift://user:password@cluster.region.redshift.amazonaws.com:5439/dev',
-      details: { field: 'url' },
-    });
-  }
-  const asPg = url.trim().replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, 'postgres://');
-  const hasPort = /^postgres:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/?#]*):\d/.test(asPg);
-  const parsed = parsePostgresUrl(asPg);
-  const port = hasPort ? parsed.port : 5439;
-  return { ...parsed, port, redacted: parsed.redacted.replace(/^postgres:\/\//, `${scheme}://`) };
+  return parsePostgresUrl(url, REDSHIFT).parsed;
 }
 
 const unsupported = (what: string): StewardError =>
@@ -51,12 +41,9 @@ export const redshiftPlatform: Platform = {
     throw unsupported('plan compilation');
   },
   async connect(spec): Promise<PlatformSession> {
-    const p = parseUrl(spec.url);
-    const client = new pg.Client({
-      connectionString: spec.url.trim().replace(/^redshift:\/\//i, 'postgres://'),
-      port: p.port,
-      connectionTimeoutMillis: 10_000,
-    });
+    const { parsed: p, config } = parsePostgresUrl(spec.url, REDSHIFT);
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ ...config, connectionTimeoutMillis: 10_000 });
     try {
       await client.connect();
       await client.query('SELECT 1');
