@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { compileGlob } from '../../src/domain/glob.js';
 import type { RoleReach } from '../../src/platforms/postgres/acting-as.js';
-import { adviseDatabase, governedIn, notesFor, rolesInvolved, type DatabaseFacts, type Governance } from '../../src/platforms/postgres/check-advice.js';
+import { adviseDatabase } from '../../src/platforms/postgres/check-advice.js';
+import { governedIn, rolesInvolved, type DatabaseFacts, type Governance } from '../../src/platforms/postgres/check-governed.js';
+import { notesFor } from '../../src/platforms/postgres/check-notes.js';
 import { AdminScript } from '../../src/platforms/postgres/check-script.js';
 import type { AccountRow, RelationAccessRow } from '../../src/platforms/postgres/check.sql.js';
 

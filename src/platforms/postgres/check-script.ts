@@ -1,3 +1,4 @@
+import { cmp } from '../../domain/canonical-state.js';
 import { quoteIdent } from './quote.js';
 
 /**
@@ -9,7 +10,7 @@ import { quoteIdent } from './quote.js';
  * anyway, and only the grantor of a privilege can revoke it.
  */
 type Block = { readonly comment: string; readonly lines: string[] };
-const byKey = <T>([a]: [string, T], [b]: [string, T]): number => (a < b ? -1 : a > b ? 1 : 0);
+const byKey = <T>([a]: [string, T], [b]: [string, T]): number => cmp(a, b);
 
 export class AdminScript {
   private readonly clusterLines: string[] = [];

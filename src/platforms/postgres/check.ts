@@ -2,7 +2,9 @@ import { StewardError } from '../../domain/errors.js';
 import { compileGlob, type Glob } from '../../domain/glob.js';
 import type { CheckReport, PrivilegeCheck } from '../platform.js';
 import { reachOf } from './acting-as.js';
-import { adviseDatabase, governedIn, notesFor, rolesInvolved, type DatabaseAdvice, type DatabaseFacts, type Governance, type Governed } from './check-advice.js';
+import { adviseDatabase, type DatabaseAdvice } from './check-advice.js';
+import { governedIn, rolesInvolved, type DatabaseFacts, type Governance, type Governed } from './check-governed.js';
+import { notesFor } from './check-notes.js';
 import { AdminScript } from './check-script.js';
 import {
   checkSql,
