@@ -154,7 +154,10 @@ export interface DefaultRole {
   readonly role: string | null;
 }
 
-/** A grantor the system account cannot act as, so that what it granted cannot be revoked by Steward. */
+/**
+ * A role the system account cannot act as: what it granted cannot be revoked by Steward, nor
+ * its default privileges changed.
+ */
 export interface BlockedGrantor {
   readonly grantor: string;
   /** One line: why, and what an administrator can do. */
@@ -167,7 +170,10 @@ export interface AccessState {
   readonly grants: readonly Grant[];
   readonly defaultGrants: readonly DefaultGrant[];
   readonly defaultRoles: readonly DefaultRole[];
-  /** Actual state only: grantors of in-scope grants the system account cannot act as. */
+  /**
+   * Actual state only: roles the system account would have to act as and cannot — grantors of
+   * in-scope grants, owners of in-scope default privileges — with why.
+   */
   readonly blockedGrantors?: readonly BlockedGrantor[];
 }
 
@@ -204,6 +210,13 @@ export interface AccessScope {
   readonly protectedDatabases: readonly string[];
   /** Names never touched on protected objects (the system account, configured exceptions): a role, or an account's user. */
   readonly ignoredGrantees: readonly string[];
+  /**
+   * Owners the desired state sets default privileges for. Setting them means acting as the
+   * owner (PostgreSQL: `ALTER DEFAULT PRIVILEGES FOR ROLE`), so the reader reports those the
+   * system account cannot act as in `blockedGrantors`, and the planner leaves their default
+   * privileges out. Absent: none.
+   */
+  readonly defaultOwners?: readonly string[];
 }
 
 /** Is this grantee one of the ignored names? PUBLIC never is. */

@@ -52,8 +52,14 @@ export interface CheckReport {
   readonly databases: readonly string[];
   readonly sync: readonly PrivilegeCheck[];
   readonly enforcement: readonly PrivilegeCheck[];
-  /** Least-privilege SQL an admin would run to grant exactly what is missing. */
+  /**
+   * Least-privilege SQL an admin would run to give the account exactly what is missing, one
+   * statement or `--` comment a line; comments say where and as whom what follows runs. On
+   * PostgreSQL it also revokes earlier grants the account cannot revoke itself.
+   */
   readonly grantSql: readonly string[];
+  /** Plain sentences for whoever signs the grants off: what they imply, what Steward cannot do and why. */
+  readonly notes?: readonly string[];
 }
 
 export interface StatementResult {

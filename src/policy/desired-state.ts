@@ -376,6 +376,7 @@ function assemble(
     databases: [...new Set(input.catalog.filter((e) => e.kind === 'database').map((e) => e.segments[0]!))].sort(cmp),
     protectedDatabases: index.containers.filter((c) => c.securable.kind === 'database' && c.protectsFuture).map((c) => c.securable.segments[0]!),
     ignoredGrantees: [...new Set([...input.options.ignoreGrantees, input.systemAccount])].sort(cmp),
+    defaultOwners: [...new Set(defaultGrants.map((d) => d.owner))].sort(cmp),
   };
 
   return { state, scope, explain: { roles: origins.sort((a, b) => cmp(a.role, b.role)) } };

@@ -40,7 +40,9 @@ const MANAGED: ReadonlySet<RolePurpose> = new Set(['policy', 'personal']);
  * Grantors: a revocation of privileges another role granted runs as that role (`grantor`);
  * when the actual state says the system account cannot act as it (`blockedGrantors`), the
  * revocation goes to `blocked` with the reason instead of into the operations — never a
- * statement that would run, report success and change nothing.
+ * statement that would run, report success and change nothing. Default privileges are set as
+ * their owner: for an owner out of reach, revoking them is blocked and granting them is not
+ * planned.
  *
  * Order, so that stopping after any statement (MySQL has no transactional DDL) never leaves
  * access that neither the old nor the new state allows: every revocation comes before every
@@ -124,17 +126,28 @@ export function planChanges(actual: AccessState, desired: AccessState, opts: Pla
     return false;
   });
 
+  // Default privileges are changed FOR ROLE <owner>, acting as the owner: for an owner the
+  // account cannot act as, existing ones are blocked, and new ones are not planned (its future
+  // tables get their grants at the next sync; `connection check` says so).
+  const revokeDefaultOps = groupDefaults('revokeDefault', revokeDefaults).filter((op) => {
+    const reason = op.kind === 'revokeDefault' ? blockedBy.get(op.owner) : undefined;
+    if (reason === undefined) return true;
+    blocked.push({ operation: op, reason });
+    return false;
+  });
+  const grantDefaultOps = groupDefaults('grantDefault', grantDefaults).filter((op) => !(op.kind === 'grantDefault' && blockedBy.has(op.owner)));
+
   return {
     connection: opts.connection,
     operations: [
       ...unsetDefaults,
       ...groupMemberships('revokeMembership', revokeMemberships),
       ...revokeOps,
-      ...groupDefaults('revokeDefault', revokeDefaults),
+      ...revokeDefaultOps,
       ...dropRoles,
       ...createRoles,
       ...groupGrants('grant', grants),
-      ...groupDefaults('grantDefault', grantDefaults),
+      ...grantDefaultOps,
       ...groupMemberships('grantMembership', grantMemberships),
       ...setDefaults,
     ],

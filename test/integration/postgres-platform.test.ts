@@ -503,6 +503,7 @@ describe.skipIf(!pgAvailable)('postgres platform on PostgreSQL', () => {
           await session.close();
         }
       };
+      // The script runs in the test database (the only one it names), as psql would run it.
       const apply = async (sql: readonly string[]) => {
         for (const s of sql) if (!s.startsWith('--')) await admin.query(s);
       };
@@ -518,19 +519,31 @@ describe.skipIf(!pgAvailable)('postgres platform on PostgreSQL', () => {
       const second = await run();
       expect(second.databases).toEqual([DB]);
       expect(second.enforcement).toContainEqual({ what: 'CREATEROLE', ok: true, detail: 'CREATEROLE' });
-      expect(second.sync).toContainEqual(expect.objectContaining({ what: `USAGE on the schemas of "${DB}"`, ok: false }));
-      // Cluster-wide grants first, then what must run in the database, under a comment naming it.
-      const usage = `GRANT USAGE ON SCHEMA ${q(HOSTILE_SCHEMA)}, "shop" TO "itpg_system";`;
-      expect(second.grantSql.indexOf(`-- in database "${DB}":`)).toBe(second.grantSql.indexOf(usage) - 1);
-      const tableGrants = second.grantSql.filter((s) => s.includes('WITH GRANT OPTION'));
-      expect(tableGrants).toHaveLength(2);
-      const write = tableGrants.find((s) => s.startsWith('GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLE '))!;
-      for (const t of ['"shop"."orders"', '"shop"."customers"', '"shop"."events"', `${q(HOSTILE_SCHEMA)}.${q(HOSTILE_TABLE)}`]) expect(write).toContain(t);
-      expect(write).not.toContain('events_2024');
-      expect(write).not.toContain(q(PG_HOSTILE_NAMES[1]!));
-      const read = tableGrants.find((s) => s.startsWith('GRANT SELECT ON TABLE '))!;
-      for (const t of ['"shop"."order_totals"', '"shop"."mv_orders"']) expect(read).toContain(t);
-      expect(second.grantSql).toContain('GRANT "itpg_owner" TO "itpg_system";');
+      // Object sync reads pg_catalog: CONNECT is all it needs.
+      expect(second.sync).toEqual([{ what: `CONNECT on database "${DB}"`, ok: true }]);
+      // What must run in the database comes under a comment naming it, in blocks run as each owner.
+      const at = second.grantSql.indexOf(`-- in database "${DB}":`);
+      expect(at).toBeGreaterThanOrEqual(0);
+      const block = (owner: string): string[] => {
+        const from = second.grantSql.indexOf(`SET ROLE ${q(owner)};`);
+        expect(from, `a block as ${owner}`).toBeGreaterThan(at);
+        return second.grantSql.slice(from + 1, second.grantSql.indexOf('RESET ROLE;', from));
+      };
+      const asOwner = block('itpg_owner');
+      expect(asOwner).toContain('GRANT USAGE ON SCHEMA "shop" TO "itpg_system" WITH GRANT OPTION;');
+      const write = asOwner.find((s) => s.startsWith('GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLE '))!;
+      // Partitions too: Steward grants on them as on their partitioned table.
+      for (const t of ['"shop"."orders"', '"shop"."customers"', '"shop"."events"', '"shop"."events_2024"', '"shop"."events_2025"', '"shop"."tickets"']) expect(write).toContain(t);
+      expect(asOwner).toContain('GRANT SELECT ON TABLE "shop"."mv_orders", "shop"."order_totals" TO "itpg_system" WITH GRANT OPTION;');
+      expect(asOwner).toContain('GRANT USAGE ON SEQUENCE "shop"."tick""et seq", "shop"."tickets_id_seq" TO "itpg_system" WITH GRANT OPTION;');
+      // The hostile schema and its protected table belong to the superuser: granted as it, never by membership.
+      const asSuperuser = block('postgres');
+      expect(asSuperuser).toContain(`GRANT CONNECT ON DATABASE ${q(DB)} TO "itpg_system" WITH GRANT OPTION;`);
+      expect(asSuperuser).toContain(`GRANT USAGE ON SCHEMA ${q(HOSTILE_SCHEMA)} TO "itpg_system" WITH GRANT OPTION;`);
+      expect(asSuperuser).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLE ${q(HOSTILE_SCHEMA)}.${q(HOSTILE_TABLE)} TO "itpg_system" WITH GRANT OPTION;`);
+      expect(second.grantSql.join('\n')).not.toContain(q(PG_HOSTILE_NAMES[1]!));
+      expect(second.grantSql.filter((s) => /^GRANT "[^"]+" TO /.test(s))).toEqual([]);
+      expect(second.notes?.some((n) => n.startsWith('"itpg_owner" owns protected tables'))).toBe(true);
       await apply(second.grantSql);
 
       const third = await run();

@@ -117,8 +117,9 @@ export function registerConnection(program: Command): void {
           };
           section('object sync', r.sync);
           section('enforcement', r.enforcement);
-          if (r.grantSql.length > 0) lines.push('', 'an admin can grant exactly what is missing with:', ...r.grantSql.map((s) => `  ${s}`));
+          if (r.grantSql.length > 0) lines.push('', 'an administrator can supply exactly what is missing with:', ...r.grantSql.map((s) => `  ${s}`));
           else lines.push('', 'nothing is missing');
+          if (r.notes && r.notes.length > 0) lines.push('', 'notes:', ...r.notes.map((n) => `  - ${n}`));
           return lines.join('\n');
         });
         return missing.length > 0 ? 3 : 0;

@@ -45,11 +45,6 @@ export interface SessionRow {
   readonly user: string;
   readonly superuser: boolean;
 }
-export interface GrantorRow {
-  readonly name: string;
-  readonly superuser: boolean;
-  readonly member: boolean;
-}
 
 const DEFAULT_PRIVILEGES = `('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'USAGE')`;
 
@@ -144,15 +139,6 @@ WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind
   /** Who the session is: grants it made are revoked by plain REVOKE. */
   session(): SqlQuery {
     return { text: `SELECT current_user AS user, r.rolsuper AS superuser FROM pg_roles r WHERE r.rolname = current_user`, values: [] };
-  },
-
-  /** Whether the session may act as each grantor (SET ROLE needs membership; a superuser may always). */
-  grantors(names: readonly string[]): SqlQuery {
-    return {
-      text: `SELECT r.rolname AS name, r.rolsuper AS superuser, pg_has_role(current_user, r.oid, 'MEMBER') AS member
-FROM pg_roles r WHERE r.rolname = ANY($1::text[])`,
-      values: [names],
-    };
   },
 
   /** Per-schema default privileges on future tables and sequences that name a prefix role as grantee. */

@@ -16,16 +16,15 @@ import {
   type ColumnAclRow,
   type ContainerGrantRow,
   type DefaultGrantRow,
-  type GrantorRow,
   type MembershipRow,
   type NameRow,
   type RelationAclRow,
   type SessionRow,
 } from './actual-state.sql.js';
+import { reachOf, whyNotActAs } from './acting-as.js';
 import { COLUMN_LETTERS, parseAclItem, RELATION_LETTERS, SEQUENCE_LETTERS, type AclItem } from './parse-aclitem.js';
 import type { PostgresContext } from './context.js';
 import { ACL_PRIVILEGES } from './privilege-names.js';
-import { quoteIdent } from './quote.js';
 import { databaseVanished } from './list-databases.js';
 
 function privileges(joined: string): Privilege[] {
@@ -66,8 +65,10 @@ const key2 = (a: string, b: string): string => `${a}\u0000${b}`;
  * - on containers (databases, schemas), only prefix roles' CONNECT / USAGE, wherever they are;
  * - prefix roles' privileges on any table or sequence of the connection's databases;
  * - per-schema default privileges on tables and sequences whose grantee is a prefix role.
- * Grantors other than the session's own account are checked once: those it may not act as
- * (`SET ROLE`) are returned as `blockedGrantors`, with why.
+ * Roles the account would have to act as are checked once — grantors other than itself, the
+ * owners of those default privileges and the owners the desired state sets default privileges
+ * for (`scope.defaultOwners`, set `FOR ROLE` the owner) — and those it may not act as are
+ * returned as `blockedGrantors`, with why.
  * Roles and memberships are cluster-wide (read on the default database); the rest is one query
  * per kind per database. `defaultRoles` is always empty: PostgreSQL activates every role.
  */
@@ -175,6 +176,7 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
     }
     const q = actualStateSql.defaultGrants(prefix);
     for (const r of (await client.query<DefaultGrantRow>(q.text, q.values)).rows) {
+      grantors.add(r.owner);
       defaultGrants.push({
         database: db,
         schema: r.schema,
@@ -186,33 +188,20 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
     }
   }
 
+  for (const owner of scope.defaultOwners ?? []) grantors.add(owner);
+  grantors.delete(me);
   const blockedGrantors = await blockedOf(ctx, [...grantors], session?.superuser === true);
   return { roles, memberships, grants, defaultGrants, defaultRoles: [], ...(blockedGrantors.length > 0 ? { blockedGrantors } : {}) };
 }
 
-/**
- * Grantors the session cannot act as. A superuser can act as anyone; otherwise SET ROLE needs
- * membership, and a superuser grantor is out of reach by design (being a member of a superuser
- * role is being a superuser).
- */
+/** Roles among `names` the session cannot act as (see `acting-as.ts`), with why. */
 async function blockedOf(ctx: PostgresContext, names: readonly string[], superuser: boolean): Promise<BlockedGrantor[]> {
   if (names.length === 0 || superuser) return [];
-  const main = await ctx.clientFor(null);
-  const q = actualStateSql.grantors(names);
-  const rows = new Map((await main.query<GrantorRow>(q.text, q.values)).rows.map((r) => [r.name, r]));
+  const reach = await reachOf(await ctx.clientFor(null), names);
   const out: BlockedGrantor[] = [];
   for (const name of [...names].sort()) {
-    const r = rows.get(name);
-    if (r === undefined) {
-      out.push({ grantor: name, reason: `granted by ${quoteIdent(name)}, a role that no longer exists; an administrator must revoke it` });
-    } else if (!r.member) {
-      out.push({
-        grantor: name,
-        reason: r.superuser
-          ? `granted by superuser ${quoteIdent(name)}; Steward's account cannot act as a superuser, so an administrator must run the REVOKE as ${quoteIdent(name)}`
-          : `granted by ${quoteIdent(name)}, which Steward's account is not a member of; an administrator must run the REVOKE as ${quoteIdent(name)} (or make the account a member of it)`,
-      });
-    }
+    const reason = whyNotActAs(reach.get(name)!, superuser);
+    if (reason !== null) out.push({ grantor: name, reason });
   }
   return out;
 }

@@ -70,6 +70,19 @@ function filterSql(f: CatalogFilter): SqlQuery {
   return { text: ' AND n.nspname = $1 AND c.relname = $2', values: [f.schema, f.relation] };
 }
 
+/**
+ * Sequences (`s`, schema `sn`) whose nextval is a column default of a table (`c`, schema `n`):
+ * found through the default's recorded dependency on the sequence, so a quoted or
+ * schema-qualified name in the default's text cannot mislead; identity columns have no such
+ * default. One pass over pg_depend.
+ */
+export const NEXTVAL_DEFAULTS_FROM = `FROM pg_depend d
+JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+JOIN pg_class s ON d.refclassid = 'pg_class'::regclass AND s.oid = d.refobjid AND s.relkind = 'S'
+JOIN pg_namespace sn ON sn.oid = s.relnamespace
+JOIN pg_class c ON c.oid = ad.adrelid AND c.relkind IN ('r', 'p')
+JOIN pg_namespace n ON n.oid = c.relnamespace`;
+
 const RELATIONS_FROM = `FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm')
@@ -144,20 +157,13 @@ WHERE ${USER_SCHEMA}${where.text}`,
 
   /**
    * Sequences whose nextval is a column default (serial, DEFAULT nextval(…)): writers of the
-   * table need USAGE on them. Found through the default's recorded dependency on the sequence,
-   * so a quoted or schema-qualified name in the default's text cannot mislead; identity columns
-   * have no such default and need no privilege. One pass over pg_depend.
+   * table need USAGE on them (see `NEXTVAL_DEFAULTS_FROM`); identity columns need no privilege.
    */
   sequenceDefaults(f: CatalogFilter): SqlQuery {
     const where = filterSql(f);
     return {
       text: `SELECT DISTINCT c.oid, sn.nspname AS seq_schema, s.relname AS seq_name
-FROM pg_depend d
-JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
-JOIN pg_class s ON d.refclassid = 'pg_class'::regclass AND s.oid = d.refobjid AND s.relkind = 'S'
-JOIN pg_namespace sn ON sn.oid = s.relnamespace
-JOIN pg_class c ON c.oid = ad.adrelid AND c.relkind IN ('r', 'p')
-JOIN pg_namespace n ON n.oid = c.relnamespace
+${NEXTVAL_DEFAULTS_FROM}
 WHERE ${USER_SCHEMA}${where.text}`,
       values: where.values,
     };
