@@ -13,13 +13,14 @@ import type { StewardClient } from '../../src/client/steward-client.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { PlatformType } from '../../src/domain/connection.js';
 import { mariadbPlatform } from '../../src/platforms/mysql/index.js';
-import { quoteAccount, quoteIdent, quoteString } from '../../src/platforms/mysql/quote.js';
+import { quoteAccount, quoteIdent } from '../../src/platforms/mysql/quote.js';
 import type { Platform } from '../../src/platforms/platform.js';
 import { PLATFORMS } from '../../src/platforms/registry.js';
 import { createServices } from '../../src/services/container.js';
 import { openPglite } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 import { MARIADB_URL, mariadbAvailable } from '../helpers/databases.js';
+import { dropTestObjects, runAs } from '../helpers/mariadb-accounts.js';
 
 const DB = 'mdb_e2e';
 const CONN = 'mdbe2e';
@@ -55,18 +56,7 @@ policies:
     on: { paths: ["${CONN}/${DB}/*"] }
 `;
 
-async function asUser(user: string, sql: string): Promise<string> {
-  let c: mysql.Connection | null = null;
-  try {
-    c = await mysql.createConnection({ host: url.hostname, port: Number(url.port || 3306), user, password: 'pw', database: DB });
-    await c.query(sql);
-    return 'ok';
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await c?.end().catch(() => undefined);
-  }
-}
+const asUser = (user: string, sql: string): Promise<string> => runAs(user, 'pw', sql, DB);
 
 const denied = /denied/i;
 
@@ -98,13 +88,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB end to end', () => {
     return client.applyConnection(CONN, { force: true });
   };
 
-  async function dropAll(): Promise<void> {
-    const [accounts] = await admin.query<mysql.RowDataPacket[]>(
-      "SELECT User AS u, Host AS h, is_role AS r FROM mysql.user WHERE User LIKE 'steward\\_mdbe2e\\_\\_%' OR User LIKE 'mdb\\_e2e\\_%'",
-    );
-    for (const a of accounts) await admin.query(a.r === 'Y' ? `DROP ROLE ${quoteString(a.u)}` : `DROP USER ${quoteAccount(a.u, a.h)}`);
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(DB)}`);
-  }
+  const dropAll = () => dropTestObjects(admin, ['steward\\_mdbe2e\\_\\_%', 'mdb\\_e2e\\_%'], [DB]);
 
   beforeAll(async () => {
     admin = await mysql.createConnection({ uri: MARIADB_URL, multipleStatements: false });

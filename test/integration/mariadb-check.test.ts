@@ -14,6 +14,7 @@ import { mariadbPlatform, mysqlPlatform } from '../../src/platforms/mysql/index.
 import { quoteAccount, quoteIdent, quoteString } from '../../src/platforms/mysql/quote.js';
 import type { PlatformSession } from '../../src/platforms/platform.js';
 import { MARIADB_URL, mariadbAvailable } from '../helpers/databases.js';
+import { dropTestObjects, runAs } from '../helpers/mariadb-accounts.js';
 
 const A = (user: string, host = '%') => accountGrantee(user, host);
 /** Governed: its `_` are wildcards in an unescaped `ON db.*`, which would reach TWIN. */
@@ -46,26 +47,8 @@ describe.skipIf(!mariadbAvailable)('MariaDB check and connect', () => {
   let admin: mysql.Connection;
   const connect = (): Promise<PlatformSession> => mariadbPlatform.connect({ name: 'mdbck', type: 'mariadb', url: urlAs(SYSTEM, SECRET), options });
 
-  async function dropAll(): Promise<void> {
-    const [rows] = await admin.query<mysql.RowDataPacket[]>(
-      "SELECT User AS u, Host AS h, is_role AS r FROM mysql.user WHERE User LIKE 'steward\\_mdbck\\_\\_%' OR User LIKE 'mdb\\_ck\\_%'",
-    );
-    for (const r of rows) await admin.query(r.r === 'Y' ? `DROP ROLE ${quoteString(r.u)}` : `DROP USER ${quoteAccount(r.u, r.h)}`);
-    for (const d of [DB, TWIN, OTHER]) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(d)}`);
-  }
-
-  /** Run one statement as the system account: 'ok' or the server's refusal. */
-  async function asSystem(statement: string): Promise<string> {
-    const c = await mysql.createConnection({ uri: urlAs(SYSTEM, SECRET) });
-    try {
-      await c.query(statement);
-      return 'ok';
-    } catch (err) {
-      return (err as Error).message;
-    } finally {
-      await c.end();
-    }
-  }
+  const dropAll = () => dropTestObjects(admin, ['steward\\_mdbck\\_\\_%', 'mdb\\_ck\\_%'], [DB, TWIN, OTHER]);
+  const asSystem = (statement: string): Promise<string> => runAs(SYSTEM, SECRET, statement);
 
   beforeAll(async () => {
     admin = await mysql.createConnection({ uri: MARIADB_URL });

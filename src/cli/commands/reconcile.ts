@@ -15,14 +15,21 @@ export function renderPlan(p: PlanView): string {
     lines.push(`${head}: no changes`);
   } else {
     lines.push(`${head}: ${p.operations.length} operations, ${p.statements.length} statements${p.driftCount > 0 ? `, ${p.driftCount} reverting drift` : ''}`);
+    let narrowed = -1;
     for (const s of p.statements) {
       const op = p.operations[s.op];
+      // A narrowed database-level grant: say why its grantee is granted something first.
+      if (op?.kind === 'revoke' && op.narrowTo !== undefined && narrowed !== s.op) {
+        narrowed = s.op;
+        lines.push(`  # narrowing a database-level grant: kept on ${op.narrowTo.length} object(s) outside governance, then revoked`);
+      }
       const mark = op?.drift ? '! ' : op && (op.kind.startsWith('revoke') || op.kind === 'dropRole') ? '- ' : '+ ';
       lines.push(`  ${mark}${s.sql}${s.database ? `    -- in ${s.database}` : ''}${op?.drift ? '    -- drift' : ''}`);
     }
     if (p.revocationRatio > 0) lines.push(`  revokes ${Math.round(p.revocationRatio * 100)}% of the access Steward manages here`);
   }
   if (p.reportedDrift.length > 0) lines.push(`  drift reported, not reverted (drift: report): ${p.reportedDrift.length} operations`);
+  for (const b of p.blocked) lines.push(`  blocked, not run: ${b.reason}`);
   return lines.join('\n');
 }
 
