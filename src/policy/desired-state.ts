@@ -417,8 +417,8 @@ function assemble(
   const defaultRoles: DefaultRole[] = [];
   // With personal roles every governed principal has one from the start, so that a first
   // access is one membership grant too (not a new role, a membership and a default role).
-  const principalsWithAccess = personal ? [...new Set(governed.map((g) => g.principal))].sort(cmp) : [...rolesOfPrincipal.keys()].sort(cmp);
-  for (const principal of principalsWithAccess) {
+  const logins = personal ? [...new Set(governed.map((g) => g.principal))].sort(cmp) : [...rolesOfPrincipal.keys()].sort(cmp);
+  for (const principal of logins) {
     const policyRoles = [...new Set(rolesOfPrincipal.get(principal) ?? [])];
     if (personal) {
       // One personal role per login, member of its policy (and group) roles and set as its
@@ -435,7 +435,7 @@ function assemble(
       for (const r of policyRoles) memberships.push({ role: r, member: principalOf(principal) });
     }
   }
-  for (const principal of principalsWithAccess) {
+  for (const principal of logins) {
     claim(principal, `the login "${principal}"`);
     roleSpecs.push({ grantee: principalOf(principal), purpose: 'principal' });
   }
