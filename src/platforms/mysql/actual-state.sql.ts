@@ -60,18 +60,18 @@ export function membershipsQuery(dialect: Dialect, prefix: string): SqlQuery {
 }
 
 /**
- * Table-level grants in scope, in one pass: every grant in the databases of the protected
- * tables (the exact tables are picked in JS from a Set, which keeps the bind list as short as
- * the number of databases), and Steward roles' grants anywhere.
+ * Rows of a per-object privilege table in scope, in one pass: every row in the databases of
+ * the protected tables (the exact tables are picked in JS from a Set, which keeps the bind list
+ * as short as the number of databases), and Steward roles' rows anywhere.
  */
-export function tableGrantsQuery(databases: readonly string[], prefix: string): SqlQuery {
+function inScopeRows(select: string, table: string, databases: readonly string[], prefix: string): SqlQuery {
   const inDatabases = databases.length > 0 ? `Db IN (${placeholders(databases.length)}) OR ` : '';
-  return {
-    sql:
-      'SELECT Db AS db, Table_name AS tbl, User AS user, Host AS host, Table_priv AS privs FROM mysql.tables_priv ' +
-      `WHERE ${inDatabases}LEFT(User, CHAR_LENGTH(?)) = ?`,
-    values: [...databases, prefix, prefix],
-  };
+  return { sql: `SELECT ${select} FROM mysql.${table} WHERE ${inDatabases}LEFT(User, CHAR_LENGTH(?)) = ?`, values: [...databases, prefix, prefix] };
+}
+
+/** Table-level grants in scope. */
+export function tableGrantsQuery(databases: readonly string[], prefix: string): SqlQuery {
+  return inScopeRows('Db AS db, Table_name AS tbl, User AS user, Host AS host, Table_priv AS privs', 'tables_priv', databases, prefix);
 }
 
 /**
@@ -88,15 +88,9 @@ export function databaseGrantsQuery(): SqlQuery {
   };
 }
 
-/** Column grants in the databases of protected tables, and Steward roles' anywhere. */
+/** Column grants in scope. */
 export function columnGrantsQuery(databases: readonly string[], prefix: string): SqlQuery {
-  const inDatabases = databases.length > 0 ? `Db IN (${placeholders(databases.length)}) OR ` : '';
-  return {
-    sql:
-      'SELECT Db AS db, Table_name AS tbl, Column_name AS col, User AS user, Host AS host, Column_priv AS privs FROM mysql.columns_priv ' +
-      `WHERE ${inDatabases}LEFT(User, CHAR_LENGTH(?)) = ?`,
-    values: [...databases, prefix, prefix],
-  };
+  return inScopeRows('Db AS db, Table_name AS tbl, Column_name AS col, User AS user, Host AS host, Column_priv AS privs', 'columns_priv', databases, prefix);
 }
 
 /** Every database of the server (SHOW DATABASES privilege): what a wildcard grant may reach. */
