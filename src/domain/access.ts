@@ -97,10 +97,18 @@ export function granteeName(g: Grantee): string | null {
 export interface Securable {
   readonly kind: 'database' | 'schema' | 'table' | 'sequence' | 'column';
   readonly segments: readonly string[];
+  /**
+   * `database` only, actual state only: `segments[0]` is not a database name but the pattern a
+   * MySQL/MariaDB database-level grant is stored under (LIKE syntax: `_` and `%` are wildcards,
+   * `\` escapes), because it may reach several databases (`shop%`, or `my_db`, which also
+   * matches `myXdb`). It is written back verbatim so that a REVOKE names exactly that row.
+   * Absent: an exact database name (the platform escapes it where its grammar needs to).
+   */
+  readonly pattern?: true;
 }
 
 export function securableKey(s: Securable): string {
-  return `${s.kind}:${JSON.stringify(s.segments)}`;
+  return `${s.kind}${s.pattern ? '~pattern' : ''}:${JSON.stringify(s.segments)}`;
 }
 
 export type RolePurpose =
@@ -108,6 +116,12 @@ export type RolePurpose =
   | 'policy'
   /** `steward_…u_…` personal role (MariaDB: the one default role of a governed user). */
   | 'personal'
+  /**
+   * `steward_…g_…` role of one Steward group, member of the policy roles granted to the whole
+   * group; the group's users' personal roles are its members (platforms that grant one role per
+   * statement: joining a group is then one GRANT, whatever the number of its policies).
+   */
+  | 'group'
   /** A governed user's own login; created without login if missing, never dropped. */
   | 'principal';
 
@@ -133,6 +147,19 @@ export interface Grant {
    * issuer granted). Undefined: the system account, or a platform without grantors.
    */
   readonly grantor?: string;
+  /**
+   * Actual state only: revoking this grant would also take away access outside Steward's scope
+   * (a MySQL database-level grant reaching unprotected tables or other databases). The planner
+   * keeps that access by granting the same privileges on these securables in the revocation
+   * (see the `revoke` operation's `narrowTo`): the grant is narrowed, not just revoked.
+   */
+  readonly narrowTo?: readonly Securable[];
+  /**
+   * Actual state only: why the system account cannot revoke this grant (one line, with what an
+   * administrator can do). The planner reports its revocation as blocked instead of running a
+   * statement the server would refuse.
+   */
+  readonly revokeBlocked?: string;
 }
 
 /** What kind of future objects a default privilege applies to. */
@@ -195,7 +222,11 @@ export interface AccessScope {
   readonly protectedTables: readonly Securable[];
   /** Sequences feeding column defaults of protected tables: their grants are Steward's to decide. */
   readonly protectedSequences: readonly Securable[];
-  /** Databases and schemas reached by protected tables: only Steward roles' grants there are in scope. */
+  /**
+   * Databases and schemas reached by protected tables: only Steward roles' grants there are in
+   * scope, except on platforms with database-level grants (MySQL, MariaDB), where a grant on a
+   * database holding protected tables reaches them and is in scope whoever holds it.
+   */
   readonly containers: readonly Securable[];
   /**
    * Every database of the connection's catalog. Grants held by Steward's own roles are in scope
@@ -208,6 +239,12 @@ export interface AccessScope {
    * to decide, whoever holds them).
    */
   readonly protectedDatabases: readonly string[];
+  /**
+   * Platforms with database-level grants only: the catalog's unprotected relations in databases
+   * that hold protected ones. A foreign database-level grant there is narrowed to them (they
+   * keep their access) rather than revoked whole. Absent: none.
+   */
+  readonly unprotectedTables?: readonly Securable[];
   /** Names never touched on protected objects (the system account, configured exceptions): a role, or an account's user. */
   readonly ignoredGrantees: readonly string[];
   /**

@@ -34,15 +34,19 @@ export function canonicalizeState(state: AccessState): AccessState {
   const memberships = new Map<string, Membership>();
   for (const m of state.memberships) memberships.set(`${m.role}\u0002${granteeKey(m.member)}`, { role: m.role, member: m.member });
 
-  const grants = new Map<string, { securable: Securable; grantee: Grantee; grantor: string | undefined; privileges: Set<Privilege> }>();
+  const grants = new Map<string, { securable: Securable; grantee: Grantee; grantor: string | undefined; privileges: Set<Privilege>; extra: Pick<Grant, 'narrowTo' | 'revokeBlocked'> }>();
   for (const g of state.grants) {
     const key = `${securableSortKey(g.securable)}\u0002${granteeKey(g.grantee)}\u0002${g.grantor ?? ''}`;
     let acc = grants.get(key);
     if (acc === undefined) {
-      acc = { securable: { kind: g.securable.kind, segments: [...g.securable.segments] }, grantee: g.grantee, grantor: g.grantor, privileges: new Set() };
+      const securable: Securable = { kind: g.securable.kind, segments: [...g.securable.segments], ...(g.securable.pattern ? { pattern: true } : {}) };
+      acc = { securable, grantee: g.grantee, grantor: g.grantor, privileges: new Set(), extra: {} };
       grants.set(key, acc);
     }
     for (const p of g.privileges) acc.privileges.add(p);
+    // Facts about the grant's reach (actual state only): equal for every entry of one securable.
+    if (g.narrowTo !== undefined) acc.extra = { ...acc.extra, narrowTo: g.narrowTo };
+    if (g.revokeBlocked !== undefined) acc.extra = { ...acc.extra, revokeBlocked: g.revokeBlocked };
   }
 
   const defaults = new Map<string, { d: Omit<DefaultGrant, 'privileges'>; privileges: Set<Privilege> }>();
@@ -64,7 +68,7 @@ export function canonicalizeState(state: AccessState): AccessState {
     memberships: [...memberships.values()].sort(compareMemberships),
     grants: [...grants.values()]
       .filter((g) => g.privileges.size > 0)
-      .map((g): Grant => ({ securable: g.securable, grantee: g.grantee, privileges: sortPrivileges(g.privileges), ...(g.grantor !== undefined ? { grantor: g.grantor } : {}) }))
+      .map((g): Grant => ({ securable: g.securable, grantee: g.grantee, privileges: sortPrivileges(g.privileges), ...(g.grantor !== undefined ? { grantor: g.grantor } : {}), ...g.extra }))
       .sort(compareGrantsWithGrantor),
     defaultGrants: [...defaults.values()]
       .filter((d) => d.privileges.size > 0)
@@ -109,7 +113,7 @@ export function compareSegments(a: readonly string[], b: readonly string[]): num
 
 /** Canonical securable order: databases, schemas, tables, sequences, columns; each by segments. */
 export function compareSecurables(a: Securable, b: Securable): number {
-  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compareSegments(a.segments, b.segments);
+  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compareSegments(a.segments, b.segments) || Number(a.pattern === true) - Number(b.pattern === true);
 }
 
 /** Canonical grant order without the grantor: securable, then grantee (what the planner diffs by). */
@@ -136,5 +140,5 @@ export function compareDefaultGrants(a: DefaultGrant, b: DefaultGrant): number {
  * cannot hold NUL on any supported platform, so NUL is a safe separator.
  */
 export function securableSortKey(s: Securable): string {
-  return `${s.kind}\u0000${s.segments.join('\u0000')}`;
+  return `${s.kind}${s.pattern ? '~' : ''}\u0000${s.segments.join('\u0000')}`;
 }

@@ -27,6 +27,14 @@ export type Operation =
        * items its issuer granted). Absent: what the system account granted.
        */
       readonly grantor?: string;
+      /**
+       * The revoked grant also reached objects outside Steward's scope (a MySQL database-level
+       * grant over unprotected tables or other databases): the same privileges are granted to
+       * the same grantees on these first, then the grant is revoked, so the grantees keep that
+       * access and no prefix of the operation gives more than before. One securable per such
+       * operation.
+       */
+      readonly narrowTo?: readonly Securable[];
       readonly drift?: boolean;
     }
   | {

@@ -27,6 +27,20 @@ export interface Capabilities {
   readonly principalsAreAccounts: boolean;
   /** Writing a table whose column default calls `nextval` needs USAGE on that sequence. */
   readonly sequencePrivileges: boolean;
+  /**
+   * Grants on a whole database (`GRANT … ON db.*`: MySQL, MariaDB) reach its current and future
+   * tables in one statement, which is how a policy over a whole protected database is granted
+   * there (there are no default privileges). The name in such a grant is a LIKE pattern: each
+   * character of `escaped` in a database name is written with a `\` before it, and the escaped
+   * name must fit in `maxPatternLength` characters (else tables are granted one by one).
+   * Absent: no database-level grants of table privileges.
+   */
+  readonly databaseGrants?: { readonly escaped: string; readonly maxPatternLength: number };
+  /**
+   * A GRANT of roles names one role (MariaDB's grammar). Users then reach the policies given
+   * to a whole group through one role per group, so that joining a group is one statement.
+   */
+  readonly singleRoleGrant?: boolean;
 }
 
 /** URL parts that are safe to show: no password. */
@@ -58,6 +72,8 @@ export interface CheckReport {
    * PostgreSQL it also revokes earlier grants the account cannot revoke itself.
    */
   readonly grantSql: readonly string[];
+  /** Privileges the account holds beyond what Steward needs (`ok` false), and what they allow. */
+  readonly excess?: readonly PrivilegeCheck[];
   /** Plain sentences for whoever signs the grants off: what they imply, what Steward cannot do and why. */
   readonly notes?: readonly string[];
 }

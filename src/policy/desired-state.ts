@@ -21,7 +21,7 @@ import type { UserPredicate } from './evaluate-condition.js';
 import { governedUsers, type GovernedUser } from './governed-users.js';
 import type { PolicyInput } from './input.js';
 import { principalGrantee } from './principal-grantee.js';
-import { personalRoleName, policyRoleName } from './role-names.js';
+import { groupRoleName, personalRoleName, policyRoleName } from './role-names.js';
 import { compileGlobs, selectRelations, selectsFutureChildrenOf } from './select.js';
 
 /** Where a role of the desired state comes from: for plan display and `explain`. */
@@ -34,7 +34,8 @@ export type RoleOrigin =
       /** Guardrails every member also satisfies; empty for the policy's unrestricted role. */
       readonly guardrails: readonly string[];
     }
-  | { readonly role: string; readonly purpose: 'personal'; readonly principal: string };
+  | { readonly role: string; readonly purpose: 'personal'; readonly principal: string }
+  | { readonly role: string; readonly purpose: 'group'; readonly group: string };
 
 export interface DesiredState {
   /** Canonical: sorted and deduplicated (see `canonicalizeState`). */
@@ -57,7 +58,14 @@ interface RoleBuild {
   readonly defaults: Set<string>;
   /** Sequences its writers need USAGE on (keyed by `securableSortKey`). */
   readonly sequences: Map<string, Securable>;
+  /** Databases (container indices) granted whole, `ON db.*`: their current and future tables. */
+  readonly databases: Set<number>;
   readonly members: Set<number>;
+  /**
+   * Steward groups whose group roles are its members instead of the users one by one (a
+   * policy given to groups only, unrestricted by guardrails, on `singleRoleGrant` platforms).
+   */
+  viaGroups: readonly string[] | null;
 }
 
 /**
@@ -84,7 +92,10 @@ export function computeDesiredState(input: PolicyInput): DesiredState {
   const readPrivs = sortPrivileges(caps.readPrivileges);
   const writePrivs = sortPrivileges(caps.writePrivileges);
 
-  const guards = guardrailSignatures(index, guardrails, caps.defaultPrivileges);
+  const guards = guardrailSignatures(index, guardrails, caps.defaultPrivileges, caps.databaseGrants !== undefined);
+  const wholeDatabases = wholeDatabaseGrants(input, index);
+  // Group roles need personal roles to hang from (the one default role of a MariaDB account).
+  const groupRoles = caps.singleRoleGrant === true && (caps.singleActiveRole || caps.defaultRoles);
   const guardUsers = guardrails.map((g) => Uint8Array.from(governed, (u) => (g.to(u.user) ? 1 : 0)));
   const usersOf = userSetFinder(governed);
 
@@ -115,17 +126,23 @@ export function computeDesiredState(input: PolicyInput): DesiredState {
       const names = guards.signatures[sig]!.map((g) => guardrails[g]!.policy.name);
       const name = policyRoleName({ prefix, policy: p.name, access: p.access, guardrails: names, maxLength: caps.maxRoleNameLength });
       let role = roles.get(name);
+      // A role every member of some groups gets, whatever else they are: reached through the groups' roles.
+      const groups = groupRoles && names.length === 0 ? onlyGroups(p.to) : null;
       if (role === undefined) {
         const members = new Set(users.filter((u) => guards.signatures[sig]!.every((g) => guardUsers[g]![u] === 1)));
-        role = { name, policy: p.name, access: p.access, guardrails: names, relations: [], containers: new Set(), lastContainers: null, defaults: new Set(), sequences: new Map(), members };
+        role = {
+          name, policy: p.name, access: p.access, guardrails: names, relations: [], containers: new Set(), lastContainers: null,
+          defaults: new Set(), sequences: new Map(), databases: new Set(), members, viaGroups: groups,
+        };
         roles.set(name, role);
       } else if (role.policy !== p.name || role.access !== p.access || role.guardrails.join('\u0000') !== names.join('\u0000')) {
         throw new StewardError('conflict', `policies "${role.policy}" and "${p.name}" map to the same role name ${name}`, {
           hint: 'rename one of the policies',
         });
       } else {
-        // The same policy listed twice: its users are the union.
+        // The same policy listed twice: its users are the union (through groups only if both are).
         for (const u of users) if (guards.signatures[sig]!.every((g) => guardUsers[g]![u] === 1)) role.members.add(u);
+        role.viaGroups = role.viaGroups !== null && groups !== null ? [...new Set([...role.viaGroups, ...groups])].sort(cmp) : null;
       }
       partitions.set(sig, role);
       return role;
@@ -145,10 +162,23 @@ export function computeDesiredState(input: PolicyInput): DesiredState {
         }
       }
     };
+    // A policy over a whole protected database is granted on the database (MySQL `ON db.*`):
+    // one statement, and tables created later are covered at once. The grant goes to the role
+    // restricted by every guardrail on anything in the database, now or later.
+    const granted = new Map<number, number>();
+    for (const [c, sig] of guards.databaseSig) {
+      if (!wholeDatabases.fits[c] || !selectsFutureChildrenOf(sub.on, index.containers[c]!, true)) continue;
+      partition(sig).databases.add(c);
+      granted.set(c, sig);
+    }
     for (const r of selectRelations(sub.on, index)) {
       const rel = index.relations[r]!;
       // Partitions are never selected on their own: they follow their partitioned table.
       if (!rel.protected || rel.partitionOf !== null) continue;
+      // Covered by the database grant: same guardrails, and the privileges it carries (a write
+      // policy's database grant is read-only in a database with views, which are never written).
+      const db = rel.containers[0];
+      if (db !== undefined && granted.get(db) === guards.relationSig[r] && (rel.readOnly || !writes || !wholeDatabases.withViews.has(db))) continue;
       const role = partition(guards.relationSig[r]!);
       add(role, rel);
       for (const part of rel.partitions) add(role, index.relations[part]!);
@@ -172,7 +202,7 @@ export function computeDesiredState(input: PolicyInput): DesiredState {
     }
   }
 
-  return assemble(input, index, governed, [...roles.values()].sort((a, b) => cmp(a.name, b.name)), readPrivs, writePrivs);
+  return assemble(input, index, governed, [...roles.values()].sort((a, b) => cmp(a.name, b.name)), readPrivs, writePrivs, wholeDatabases.withViews);
 }
 
 /**
@@ -188,7 +218,8 @@ function guardrailSignatures(
   index: CatalogIndex,
   guardrails: readonly CompiledGuardrail[],
   defaultPrivileges: boolean,
-): { signatures: number[][]; relationSig: Int32Array; futureSchemas: number[]; futureSig: Map<number, number> } {
+  databaseGrants: boolean,
+): { signatures: number[][]; relationSig: Int32Array; futureSchemas: number[]; futureSig: Map<number, number>; databaseSig: Map<number, number> } {
   const signatures: number[][] = [[]];
   const ids = new Map<string, number>([['', 0]]);
   const idOf = (list: number[]): number => {
@@ -230,7 +261,44 @@ function guardrailSignatures(
       futureSig.set(c.index, idOf(list));
     }
   }
-  return { signatures, relationSig, futureSchemas, futureSig };
+  // Databases protected whole, where a database-level grant can stand for every table: its
+  // role is restricted by every guardrail on a table there now, and on any created later.
+  const databaseSig = new Map<number, number>();
+  if (databaseGrants) {
+    for (const c of index.containers) {
+      if (c.securable.kind !== 'database' || !c.protectsFuture) continue;
+      const list = new Set<number>();
+      for (const r of c.relations) for (const g of signatures[relationSig[r]!]!) list.add(g);
+      guardrails.forEach((g, gi) => {
+        if (selectsFutureChildrenOf(g.on, c, true)) list.add(gi);
+      });
+      databaseSig.set(c.index, idOf([...list].sort((a, b) => a - b)));
+    }
+  }
+  return { signatures, relationSig, futureSchemas, futureSig, databaseSig };
+}
+
+/**
+ * Which databases can be granted whole (`capabilities.databaseGrants`): the escaped name fits
+ * the server's limit; and which hold views (a write policy's database grant is then read-only).
+ */
+function wholeDatabaseGrants(input: PolicyInput, index: CatalogIndex): { fits: boolean[]; withViews: Set<number> } {
+  const spec = input.capabilities.databaseGrants;
+  const fits = index.containers.map((c) => {
+    if (spec === undefined || c.securable.kind !== 'database') return false;
+    const name = [...c.securable.segments[0]!];
+    return name.length + name.filter((ch) => spec.escaped.includes(ch)).length <= spec.maxPatternLength;
+  });
+  const withViews = new Set<number>();
+  if (spec !== undefined) for (const rel of index.relations) if (rel.readOnly && rel.containers[0] !== undefined) withViews.add(rel.containers[0]);
+  return { fits, withViews };
+}
+
+/** The groups of a condition that is exactly "any of these groups", else null. */
+function onlyGroups(cond: Condition): string[] | null {
+  const keys = (Object.keys(cond) as (keyof Condition)[]).filter((k) => cond[k] !== undefined);
+  if (keys.length !== 1 || keys[0] !== 'groups' || cond.groups!.length === 0) return null;
+  return [...new Set(cond.groups)].sort(cmp);
 }
 
 /** Turn the per-role builds into the canonical state, scope and role origins. */
@@ -241,6 +309,7 @@ function assemble(
   builds: readonly RoleBuild[],
   readPrivs: Privilege[],
   writePrivs: Privilege[],
+  withViews: ReadonlySet<number>,
 ): DesiredState {
   const caps = input.capabilities;
   const prefix = input.options.rolePrefix;
@@ -281,6 +350,7 @@ function assemble(
   const defaultGrants: DefaultGrant[] = [];
   const memberships: Membership[] = [];
   const rolesOfPrincipal = new Map<string, string[]>();
+  const groupRoleOf = new Map<string, string>();
   const sequenceGrants: Grant[] = [];
   const usage = sortPrivileges(['USAGE']);
 
@@ -291,9 +361,11 @@ function assemble(
     origins.push({ role: b.name, purpose: 'policy', policy: b.policy, access: b.access, guardrails: b.guardrails });
     const tablePrivs = b.access === 'write' ? writePrivs : readPrivs;
     for (const r of b.relations) pairs[pairAt++] = r * builds.length + ordinal;
-    for (const c of b.containers) {
+    for (const c of new Set([...b.containers, ...b.databases])) {
       const securable = index.containers[c]!.securable;
-      const privileges = containerPrivs[securable.kind];
+      // Reaching the container, and (a database granted whole) its tables' privileges.
+      const whole = !b.databases.has(c) ? [] : b.access === 'write' && !withViews.has(c) ? writePrivs : readPrivs;
+      const privileges = b.containers.has(c) ? sortPrivileges([...containerPrivs[securable.kind], ...whole]) : whole;
       if (privileges.length > 0) (contBuckets[c] ??= []).push({ securable, grantee, privileges });
     }
     for (const securable of b.sequences.values()) sequenceGrants.push({ securable, grantee, privileges: usage });
@@ -308,6 +380,14 @@ function assemble(
         defaultGrants.push({ database: segments[0]!, schema: segments[1]!, owner, objects: 'sequences', grantee, privileges: usage });
       }
     }
+    if (b.viaGroups !== null) {
+      for (const group of b.viaGroups) {
+        let g = groupRoleOf.get(group);
+        if (g === undefined) groupRoleOf.set(group, (g = groupRoleName({ prefix, group, maxLength: caps.maxRoleNameLength })));
+        memberships.push({ role: b.name, member: role(g) });
+      }
+      return;
+    }
     for (const u of b.members) {
       const principal = governed[u]!.principal;
       let list = rolesOfPrincipal.get(principal);
@@ -316,14 +396,34 @@ function assemble(
     }
   });
 
+  // Group roles: every governed user of the group, through their personal role.
+  for (const [group, name] of [...groupRoleOf].sort((a, b) => cmp(a[0], b[0]))) {
+    claim(name, `the role of group "${group}"`);
+    roleSpecs.push({ grantee: role(name), purpose: 'group' });
+    origins.push({ role: name, purpose: 'group', group });
+  }
+  if (groupRoleOf.size > 0) {
+    for (const g of governed) {
+      for (const group of new Set(g.user.groups)) {
+        const name = groupRoleOf.get(group);
+        if (name === undefined) continue;
+        let list = rolesOfPrincipal.get(g.principal);
+        if (list === undefined) rolesOfPrincipal.set(g.principal, (list = []));
+        list.push(name);
+      }
+    }
+  }
+
   const defaultRoles: DefaultRole[] = [];
-  const principalsWithAccess = [...rolesOfPrincipal.keys()].sort(cmp);
-  for (const principal of principalsWithAccess) {
-    const policyRoles = [...new Set(rolesOfPrincipal.get(principal))];
+  // With personal roles every governed principal has one from the start, so that a first
+  // access is one membership grant too (not a new role, a membership and a default role).
+  const logins = personal ? [...new Set(governed.map((g) => g.principal))].sort(cmp) : [...rolesOfPrincipal.keys()].sort(cmp);
+  for (const principal of logins) {
+    const policyRoles = [...new Set(rolesOfPrincipal.get(principal) ?? [])];
     if (personal) {
-      // One personal role per login, member of its policy roles and set as its default role:
-      // MariaDB activates only one role; on MySQL 8 it keeps the default role fixed, so joining
-      // a group is one membership grant instead of a new SET DEFAULT ROLE list per change.
+      // One personal role per login, member of its policy (and group) roles and set as its
+      // default role: MariaDB activates only one role; on MySQL 8 it keeps the default role
+      // fixed, so joining a group is one membership grant instead of a new SET DEFAULT ROLE list.
       const name = personalRoleName({ prefix, principal, maxLength: caps.maxRoleNameLength });
       claim(name, `the personal role of "${principal}"`);
       roleSpecs.push({ grantee: role(name), purpose: 'personal' });
@@ -335,7 +435,7 @@ function assemble(
       for (const r of policyRoles) memberships.push({ role: r, member: principalOf(principal) });
     }
   }
-  for (const principal of principalsWithAccess) {
+  for (const principal of logins) {
     claim(principal, `the login "${principal}"`);
     roleSpecs.push({ grantee: principalOf(principal), purpose: 'principal' });
   }
@@ -375,6 +475,7 @@ function assemble(
     containers: index.containers.filter((c) => c.inScope).map((c): Securable => c.securable),
     databases: [...new Set(input.catalog.filter((e) => e.kind === 'database').map((e) => e.segments[0]!))].sort(cmp),
     protectedDatabases: index.containers.filter((c) => c.securable.kind === 'database' && c.protectsFuture).map((c) => c.securable.segments[0]!),
+    ...(caps.databaseGrants !== undefined ? { unprotectedTables: unprotectedBesideProtected(index) } : {}),
     ignoredGrantees: [...new Set([...input.options.ignoreGrantees, input.systemAccount])].sort(cmp),
     defaultOwners: [...new Set(defaultGrants.map((d) => d.owner))].sort(cmp),
   };
@@ -425,4 +526,17 @@ function protectedSequences(index: CatalogIndex): Securable[] {
   const out = new Map<string, Securable>();
   for (const rel of index.relations) if (rel.protected) for (const s of rel.sequences) out.set(securableSortKey(s.securable), s.securable);
   return [...out.values()].sort((a, b) => compareSegments(a.segments, b.segments));
+}
+
+/**
+ * Unprotected relations in databases that hold protected ones (platforms with database-level
+ * grants): what a foreign grant on such a database is narrowed to.
+ */
+function unprotectedBesideProtected(index: CatalogIndex): Securable[] {
+  const out: Securable[] = [];
+  for (const c of index.containers) {
+    if (c.securable.kind !== 'database' || c.protectsFuture || !c.relations.some((r) => index.relations[r]!.protected)) continue;
+    for (const r of c.relations) if (!index.relations[r]!.protected) out.push(index.relations[r]!.securable);
+  }
+  return out;
 }

@@ -7,7 +7,8 @@ import type { AccessType } from '../domain/policy.js';
  * (`capabilities.maxRoleNameLength`: 63 PostgreSQL, 80 MariaDB, 32 MySQL 8).
  *
  * Policy roles: `${prefix}${body}_${r|w}`, plus `_g${hash8(guardrail names)}` for the part of a
- * policy's tables that guardrails restrict. Personal roles: `${prefix}u_${body}`.
+ * policy's tables that guardrails restrict. Personal roles: `${prefix}u_${body}`. Group roles
+ * (platforms that grant one role per statement): `${prefix}g_${body}`.
  *
  * A body is the name itself when that is already a safe slug (`[a-z0-9_]`), fits, and cannot
  * be mistaken for a hashed body; otherwise it is a truncated lowercase slug + `_` + the first 8
@@ -18,7 +19,9 @@ import type { AccessType } from '../domain/policy.js';
  * - policy names end in `_r`, `_w` or `g<8 hex>`; personal names that end in hex end in
  *   `_<8 hex>`; and a policy body that is `u` or starts with `u_` is always hashed, so a policy name inside
  *   the personal namespace `${prefix}u_` always contains `_<8 hex>_`, which a verbatim personal
- *   body cannot.
+ *   body cannot;
+ * - the same holds for the group namespace `${prefix}g_` (a policy body `g` or `g_…` is hashed),
+ *   and personal and group names differ in their first letter.
  */
 export function policyRoleName(opts: {
   readonly prefix: string;
@@ -30,8 +33,8 @@ export function policyRoleName(opts: {
 }): string {
   const guardrails = [...new Set(opts.guardrails ?? [])].sort();
   const suffix = `_${opts.access === 'read' ? 'r' : 'w'}${guardrails.length > 0 ? `_g${hash8(`guardrails\u0000${guardrails.join('\u0000')}`)}` : ''}`;
-  // `u` or `u_…` verbatim would put the policy role inside the personal namespace.
-  const verbatimOk = opts.policy !== 'u' && !opts.policy.startsWith('u_');
+  // `u`/`u_…` or `g`/`g_…` verbatim would put the policy role inside the personal or group namespace.
+  const verbatimOk = !/^[ug](_|$)/.test(opts.policy);
   const body = roleBody(opts.policy, `policy\u0000${opts.policy}`, opts.maxLength - opts.prefix.length - suffix.length, verbatimOk);
   return `${opts.prefix}${body}${suffix}`;
 }
@@ -40,6 +43,12 @@ export function policyRoleName(opts: {
 export function personalRoleName(opts: { readonly prefix: string; readonly principal: string; readonly maxLength: number }): string {
   const head = `${opts.prefix}u_`;
   return `${head}${roleBody(opts.principal, `principal\u0000${opts.principal}`, opts.maxLength - head.length, true)}`;
+}
+
+/** The role of a Steward group (MariaDB): member of the policy roles given to the whole group. */
+export function groupRoleName(opts: { readonly prefix: string; readonly group: string; readonly maxLength: number }): string {
+  const head = `${opts.prefix}g_`;
+  return `${head}${roleBody(opts.group, `group\u0000${opts.group}`, opts.maxLength - head.length, true)}`;
 }
 
 /** Lowercase `[a-z0-9_]`, runs of anything else folded into one `_`, no `_` at either end. */

@@ -22,7 +22,7 @@ export interface PlanOptions {
   readonly isKnown?: (s: Securable) => boolean;
 }
 
-const MANAGED: ReadonlySet<RolePurpose> = new Set(['policy', 'personal']);
+const MANAGED: ReadonlySet<RolePurpose> = new Set(['policy', 'personal', 'group']);
 
 /**
  * The ordered operations that turn `actual` into `desired`: set arithmetic on atoms (role,
@@ -119,7 +119,12 @@ export function planChanges(actual: AccessState, desired: AccessState, opts: Pla
 
   const blockedBy = new Map((actual.blockedGrantors ?? []).map((b) => [b.grantor, b.reason]));
   const blocked: BlockedOperation[] = [];
-  const revokeOps = groupGrants('revoke', revokes).filter((op) => {
+  // Revocations the actual state says the system account cannot make (MySQL: a foreign
+  // database-level grant on a wildcard pattern) are reported, never run.
+  const byReason = new Map<string, typeof revokes>();
+  for (const c of revokes) if (c.revokeBlocked !== undefined) byReason.set(c.revokeBlocked, [...(byReason.get(c.revokeBlocked) ?? []), c]);
+  for (const [reason, changes] of byReason) for (const operation of groupGrants('revoke', changes)) blocked.push({ operation, reason });
+  const revokeOps = groupGrants('revoke', revokes.filter((c) => c.revokeBlocked === undefined)).filter((op) => {
     const reason = op.kind === 'revoke' && op.grantor !== undefined ? blockedBy.get(op.grantor) : undefined;
     if (reason === undefined) return true;
     blocked.push({ operation: op, reason });

@@ -41,8 +41,8 @@ export function diffGrants(
       for (const entry of A.taken()) {
         const m = privilegeMask(entry.privileges) & gone;
         if (m === 0) continue;
-        push(revokes, head, m & lm, false, entry.grantor);
-        push(revokes, head, m & ~lm, true, entry.grantor);
+        push(revokes, head, m & lm, false, entry.grantor, entry);
+        push(revokes, head, m & ~lm, true, entry.grantor, entry);
       }
     }
     if (missing !== 0) push(grants, head, missing & ~lm, false, undefined);
@@ -51,9 +51,18 @@ export function diffGrants(
   return { revokes, grants };
 }
 
-function push(out: GrantChange[], head: Grant, mask: number, drift: boolean, grantor: string | undefined): void {
+function push(out: GrantChange[], head: Grant, mask: number, drift: boolean, grantor: string | undefined, actual?: Grant): void {
   if (mask === 0) return;
-  out.push({ securable: head.securable, grantee: head.grantee, privileges: privilegesOf(mask), drift, ...(grantor !== undefined ? { grantor } : {}) });
+  out.push({
+    securable: head.securable,
+    grantee: head.grantee,
+    privileges: privilegesOf(mask),
+    drift,
+    ...(grantor !== undefined ? { grantor } : {}),
+    // What the actual state says about revoking it (MySQL database-level grants).
+    ...(actual?.narrowTo !== undefined ? { narrowTo: actual.narrowTo } : {}),
+    ...(actual?.revokeBlocked !== undefined ? { revokeBlocked: actual.revokeBlocked } : {}),
+  });
 }
 
 function sorted(list: readonly Grant[]): readonly Grant[] {

@@ -10,6 +10,10 @@ export interface GrantChange {
   readonly drift: boolean;
   /** Revocations: the role that made the grant, when it is not the system account. */
   readonly grantor?: string;
+  /** Revocations: what the grant also reached outside the scope, kept by narrowing it. */
+  readonly narrowTo?: readonly Securable[];
+  /** Revocations: why the system account cannot revoke it (the operation is reported as blocked). */
+  readonly revokeBlocked?: string;
 }
 
 export interface MembershipChange {
@@ -37,6 +41,15 @@ export interface DefaultChange {
  * alone).
  */
 export function groupGrants(kind: 'grant' | 'revoke', changes: readonly GrantChange[]): Operation[] {
+  // A narrowed revocation is one operation of its own: its extra grants are about its securable.
+  const narrowed = changes.filter((c) => c.narrowTo !== undefined);
+  if (narrowed.length > 0) {
+    const rest = groupGrants(kind, changes.filter((c) => c.narrowTo === undefined));
+    return [
+      ...rest,
+      ...narrowed.map((c): Operation => ({ kind: 'revoke', privileges: c.privileges, securables: [c.securable], grantees: [c.grantee], narrowTo: c.narrowTo!, ...driftFlag(c.drift) })),
+    ];
+  }
   type Head = { grantee: Grantee; privileges: readonly Privilege[]; drift: boolean; kind: Securable['kind']; database: string; grantor: string | undefined };
   const byGrantee = new Map<string, { head: Head; securables: Securable[] }>();
   for (const c of changes) {

@@ -1,7 +1,9 @@
 /**
- * End to end on the real MariaDB: the example policies applied through Steward, felt by the
- * governed accounts logging in with the MariaDB client protocol; drift, group removal, and an
- * apply interrupted after every statement that never over-grants and converges when re-run.
+ * End to end on the real MariaDB, with Steward running as the least-privilege system account
+ * that `connection check` advises (created by the test from the SQL it proposes, never root):
+ * the example policies applied, felt by the governed accounts logging in; drift, group
+ * removal, a new table covered at once, and an apply interrupted after every statement that
+ * never over-grants and converges when re-run.
  */
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
@@ -11,28 +13,21 @@ import type { StewardClient } from '../../src/client/steward-client.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { PlatformType } from '../../src/domain/connection.js';
 import { mariadbPlatform } from '../../src/platforms/mysql/index.js';
-import { quoteAccount, quoteIdent, quoteString } from '../../src/platforms/mysql/quote.js';
+import { quoteAccount, quoteIdent } from '../../src/platforms/mysql/quote.js';
 import type { Platform } from '../../src/platforms/platform.js';
 import { PLATFORMS } from '../../src/platforms/registry.js';
 import { createServices } from '../../src/services/container.js';
 import { openPglite } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 import { MARIADB_URL, mariadbAvailable } from '../helpers/databases.js';
+import { dropTestObjects, runAs } from '../helpers/mariadb-accounts.js';
 
-const DB = 'steward_e2e_my';
-const CONN = 'e2emy';
+const DB = 'mdb_e2e';
+const CONN = 'mdbe2e';
+const SYSTEM = 'mdb_e2e_steward';
 const HOSTILE = "we`ird 'tab\"le ü";
-const USERS = { alice: 'e2emy_alice', bob: 'e2emy_bob', carol: 'e2emy_carol' } as const;
+const USERS = { alice: 'mdb_e2e_alice', bob: 'mdb_e2e_bob', carol: 'mdb_e2e_carol' } as const;
 const url = new URL(MARIADB_URL);
-
-/** The test's database, its accounts and Steward's roles for its connection. */
-async function dropWhatTheTestMakes(admin: mysql.Connection): Promise<void> {
-  const [accounts] = await admin.query<mysql.RowDataPacket[]>(
-    "SELECT User AS u, Host AS h, is_role AS r FROM mysql.user WHERE User LIKE 'steward\\_e2emy\\_%' OR User LIKE 'e2emy\\_%'",
-  );
-  for (const a of accounts) await admin.query(a.r === 'Y' ? `DROP ROLE ${quoteString(a.u)}` : `DROP USER ${quoteAccount(a.u, a.h)}`);
-  await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(DB)}`);
-}
 
 const yaml = (groups: { alice: string; bob: string }, mode = 'enforce') => `
 connections:
@@ -61,18 +56,7 @@ policies:
     on: { paths: ["${CONN}/${DB}/*"] }
 `;
 
-async function asUser(user: string, sql: string): Promise<string> {
-  let c: mysql.Connection | null = null;
-  try {
-    c = await mysql.createConnection({ host: url.hostname, port: Number(url.port || 3306), user, password: 'pw', database: DB });
-    await c.query(sql);
-    return 'ok';
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await c?.end().catch(() => undefined);
-  }
-}
+const asUser = (user: string, sql: string): Promise<string> => runAs(user, 'pw', sql, DB);
 
 const denied = /denied/i;
 
@@ -97,21 +81,24 @@ describe.skipIf(!mariadbAvailable)('MariaDB end to end', () => {
   let client: StewardClient;
   /** When set, execute() runs only this many statements: an apply "killed" there. */
   let cutAfter: number | null = null;
-  const env = { E2E_MY_URL: `mysql://root@${url.hostname}:${url.port || 3306}/${DB}` };
+  const env = { E2E_MY_URL: `mysql://${SYSTEM}:Sys-pw-e2e@${url.hostname}:${url.port || 3306}/` };
   const config = (g = { alice: '[analysts]', bob: '[writers]' }) => parseConfig(yaml(g), 'steward.yaml', env);
   const apply = async (g?: { alice: string; bob: string }) => {
     await client.storeConfig(config(g));
     return client.applyConnection(CONN, { force: true });
   };
 
+  const dropAll = () => dropTestObjects(admin, ['steward\\_mdbe2e\\_\\_%', 'mdb\\_e2e\\_%'], [DB]);
+
   beforeAll(async () => {
     admin = await mysql.createConnection({ uri: MARIADB_URL, multipleStatements: false });
-    await dropWhatTheTestMakes(admin);
+    await dropAll();
     await admin.query(`CREATE DATABASE ${quoteIdent(DB)}`);
     await admin.query(`CREATE TABLE ${quoteIdent(DB)}.orders (id int)`);
     await admin.query(`CREATE TABLE ${quoteIdent(DB)}.customers (id int)`);
     await admin.query(`CREATE TABLE ${quoteIdent(DB)}.${quoteIdent(HOSTILE)} (${quoteIdent('cöl`x')} int)`);
     for (const u of Object.values(USERS)) await admin.query(`CREATE USER ${quoteAccount(u, '%')} IDENTIFIED BY 'pw'`);
+    await admin.query(`CREATE USER ${quoteAccount(SYSTEM, '%')} IDENTIFIED BY 'Sys-pw-e2e'`);
 
     // A platform registry whose MariaDB sessions can be cut off after N statements.
     const cutting: Platform = {
@@ -128,15 +115,27 @@ describe.skipIf(!mariadbAvailable)('MariaDB end to end', () => {
     const db = await openPglite(null);
     await migrate(db);
     client = createLocalClient(createServices({ db, masterKey: randomBytes(32), platforms }), 'test');
+
+    // The system account gets exactly what `connection check` proposes, run by an admin.
+    await client.storeConfig(config());
+    const before = await client.checkConnection(CONN);
+    expect(before.grantSql.length).toBeGreaterThan(0);
+    for (const statement of before.grantSql) await admin.query(statement);
+    const after = await client.checkConnection(CONN);
+    expect(after.grantSql).toEqual([]);
+    expect([...after.sync, ...after.enforcement].filter((c) => !c.ok)).toEqual([]);
   });
 
   afterAll(async () => {
     await client?.close();
-    if (admin) {
-      // Leave the server as found.
-      await dropWhatTheTestMakes(admin);
-      await admin.end();
-    }
+    if (admin) await dropAll();
+    await admin?.end();
+  });
+
+  it('runs as the least-privilege account, not as root', async () => {
+    const report = await client.checkConnection(CONN);
+    expect(report.user).toBe(`${SYSTEM}@%`);
+    expect(report.excess).toEqual([]);
   });
 
   it('enforces the example policies for the accounts that log in', async () => {
@@ -154,6 +153,14 @@ describe.skipIf(!mariadbAvailable)('MariaDB end to end', () => {
   it('plan after apply is empty', async () => {
     const [plan] = await client.plan(config());
     expect(plan!.operations).toEqual([]);
+  });
+
+  it('a table created later is covered at once by the database grant of a whole-database policy', async () => {
+    await admin.query(`CREATE TABLE ${quoteIdent(DB)}.later (id int)`);
+    // No sync, no apply: bob writes the whole database, so he reaches it already; alice does not.
+    expect(await asUser(USERS.bob, 'INSERT INTO later VALUES (1)')).toBe('ok');
+    expect(await asUser(USERS.alice, 'SELECT * FROM later')).toMatch(denied);
+    await admin.query(`DROP TABLE ${quoteIdent(DB)}.later`);
   });
 
   it('reverts a hand-made grant (drift)', async () => {

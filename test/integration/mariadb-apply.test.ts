@@ -1,3 +1,8 @@
+/**
+ * Compiled plans run on the real MariaDB by the least-privilege system account `connection
+ * check` advises, felt by a governed account logging in: exact access, safe re-runs, locked
+ * new accounts, hostile names, stopping at the first failure, the connection lock.
+ */
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountGrantee, granteeName, roleGrantee as R, type AccessScope } from '../../src/domain/access.js';
@@ -9,16 +14,19 @@ import { mariadbPlatform } from '../../src/platforms/mysql/index.js';
 import { quoteAccount, quoteString } from '../../src/platforms/mysql/quote.js';
 import type { PlatformSession, StatementResult } from '../../src/platforms/platform.js';
 import { MARIADB_URL, mariadbAvailable } from '../helpers/databases.js';
+import { dropTestObjects, leastPrivilegeSession, mariadbUrlAs } from '../helpers/mariadb-accounts.js';
 
-const DB = 'steward_it_my';
-const PREFIX = 'steward_itmy_';
+const DB = 'mdb_ap';
+const PREFIX = 'steward_mdbap__';
 const POLICY = `${PREFIX}analysts_read_r`;
 const PERSONAL = `${PREFIX}u_carol`;
-const USER = 'itmy_carol';
+const USER = 'mdb_ap_carol';
 const PASSWORD = 'Carol-pw-1!';
-const options: ConnectionOptions = { ...DEFAULT_OPTIONS, rolePrefix: PREFIX };
+const SYSTEM = 'mdb_ap_steward';
+const SYSTEM_PW = 'Sys-pw-ap';
+const options: ConnectionOptions = { ...DEFAULT_OPTIONS, rolePrefix: PREFIX, protect: [`mdbap/${DB}/*`] };
 const t = (table: string) => ({ kind: 'table' as const, segments: [DB, table] });
-const plan = (...operations: Operation[]): Plan => ({ connection: 'itmy', operations });
+const plan = (...operations: Operation[]): Plan => ({ connection: 'mdbap', operations });
 const A = (user: string, host = '%') => accountGrantee(user, host);
 const scope = (principals: string[]): AccessScope => ({
   rolePrefix: PREFIX,
@@ -48,12 +56,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
   let s: PlatformSession;
   const url = new URL(MARIADB_URL);
 
-  async function dropTestAccounts(): Promise<void> {
-    const [rows] = await admin.query<mysql.RowDataPacket[]>(
-      "SELECT User AS u, Host AS h, is_role AS r FROM mysql.user WHERE User LIKE 'steward\\_itmy\\_%' OR User LIKE 'itmy\\_%'",
-    );
-    for (const r of rows) await admin.query(r.r === 'Y' ? `DROP ROLE ${quoteString(r.u)}` : `DROP USER ${quoteAccount(r.u, r.h)}`);
-  }
+  const dropAll = () => dropTestObjects(admin, ['steward\\_mdbap\\_\\_%', 'mdb\\_ap\\_%'], [DB]);
 
   /** Log in as a governed user over TCP to 127.0.0.1, where accounts at '%' match. */
   function loginAs(user: string, password: string): Promise<mysql.Connection> {
@@ -62,8 +65,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
 
   beforeAll(async () => {
     admin = await mysql.createConnection({ uri: MARIADB_URL });
-    await dropTestAccounts();
-    await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
+    await dropAll();
     await admin.query(`CREATE DATABASE ${DB}`);
     for (const table of ['t_read', 't_write', 't_secret']) {
       await admin.query(`CREATE TABLE ${DB}.${table} (id INT)`);
@@ -75,20 +77,19 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
     // 127.0.0.1 it does not apply, but make sure none is around to confuse the test.
     const [anon] = await admin.query<mysql.RowDataPacket[]>("SELECT Host AS h FROM mysql.user WHERE User = ''");
     expect(anon).toEqual([]);
-    s = await mariadbPlatform.connect({ name: 'itmy', type: 'mariadb', url: MARIADB_URL, options });
+    s = await leastPrivilegeSession(admin, { name: 'mdbap', account: SYSTEM, password: SYSTEM_PW, options });
   });
 
   afterAll(async () => {
     await s?.close();
-    await dropTestAccounts();
-    await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-    await admin.end();
+    if (admin) await dropAll();
+    await admin?.end();
   });
 
   it('applies a compiled plan, and the user gets exactly the planned access at login', async () => {
     const statements = mariadbPlatform.compile(GRANT_PLAN, options);
     const reported: StatementResult[] = [];
-    const result = await s.execute(statements, { lockKey: 'steward:itmy', onStatement: (r) => reported.push(r) });
+    const result = await s.execute(statements, { lockKey: 'steward:mdbap', onStatement: (r) => reported.push(r) });
     expect(result.error).toBeUndefined();
     expect(result.results.map((r) => r.ok)).toEqual(statements.map(() => true));
     expect(reported).toHaveLength(statements.length);
@@ -128,27 +129,27 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
   });
 
   it('is safe to re-run (the crash-and-retry case) and left the existing user able to log in', async () => {
-    const result = await s.execute(mariadbPlatform.compile(GRANT_PLAN, options), { lockKey: 'steward:itmy' });
+    const result = await s.execute(mariadbPlatform.compile(GRANT_PLAN, options), { lockKey: 'steward:mdbap' });
     expect(result.error).toBeUndefined();
     const carol = await loginAs(USER, PASSWORD);
     await carol.end();
   });
 
   it('creates a missing principal locked, never as an open account', async () => {
-    const result = await s.execute(mariadbPlatform.compile(plan({ kind: 'createRole', role: A('itmy_dave'), purpose: 'principal' }), options), {
-      lockKey: 'steward:itmy',
+    const result = await s.execute(mariadbPlatform.compile(plan({ kind: 'createRole', role: A('mdb_ap_dave'), purpose: 'principal' }), options), {
+      lockKey: 'steward:mdbap',
     });
     expect(result.error).toBeUndefined();
     const [rows] = await admin.query<mysql.RowDataPacket[]>(
-      "SELECT JSON_VALUE(Priv, '$.account_locked') AS locked FROM mysql.global_priv WHERE User = 'itmy_dave' AND Host = '%'",
+      "SELECT JSON_VALUE(Priv, '$.account_locked') AS locked FROM mysql.global_priv WHERE User = 'mdb_ap_dave' AND Host = '%'",
     );
     expect(rows[0]?.locked).toBe('1');
-    await expect(loginAs('itmy_dave', '')).rejects.toThrow(/account is locked/);
+    await expect(loginAs('mdb_ap_dave', '')).rejects.toThrow(/account is locked/);
   });
 
   it('round-trips hostile role and user names through compile, execute and read', async () => {
     const role = `${PREFIX}h'q\`b\\s é`;
-    const user = "itmy_o'b\\r `x` ü";
+    const user = "mdb_ap_o'b\\r `x` ü";
     const ops = plan(
       { kind: 'createRole', role: R(role), purpose: 'policy' },
       { kind: 'createRole', role: A(user), purpose: 'principal' },
@@ -156,7 +157,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
       { kind: 'grantMembership', roles: [role], members: [A(user)] },
       { kind: 'setDefaultRole', user: A(user), role },
     );
-    const result = await s.execute(mariadbPlatform.compile(ops, options), { lockKey: 'steward:itmy' });
+    const result = await s.execute(mariadbPlatform.compile(ops, options), { lockKey: 'steward:mdbap' });
     expect(result.error).toBeUndefined();
     const state = await s.readActualState(scope([user]));
     expect(state.roles).toContainEqual({ grantee: R(role), purpose: 'policy' });
@@ -173,7 +174,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
       { kind: 'revokeMembership', roles: [role], members: [A(user)] },
       { kind: 'dropRole', role },
     );
-    expect((await s.execute(mariadbPlatform.compile(undo, options), { lockKey: 'steward:itmy' })).error).toBeUndefined();
+    expect((await s.execute(mariadbPlatform.compile(undo, options), { lockKey: 'steward:mdbap' })).error).toBeUndefined();
     const after = await s.readActualState(scope([user]));
     expect(after.roles).toEqual(expect.not.arrayContaining([{ grantee: R(role), purpose: 'policy' }]));
     expect(after.defaultRoles).toEqual([]);
@@ -190,7 +191,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
       options,
     );
     const reported: StatementResult[] = [];
-    const result = await s.execute(statements, { lockKey: 'steward:itmy', onStatement: (r) => reported.push(r) });
+    const result = await s.execute(statements, { lockKey: 'steward:mdbap', onStatement: (r) => reported.push(r) });
     expect(result.results.map((r) => r.ok)).toEqual([true, false]);
     expect(reported.map((r) => r.statement.op)).toEqual([0, 1]);
     expect(result.results[1]!.error).toMatch(/^ER_NO_SUCH_TABLE: /);
@@ -211,7 +212,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
       { kind: 'dropRole', role: POLICY },
       { kind: 'dropRole', role: `${PREFIX}first` },
     );
-    expect((await s.execute(mariadbPlatform.compile(undo, options), { lockKey: 'steward:itmy' })).error).toBeUndefined();
+    expect((await s.execute(mariadbPlatform.compile(undo, options), { lockKey: 'steward:mdbap' })).error).toBeUndefined();
     expect(await s.readActualState(scope([USER]))).toEqual({
       roles: [{ grantee: A(USER), purpose: 'principal' }],
       memberships: [],
@@ -223,19 +224,19 @@ describe.skipIf(!mariadbAvailable)('MariaDB apply', () => {
 
   it('refuses to run while another session holds the lock', async () => {
     const holder = await mysql.createConnection({ uri: MARIADB_URL });
-    const other = await mysql.createConnection({ uri: MARIADB_URL });
+    const other = await mysql.createConnection({ uri: mariadbUrlAs(SYSTEM, SYSTEM_PW) });
     try {
-      const [got] = await holder.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', ['steward:itmy']);
+      const [got] = await holder.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', ['steward:mdbap']);
       expect(got[0]?.got).toBe(1);
       const query = async (q: { sql: string; values: readonly (string | number | null)[] }) => {
         const [rows] = await other.query<mysql.RowDataPacket[]>(q.sql, [...q.values]);
         return rows;
       };
-      const err = await execute(query, [{ sql: `CREATE ROLE ${PREFIX}blocked`, database: null, op: 0 }], { lockKey: 'steward:itmy' }, 'mariadb', 1).catch((e: unknown) => e);
+      const err = await execute(query, [{ sql: `CREATE ROLE ${PREFIX}blocked`, database: null, op: 0 }], { lockKey: 'steward:mdbap' }, 'mariadb', 1).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StewardError);
       expect((err as StewardError).code).toBe('locked');
-      await holder.query('SELECT RELEASE_LOCK(?)', ['steward:itmy']);
-      const ok = await execute(query, [{ sql: 'SELECT 1', database: null, op: 0 }], { lockKey: 'steward:itmy' }, 'mariadb', 1);
+      await holder.query('SELECT RELEASE_LOCK(?)', ['steward:mdbap']);
+      const ok = await execute(query, [{ sql: 'SELECT 1', database: null, op: 0 }], { lockKey: 'steward:mdbap' }, 'mariadb', 1);
       expect(ok.error).toBeUndefined();
     } finally {
       await holder.end();

@@ -1,27 +1,30 @@
+/**
+ * Object sync on the real MariaDB as the least-privilege system account (metadata through
+ * SHOW DATABASES and REFERENCES, no data privilege): comments, types, views, hostile names.
+ */
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscoveredObject } from '../../src/domain/catalog.js';
 import { DEFAULT_OPTIONS, type ConnectionOptions } from '../../src/domain/connection.js';
 import { decodePath, encodePath } from '../../src/domain/paths.js';
-import { mariadbPlatform } from '../../src/platforms/mysql/index.js';
 import { quoteIdent, quoteString } from '../../src/platforms/mysql/quote.js';
 import type { PlatformSession } from '../../src/platforms/platform.js';
 import { MARIADB_URL, mariadbAvailable } from '../helpers/databases.js';
+import { dropTestObjects, leastPrivilegeSession } from '../helpers/mariadb-accounts.js';
 
-const DB = 'steward_it_my';
-const HOSTILE_DB = 'steward_it_my2';
+const DB = 'mdb_in_shop';
+const HOSTILE_DB = 'mdb_in_hostile';
+const SYSTEM = 'mdb_in_steward';
 /** Names a catalog must carry through unchanged: quoting, path escaping and unicode. */
 const HOSTILE_TABLES = ['we`ird', "it's", 'sp ace', 'ünï©ødé 表', 'a/b', 'st*r', 'back\\slash', 'dq"uote', '?mark'];
 const HOSTILE_COLUMNS = ['c`ol', "c'ol", 'c ol', 'çøl 列', 'c/ol', 'c*ol', 'c\\ol'];
-
-function session(options: Partial<ConnectionOptions> = {}): Promise<PlatformSession> {
-  return mariadbPlatform.connect({ name: 'itmy', type: 'mariadb', url: MARIADB_URL, options: { ...DEFAULT_OPTIONS, ...options } });
-}
 
 const ours = (objects: readonly DiscoveredObject[]): DiscoveredObject[] => objects.filter((o) => o.segments[0] === DB || o.segments[0] === HOSTILE_DB);
 
 describe.skipIf(!mariadbAvailable)('MariaDB introspection', () => {
   let admin: mysql.Connection;
+  const session = (options: Partial<ConnectionOptions> = {}): Promise<PlatformSession> =>
+    leastPrivilegeSession(admin, { name: 'mdbin', account: SYSTEM, password: 'Sys-pw-in', options: { ...DEFAULT_OPTIONS, ...options } });
 
   beforeAll(async () => {
     admin = await mysql.createConnection({ uri: MARIADB_URL });
@@ -41,8 +44,8 @@ describe.skipIf(!mariadbAvailable)('MariaDB introspection', () => {
   });
 
   afterAll(async () => {
-    for (const db of [DB, HOSTILE_DB]) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)}`);
-    await admin.end();
+    if (admin) await dropTestObjects(admin, ['mdb\\_in\\_%'], [DB, HOSTILE_DB]);
+    await admin?.end();
   });
 
   it('reads databases, tables, views and columns with types, nullability, positions and comments', async () => {
@@ -91,7 +94,7 @@ describe.skipIf(!mariadbAvailable)('MariaDB introspection', () => {
         expect(t.comment).toBe(t.segments[1]);
         expect(t.columns?.map((c) => c.name)).toEqual(HOSTILE_COLUMNS);
         expect(t.columns?.map((c) => c.comment)).toEqual(HOSTILE_COLUMNS.map((c) => `${c} ${t.segments[1]}`));
-        expect(decodePath(encodePath(['itmy', ...t.segments]))).toEqual(['itmy', ...t.segments]);
+        expect(decodePath(encodePath(['mdbin', ...t.segments]))).toEqual(['mdbin', ...t.segments]);
       }
     } finally {
       await s.close();

@@ -5,7 +5,7 @@ import { canonicalizeState } from '../../src/domain/canonical-state.js';
 const A = (user: string, host = '%') => accountGrantee(user, host);
 import type { AccessScope } from '../../src/domain/access.js';
 import { readActualState } from '../../src/platforms/mysql/actual-state.js';
-import { databaseGrantsQuery, membershipsQuery, principalsQuery, rolesQuery, tableGrantsQuery } from '../../src/platforms/mysql/actual-state.sql.js';
+import { columnGrantsQuery, databaseGrantsQuery, membershipsQuery, principalsQuery, rolesQuery, tableGrantsQuery } from '../../src/platforms/mysql/actual-state.sql.js';
 import type { QueryFn, Row, SqlQuery } from '../../src/platforms/mysql/query.js';
 
 describe('actual-state SQL', () => {
@@ -52,11 +52,19 @@ describe('actual-state SQL', () => {
         'WHERE Db IN (?, ?) OR LEFT(User, CHAR_LENGTH(?)) = ?',
       values: ['shop', "we'ird", 'steward_', 'steward_'],
     });
-    expect(databaseGrantsQuery('steward_')).toEqual({
+    // Every database-level grant of a data privilege: which reach protected tables is decided
+    // in JS, since `Db` is a pattern.
+    expect(databaseGrantsQuery()).toEqual({
       sql:
-        'SELECT Db AS db, User AS user, Host AS host, Select_priv AS s, Insert_priv AS i, Update_priv AS u, Delete_priv AS d ' +
-        'FROM mysql.db WHERE LEFT(User, CHAR_LENGTH(?)) = ?',
-      values: ['steward_', 'steward_'],
+        'SELECT Db AS db, User AS user, Host AS host, Select_priv AS s, Insert_priv AS i, Update_priv AS u, Delete_priv AS d FROM mysql.db ' +
+        "WHERE Select_priv = 'Y' OR Insert_priv = 'Y' OR Update_priv = 'Y' OR Delete_priv = 'Y'",
+      values: [],
+    });
+    expect(columnGrantsQuery(['shop'], 'steward_')).toEqual({
+      sql:
+        'SELECT Db AS db, Table_name AS tbl, Column_name AS col, User AS user, Host AS host, Column_priv AS privs FROM mysql.columns_priv ' +
+        'WHERE Db IN (?) OR LEFT(User, CHAR_LENGTH(?)) = ?',
+      values: ['shop', 'steward_', 'steward_'],
     });
   });
 });
@@ -81,6 +89,7 @@ const scope: AccessScope = {
   containers: [{ kind: 'database', segments: ['shop'] }],
   databases: [],
   protectedDatabases: [],
+  unprotectedTables: [{ kind: 'table', segments: ['shop', 'unprotected'] }],
   ignoredGrantees: ['backup'],
 };
 
@@ -113,8 +122,19 @@ describe('readActualState (rows → neutral model)', () => {
           ],
           'mysql.db': [
             { db: 'shop', user: 'steward_read_r', host: '', s: 'Y', i: 'N', u: 'N', d: 'Y' },
+            // A foreign grant on the partly protected database: narrowed to its unprotected table.
             { db: 'shop', user: 'steward_lookalike', host: '%', s: 'Y', i: 'N', u: 'N', d: 'N' },
+            // Out of scope: another database, the system account, an ignored grantee.
+            { db: 'other', user: 'eve', host: '%', s: 'Y', i: 'N', u: 'N', d: 'N' },
+            { db: 'shop', user: 'steward', host: '%', s: 'Y', i: 'Y', u: 'Y', d: 'Y' },
+            { db: 'shop', user: 'backup', host: 'localhost', s: 'Y', i: 'N', u: 'N', d: 'N' },
           ],
+          columns_priv: [
+            { db: 'shop', tbl: 'customers', col: 'email', user: 'eve', host: '%', privs: 'Select,References' },
+            { db: 'shop', tbl: 'customers', col: 'id', user: 'eve', host: '%', privs: 'References' },
+            { db: 'shop', tbl: 'unprotected', col: 'id', user: 'eve', host: '%', privs: 'Select' },
+          ],
+          'SHOW GRANTS': [{ g: 'GRANT SELECT, INSERT, UPDATE, DELETE ON `shop`.* TO `steward`@`%` WITH GRANT OPTION' }],
         },
         seen,
       ),
@@ -136,6 +156,13 @@ describe('readActualState (rows → neutral model)', () => {
       ],
       grants: [
         { securable: { kind: 'database', segments: ['shop'] }, grantee: R('steward_read_r'), privileges: ['SELECT', 'DELETE'] },
+        {
+          securable: { kind: 'database', segments: ['shop'] },
+          grantee: A('steward_lookalike'),
+          privileges: ['SELECT'],
+          narrowTo: [{ kind: 'table', segments: ['shop', 'unprotected'] }],
+        },
+        { securable: { kind: 'column', segments: ['shop', 'customers', 'email'] }, grantee: A('eve'), privileges: ['SELECT'] },
         { securable: { kind: 'table', segments: ['shop', 'orders'] }, grantee: R('analyst'), privileges: ['SELECT'] },
         { securable: { kind: 'table', segments: ['shop', 'orders'] }, grantee: R('steward_read_r'), privileges: ['SELECT'] },
         { securable: { kind: 'table', segments: ['shop', 'orders'] }, grantee: A('bob'), privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
@@ -144,8 +171,11 @@ describe('readActualState (rows → neutral model)', () => {
       defaultGrants: [],
       defaultRoles: [{ user: A('alice'), role: 'steward_u_alice' }],
     }));
-    // One query per kind, every name bound (table grants: protected databases or Steward roles anywhere).
-    expect(seen).toHaveLength(5);
+    // One query per kind, every name bound (table grants: protected databases or Steward roles
+    // anywhere), and the account's own grants, to know it may revoke the foreign database grant.
+    expect(seen.map((q) => q.sql.split(' FROM ')[1]?.split(' ')[0] ?? q.sql)).toEqual([
+      'mysql.user', 'mysql.user', 'mysql.roles_mapping', 'mysql.tables_priv', 'mysql.db', 'mysql.columns_priv', 'SHOW GRANTS',
+    ]);
     expect(seen.find((q) => q.sql.includes('tables_priv'))?.values).toEqual(['shop', 'steward_', 'steward_']);
     expect(seen.find((q) => q.sql.includes("is_role = 'N'"))?.values).toEqual(['%', 'alice', 'bob', 'ghost']);
   });

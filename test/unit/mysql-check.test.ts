@@ -17,8 +17,17 @@ function fakeServer(version: string, account: string, grants: string[], database
 const options = { ...DEFAULT_OPTIONS, protect: ['conn/shop/*', 'conn/hr_eu/payroll'] };
 const dbs = ['information_schema', 'mysql', 'shop', 'hr_eu', 'other', 'performance_schema', 'sys'];
 
+/** What a bare MariaDB account is told to get, in order. */
+const MARIADB_MYSQL_READS = (acct: string) => [
+  `GRANT SELECT (\`User\`, \`Host\`, \`is_role\`, \`default_role\`) ON \`mysql\`.\`user\` TO ${acct};`,
+  `GRANT SELECT ON \`mysql\`.\`roles_mapping\` TO ${acct};`,
+  `GRANT SELECT ON \`mysql\`.\`db\` TO ${acct};`,
+  `GRANT SELECT ON \`mysql\`.\`tables_priv\` TO ${acct};`,
+  `GRANT SELECT ON \`mysql\`.\`columns_priv\` TO ${acct};`,
+];
+
 describe('check', () => {
-  it('lists exactly the missing grants for a bare MariaDB account', async () => {
+  it('lists exactly the missing grants for a bare MariaDB account: no SELECT on *.*, names escaped', async () => {
     const report = await check(fakeServer('10.11.19-MariaDB', "st'eward@%", ["GRANT USAGE ON *.* TO `st'eward`@`%`"], dbs), {
       dialect: 'mariadb',
       connection: 'conn',
@@ -27,19 +36,33 @@ describe('check', () => {
     expect(report.user).toBe("st'eward@%");
     expect(report.databases).toEqual(['shop', 'hr_eu', 'other']);
     expect(report.sync.every((c) => !c.ok)).toBe(true);
+    const acct = "'st''eward'@'%'";
     expect(report.grantSql).toEqual([
-      "GRANT SHOW DATABASES, SELECT, SHOW VIEW ON *.* TO 'st''eward'@'%';",
-      "GRANT CREATE USER ON *.* TO 'st''eward'@'%';",
-      "GRANT UPDATE ON `mysql`.* TO 'st''eward'@'%';",
-      "GRANT SELECT, INSERT, UPDATE, DELETE ON `shop`.* TO 'st''eward'@'%' WITH GRANT OPTION;",
-      "GRANT SELECT, INSERT, UPDATE, DELETE ON `hr_eu`.* TO 'st''eward'@'%' WITH GRANT OPTION;",
+      `GRANT SHOW DATABASES ON *.* TO ${acct};`,
+      `GRANT REFERENCES ON *.* TO ${acct};`,
+      `GRANT CREATE USER ON *.* TO ${acct};`,
+      ...MARIADB_MYSQL_READS(acct),
+      `GRANT UPDATE ON \`mysql\`.* TO ${acct};`,
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON \`shop\`.* TO ${acct} WITH GRANT OPTION;`,
+      // `hr_eu` unescaped would also reach `hrXeu`.
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON \`hr\\_eu\`.* TO ${acct} WITH GRANT OPTION;`,
     ]);
+    expect(report.grantSql.join('\n')).not.toMatch(/SELECT ON \*\.\*|SHOW VIEW/);
+    // Every need says what it is for.
+    for (const c of [...report.sync, ...report.enforcement]) expect(c.detail).toBeTruthy();
+    expect(report.excess).toEqual([]);
+    expect(report.notes!.join(' ')).toMatch(/shop, hr_eu.*read and change all of their data/);
+    expect(report.notes!.join(' ')).toMatch(/UPDATE on `mysql`\.\* .* rewrite the grant tables/);
   });
 
   it('credits database patterns, the global level and partial grants; asks only for what lacks', async () => {
     const grants = [
-      'GRANT SELECT, SHOW DATABASES, CREATE USER ON *.* TO `steward`@`%`',
+      'GRANT SHOW DATABASES, REFERENCES, CREATE USER ON *.* TO `steward`@`%`',
       'GRANT UPDATE ON `mysql`.* TO `steward`@`%`',
+      'GRANT SELECT (`User`, `Host`, `is_role`, `default_role`) ON `mysql`.`user` TO `steward`@`%`',
+      'GRANT SELECT ON `mysql`.`roles_mapping` TO `steward`@`%`',
+      'GRANT SELECT ON `mysql`.`db` TO `steward`@`%`',
+      'GRANT SELECT ON `mysql`.`tables_priv` TO `steward`@`%`',
       'GRANT SELECT, INSERT, UPDATE, DELETE ON `sh%`.* TO `steward`@`%` WITH GRANT OPTION',
       'GRANT SELECT, INSERT ON `hr\\_eu`.* TO `steward`@`%` WITH GRANT OPTION',
       'GRANT UPDATE, DELETE ON `hr\\_eu`.* TO `steward`@`%`',
@@ -50,22 +73,55 @@ describe('check', () => {
       options,
     });
     expect(report.grantSql).toEqual([
-      "GRANT SHOW VIEW ON *.* TO 'steward'@'%';",
+      "GRANT SELECT ON `mysql`.`columns_priv` TO 'steward'@'%';",
       "GRANT 'steward_legacy_r' TO 'steward'@'%' WITH ADMIN OPTION;",
       // UPDATE and DELETE are held but not grantable: a grant option is per level.
-      "GRANT UPDATE, DELETE ON `hr_eu`.* TO 'steward'@'%' WITH GRANT OPTION;",
+      "GRANT UPDATE, DELETE ON `hr\\_eu`.* TO 'steward'@'%' WITH GRANT OPTION;",
     ]);
     expect(report.enforcement.find((c) => c.what.startsWith('SELECT, INSERT, UPDATE, DELETE on `shop`'))?.ok).toBe(true);
+    // The pattern works, and is flagged: it reaches databases Steward does not govern.
+    expect(report.excess).toEqual([{ what: 'SELECT, INSERT, UPDATE, DELETE on `sh%`.*', ok: false, detail: expect.stringMatching(/pattern.*not only governed/) }]);
   });
 
-  it('asks MySQL 8 for CREATE USER and ROLE_ADMIN, and flags a dialect mismatch', async () => {
-    const report = await check(fakeServer('8.0.36', 'steward@%', ['GRANT SHOW DATABASES, SELECT, SHOW VIEW ON *.* TO `steward`@`%`'], ['shop']), {
+  it('says what an over-privileged account can do beyond what Steward needs', async () => {
+    const grants = [
+      'GRANT SELECT, SHOW DATABASES, SHOW VIEW, REFERENCES, CREATE USER ON *.* TO `steward`@`%`',
+      'GRANT SELECT, UPDATE ON `mysql`.* TO `steward`@`%`',
+      'GRANT SELECT ON `mysql`.`user` TO `steward`@`%`',
+      'GRANT SELECT, INSERT, UPDATE, DELETE, DROP ON `shop`.* TO `steward`@`%` WITH GRANT OPTION',
+      'GRANT SELECT ON `other`.* TO `steward`@`%`',
+    ];
+    const report = await check(fakeServer('10.11.19-MariaDB', 'steward@%', grants, dbs), { dialect: 'mariadb', connection: 'conn', options });
+    expect(report.excess!.map((e) => e.what)).toEqual(['SELECT on *.*', 'SHOW VIEW on *.*', 'SELECT on `mysql`.*', 'SELECT on mysql.user', 'DROP on `shop`.*', 'SELECT on `other`.*']);
+    expect(report.excess![0]!.detail).toMatch(/every table of every database/);
+    const root = await check(fakeServer('10.11.19-MariaDB', 'root@localhost', ['GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION'], dbs), {
+      dialect: 'mariadb',
+      connection: 'conn',
+      options,
+    });
+    expect(root.grantSql).toEqual([]);
+    expect([...root.sync, ...root.enforcement].every((c) => c.ok)).toBe(true);
+    expect(root.excess).toEqual([
+      { what: 'ALL PRIVILEGES on *.*', ok: false, detail: expect.stringMatching(/administrator/) },
+      { what: 'GRANT OPTION on *.*', ok: false, detail: expect.any(String) },
+    ]);
+  });
+
+  it('asks MySQL 8 for CREATE USER and ROLE_ADMIN, the MySQL 8 privilege tables, and flags a dialect mismatch', async () => {
+    const report = await check(fakeServer('8.0.36', 'steward@%', ['GRANT SHOW DATABASES ON *.* TO `steward`@`%`'], ['shop']), {
       dialect: 'mysql',
       connection: 'conn',
       options: { ...options, databases: ['shop', 'gone'] },
     });
     expect(report.grantSql).toEqual([
+      // Every configured database is governed: no metadata grant needed elsewhere.
       "GRANT CREATE USER, ROLE_ADMIN ON *.* TO 'steward'@'%';",
+      "GRANT SELECT (`User`, `Host`, `account_locked`, `authentication_string`) ON `mysql`.`user` TO 'steward'@'%';",
+      "GRANT SELECT ON `mysql`.`role_edges` TO 'steward'@'%';",
+      "GRANT SELECT ON `mysql`.`default_roles` TO 'steward'@'%';",
+      "GRANT SELECT ON `mysql`.`db` TO 'steward'@'%';",
+      "GRANT SELECT ON `mysql`.`tables_priv` TO 'steward'@'%';",
+      "GRANT SELECT ON `mysql`.`columns_priv` TO 'steward'@'%';",
       "GRANT SELECT, INSERT, UPDATE, DELETE ON `shop`.* TO 'steward'@'%' WITH GRANT OPTION;",
     ]);
     expect(report.sync.find((c) => c.what === 'database gone')?.ok).toBe(false);
@@ -77,14 +133,19 @@ describe('check', () => {
     expect(old.enforcement[0]?.ok).toBe(false);
   });
 
-  it('is satisfied by ALL PRIVILEGES WITH GRANT OPTION', async () => {
-    const report = await check(fakeServer('10.11.19-MariaDB', 'root@localhost', ['GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION'], dbs), {
+  it('asks for metadata only on configured databases it does not govern', async () => {
+    const report = await check(fakeServer('10.11.19-MariaDB', 'steward@%', ['GRANT SHOW DATABASES ON *.* TO `steward`@`%`'], dbs), {
       dialect: 'mariadb',
       connection: 'conn',
-      options,
+      options: { ...options, databases: ['shop', 'other_x'] },
     });
-    expect(report.grantSql).toEqual([]);
-    expect([...report.sync, ...report.enforcement].every((c) => c.ok)).toBe(true);
+    expect(report.grantSql.filter((g) => g.includes('REFERENCES'))).toEqual([]);
+    const withOther = await check(fakeServer('10.11.19-MariaDB', 'steward@%', ['GRANT SHOW DATABASES ON *.* TO `steward`@`%`'], [...dbs, 'other_x']), {
+      dialect: 'mariadb',
+      connection: 'conn',
+      options: { ...options, databases: ['shop', 'other_x'] },
+    });
+    expect(withOther.grantSql.filter((g) => g.includes('REFERENCES'))).toEqual(["GRANT REFERENCES ON `other\\_x`.* TO 'steward'@'%';"]);
   });
 
   it('asks for data privileges on a database named in a protect glob even when the account cannot list it', async () => {

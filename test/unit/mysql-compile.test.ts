@@ -80,6 +80,58 @@ describe('compile (MariaDB)', () => {
     ).toEqual(["REVOKE SELECT, DELETE ON `shop`.* FROM 'steward_r'", "REVOKE SELECT ON `shop`.`t` FROM 'analyst', 'carol'@'localhost', 'dave'@'%'"]);
   });
 
+  it('escapes wildcards in an exact database name, writes a stored pattern verbatim', () => {
+    const db = (name: string, pattern = false): Securable => ({ kind: 'database', segments: [name], ...(pattern ? { pattern: true as const } : {}) });
+    expect(
+      sqlOf(
+        plan(
+          { kind: 'grant', privileges: ['SELECT'], securables: [db('my_db'), db('100%'), db('a\\b'), db('we`ird_x')], grantees: [R('steward_r')] },
+          { kind: 'revoke', privileges: ['SELECT'], securables: [db('my_db', true), db('shop%', true)], grantees: [A('bob')] },
+        ),
+      ),
+    ).toEqual([
+      // Unescaped, `my_db` would also reach `myXdb`.
+      "GRANT SELECT ON `my\\_db`.* TO 'steward_r'",
+      "GRANT SELECT ON `100\\%`.* TO 'steward_r'",
+      "GRANT SELECT ON `a\\\\b`.* TO 'steward_r'",
+      "GRANT SELECT ON `we``ird\\_x`.* TO 'steward_r'",
+      // What someone else granted on a pattern is revoked on that very pattern (the stored row).
+      "REVOKE SELECT ON `my_db`.* FROM 'bob'@'%'",
+      "REVOKE SELECT ON `shop%`.* FROM 'bob'@'%'",
+    ]);
+    // An escaped name past mysql.db's 64 characters is refused, never cut into a wider pattern.
+    expect(() => sqlOf(plan({ kind: 'grant', privileges: ['SELECT'], securables: [db(`${'a'.repeat(63)}_`)], grantees: [R('steward_r')] }))).toThrow(StewardError);
+  });
+
+  it('revokes column privileges per column', () => {
+    const col = (t: string, c: string): Securable => ({ kind: 'column', segments: ['shop', t, c] });
+    expect(
+      sqlOf(plan({ kind: 'revoke', privileges: ['SELECT', 'UPDATE'], securables: [col('customers', 'email'), col('c`x', "it's")], grantees: [A('eve'), R('analyst')] })),
+    ).toEqual([
+      "REVOKE SELECT (`email`), UPDATE (`email`) ON `shop`.`customers` FROM 'eve'@'%', 'analyst'",
+      "REVOKE SELECT (`it's`), UPDATE (`it's`) ON `shop`.`c``x` FROM 'eve'@'%', 'analyst'",
+    ]);
+  });
+
+  it('narrows a database-level grant: grants what it reached outside the scope first, then revokes it', () => {
+    const op: Operation = {
+      kind: 'revoke',
+      privileges: ['SELECT', 'INSERT'],
+      securables: [{ kind: 'database', segments: ['shop%'], pattern: true }],
+      grantees: [A('bob')],
+      narrowTo: [
+        { kind: 'table', segments: ['shop', 'free'] },
+        { kind: 'database', segments: ['shop_archive'] },
+      ],
+      drift: true,
+    };
+    expect(sqlOf(plan(op))).toEqual([
+      "GRANT SELECT, INSERT ON `shop`.`free` TO 'bob'@'%'",
+      "GRANT SELECT, INSERT ON `shop\\_archive`.* TO 'bob'@'%'",
+      "REVOKE SELECT, INSERT ON `shop%`.* FROM 'bob'@'%'",
+    ]);
+  });
+
   it('uses the configured role prefix and host pattern', () => {
     const opts = { ...options, rolePrefix: 'gov_', hostPattern: 'localhost' };
     expect(

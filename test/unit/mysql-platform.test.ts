@@ -14,11 +14,13 @@ describe('MySQL-family platforms', () => {
       defaultPrivileges: false,
       principalsAreAccounts: true,
       sequencePrivileges: false,
+      // `ON db.*` names a LIKE pattern: `_`, `%` and `\` escaped, within mysql.db's 64 characters.
+      databaseGrants: { escaped: '\\_%', maxPatternLength: 64 },
     };
     expect(mariadbPlatform.type).toBe('mariadb');
-    expect(mariadbPlatform.capabilities).toEqual({ ...common, singleActiveRole: true, maxRoleNameLength: 128 });
+    expect(mariadbPlatform.capabilities).toEqual({ ...common, singleActiveRole: true, singleRoleGrant: true, maxRoleNameLength: 128 });
     expect(mysqlPlatform.type).toBe('mysql');
-    expect(mysqlPlatform.capabilities).toEqual({ ...common, singleActiveRole: false, maxRoleNameLength: 32 });
+    expect(mysqlPlatform.capabilities).toEqual({ ...common, singleActiveRole: false, singleRoleGrant: false, maxRoleNameLength: 32 });
   });
 
   it('never offer TRUNCATE, which MySQL only allows through DROP', () => {

@@ -166,7 +166,7 @@ describe('computeDesiredState', () => {
     ]);
   });
 
-  it('MariaDB: one personal role per user, member of the policy roles, granted to the user and set as default', () => {
+  it('MariaDB: a personal default role for every governed user, group roles for policies given to groups', () => {
     const cat = [rel(['shop', 'orders'], 'table', ['sales']), rel(['shop', 'v'], 'view', ['sales'])];
     const { state } = computeDesiredState(
       input({
@@ -176,18 +176,82 @@ describe('computeDesiredState', () => {
         policies: [sub('r', { groups: ['analysts'] }, { tags: ['sales'] }), sub('w', { users: ['alice'] }, { all: true }, 'write')],
       }),
     );
-    expect(state.roles.filter((r) => r.purpose === 'personal').map((r) => granteeName(r.grantee))).toEqual(['steward_u_alice', 'steward_u_carol']);
-    expect(membersOf(state, 'steward_r_r')).toEqual(['steward_u_alice', 'steward_u_carol']);
+    // Every governed user has a personal role from the start (bob has no access yet): a first
+    // access is then one membership grant, not a new role, a membership and a default role.
+    expect(state.roles.filter((r) => r.purpose === 'personal').map((r) => granteeName(r.grantee))).toEqual(['steward_u_alice', 'steward_u_bob', 'steward_u_carol']);
+    // A policy given to a group reaches its users through the group's role: joining is one GRANT.
+    expect(state.roles.filter((r) => r.purpose === 'group').map((r) => granteeName(r.grantee))).toEqual(['steward_g_analysts']);
+    expect(membersOf(state, 'steward_r_r')).toEqual(['steward_g_analysts']);
+    expect(membersOf(state, 'steward_g_analysts')).toEqual(['steward_u_alice', 'steward_u_carol']);
+    // Other conditions name the users' personal roles.
     expect(membersOf(state, 'steward_w_w')).toEqual(['steward_u_alice']);
     expect(membersOf(state, 'steward_u_alice')).toEqual(['alice']);
+    expect(membersOf(state, 'steward_u_bob')).toEqual(['bob']);
     // On MariaDB a principal is the account at the connection's host pattern.
     expect(state.defaultRoles).toEqual([
       { user: accountGrantee('alice', '%'), role: 'steward_u_alice' },
+      { user: accountGrantee('bob', '%'), role: 'steward_u_bob' },
       { user: accountGrantee('carol', '%'), role: 'steward_u_carol' },
     ]);
-    // No container privileges on MySQL-family platforms; views stay read only.
-    expect(grantsOf(state, 'steward_w_w')).toEqual(['table:shop.orders:SELECT,INSERT,UPDATE,DELETE', 'table:shop.v:SELECT']);
+    // The write policy covers the whole protected database: granted on it, read-only there
+    // because it holds a view (never written); the table gets the write privileges by name.
+    expect(grantsOf(state, 'steward_w_w')).toEqual(['database:shop:SELECT', 'table:shop.orders:SELECT,INSERT,UPDATE,DELETE']);
+    // The tag selects today's tables, not future ones: table by table.
+    expect(grantsOf(state, 'steward_r_r')).toEqual(['table:shop.orders:SELECT', 'table:shop.v:SELECT']);
     expect(state.defaultGrants).toEqual([]);
+    expect(state).toEqual(canonicalizeState(state));
+  });
+
+  it('MariaDB: a policy over a whole protected database is one database grant, future tables included', () => {
+    const cat = [container(['empty']), rel(['shop', 'a']), rel(['shop', 'b']), rel(['part', 'x']), rel(['part', 'y']), rel(['part', 'z'])];
+    const policies = [
+      sub('all_w', { groups: ['eng'] }, { paths: ['wh/shop/*', 'wh/empty/*', 'wh/part/*'] }, 'write'),
+      sub('some_r', { groups: ['analysts'] }, { paths: ['wh/part/x'] }),
+    ];
+    const { state, scope } = computeDesiredState(input({ capabilities: MARIADB, catalog: cat, protect: ['wh/shop', 'wh/empty', 'wh/part/x', 'wh/part/y'], policies }));
+    // shop and the (still empty) database are protected whole: one grant each; `part` is
+    // protected in part, so its protected tables are granted one by one.
+    expect(grantsOf(state, 'steward_all_w_w')).toEqual([
+      'database:empty:SELECT,INSERT,UPDATE,DELETE',
+      'database:shop:SELECT,INSERT,UPDATE,DELETE',
+      'table:part.x:SELECT,INSERT,UPDATE,DELETE',
+      'table:part.y:SELECT,INSERT,UPDATE,DELETE',
+    ]);
+    expect(grantsOf(state, 'steward_some_r_r')).toEqual(['table:part.x:SELECT']);
+    expect(scope.protectedDatabases).toEqual(['empty', 'shop']);
+    // What a foreign grant on `part` is narrowed to.
+    expect(scope.unprotectedTables).toEqual([{ kind: 'table', segments: ['part', 'z'] }]);
+    // PostgreSQL has no database-level table grants: nothing of this there.
+    const pg = computeDesiredState(input({ catalog: [container(['shop']), rel(['shop', 'public', 'a'])], protect: ['wh/shop'], policies }));
+    expect(pg.state.grants.filter((g) => g.securable.kind === 'database').map((g) => g.privileges)).toEqual([['CONNECT']]);
+    expect(pg.scope.unprotectedTables).toBeUndefined();
+  });
+
+  it('MariaDB: the database grant goes to the role every guardrail in the database restricts', () => {
+    const cat = [rel(['shop', 'a'], 'table', ['pii']), rel(['shop', 'b']), rel(['shop', 'c'])];
+    const { state } = computeDesiredState(
+      input({
+        capabilities: MARIADB,
+        catalog: cat,
+        protect: ['wh/shop'],
+        policies: [sub('p', { groups: ['analysts'] }, { all: true }), guard('pii-ok', { users: ['carol'] }, { tags: ['pii'] })],
+      }),
+    );
+    const guarded = policyRoleName({ prefix: 'steward_', policy: 'p', access: 'read', guardrails: ['pii-ok'], maxLength: 128 });
+    // The guarded role reaches the whole database (a, b, c and future tables) …
+    expect(grantsOf(state, guarded)).toEqual(['database:shop:SELECT']);
+    expect(membersOf(state, guarded)).toEqual(['steward_u_carol']);
+    // … the unguarded one only the tables without the guardrail, by name.
+    expect(grantsOf(state, 'steward_p_r')).toEqual(['table:shop.b:SELECT', 'table:shop.c:SELECT']);
+    expect(membersOf(state, 'steward_p_r')).toEqual(['steward_g_analysts']);
+  });
+
+  it('MariaDB: a database whose escaped name is too long for a database grant is granted table by table', () => {
+    const long = `${'d'.repeat(60)}_x_y`;
+    const { state } = computeDesiredState(
+      input({ capabilities: MARIADB, catalog: [rel([long, 'a'])], protect: [`wh/${long}`], policies: [sub('p', { anyone: true }, { all: true })] }),
+    );
+    expect(grantsOf(state, 'steward_p_r')).toEqual([`table:${long}.a:SELECT`]);
   });
 
   it('MySQL 8 uses the same personal-role design and its 32-character limit', () => {

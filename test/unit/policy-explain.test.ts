@@ -143,8 +143,11 @@ function effective(state: AccessState, principal: string, segments: readonly str
     }
   }
   const out = new Set<Privilege>();
+  // MySQL (database/table paths): a database-level grant reaches every table of the database.
+  const onTable = (s: AccessState['grants'][number]['securable']): boolean =>
+    (s.kind === 'table' && s.segments.join('\u0000') === segments.join('\u0000')) || (s.kind === 'database' && segments.length === 2 && s.segments[0] === segments[0]);
   for (const g of state.grants) {
-    if (g.securable.kind === 'table' && g.securable.segments.join('\u0000') === segments.join('\u0000') && reach.has(granteeName(g.grantee)!)) for (const p of g.privileges) out.add(p);
+    if (onTable(g.securable) && reach.has(granteeName(g.grantee)!)) for (const p of g.privileges) out.add(p);
   }
   return [...out].sort();
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { personalRoleName, policyRoleName, slugify } from '../../src/policy/role-names.js';
+import { groupRoleName, personalRoleName, policyRoleName, slugify } from '../../src/policy/role-names.js';
 
 const pol = (policy: string, access: 'read' | 'write' = 'read', guardrails: string[] = [], maxLength = 63, prefix = 'steward_'): string =>
   policyRoleName({ prefix, policy, access, guardrails, maxLength });
@@ -48,22 +48,37 @@ describe('role names', () => {
     expect(pol('x_deadbeef')).toMatch(/^steward_x_deadbeef_[0-9a-f]{8}_r$/);
   });
 
-  it('never collides: distinct policies, accesses, guardrail sets and principals give distinct names', () => {
+  it('names group roles in their own namespace, and keeps policy names out of it', () => {
+    expect(groupRoleName({ prefix: 'steward_', group: 'analysts', maxLength: 80 })).toBe('steward_g_analysts');
+    expect(groupRoleName({ prefix: 'steward_', group: 'Data Team', maxLength: 80 })).toMatch(/^steward_g_data_team_[0-9a-f]{8}$/);
+    expect(pol('g_sales')).toMatch(/^steward_g_sales_[0-9a-f]{8}_r$/);
+    expect(pol('g')).not.toBe(groupRoleName({ prefix: 'steward_', group: 'r', maxLength: 63 }));
+    expect(pol('g_x')).not.toBe(groupRoleName({ prefix: 'steward_', group: 'x_r', maxLength: 63 }));
+    expect(pol('gx')).toBe('steward_gx_r');
+  });
+
+  it('never collides: distinct policies, accesses, guardrail sets, principals and groups give distinct names', () => {
     const name = fc.oneof(
       fc.stringMatching(/^[a-z0-9_]{1,12}$/),
-      fc.constantFrom('u', 'u_', 'u_a', 'a_r', 'a_w', 'a_r_g0000000a', 'x_0000000a', 'A', 'a-b', 'a_b', 'a__b'),
+      fc.constantFrom('u', 'u_', 'u_a', 'g', 'g_', 'g_a', 'g_a_r', 'a_r', 'a_w', 'a_r_g0000000a', 'x_0000000a', 'A', 'a-b', 'a_b', 'a__b'),
       fc.string({ maxLength: 12 }),
     );
     const roleArb = fc.oneof(
       fc.record({ kind: fc.constant('policy' as const), name, access: fc.constantFrom<'read' | 'write'>('read', 'write'), guards: fc.uniqueArray(fc.constantFrom('g1', 'g2'), { maxLength: 2 }) }),
       fc.record({ kind: fc.constant('personal' as const), name, access: fc.constant('read' as const), guards: fc.constant<string[]>([]) }),
+      fc.record({ kind: fc.constant('group' as const), name, access: fc.constant('read' as const), guards: fc.constant<string[]>([]) }),
     );
     fc.assert(
       fc.property(fc.array(roleArb, { maxLength: 20 }), fc.constantFrom(32, 63, 80), (roles, max) => {
         const seen = new Map<string, string>();
         for (const r of roles) {
           const id = JSON.stringify([r.kind, r.name, r.access, [...r.guards].sort()]);
-          const n = r.kind === 'policy' ? pol(r.name, r.access, r.guards, max) : personalRoleName({ prefix: 'steward_', principal: r.name, maxLength: max });
+          const n =
+            r.kind === 'policy'
+              ? pol(r.name, r.access, r.guards, max)
+              : r.kind === 'personal'
+                ? personalRoleName({ prefix: 'steward_', principal: r.name, maxLength: max })
+                : groupRoleName({ prefix: 'steward_', group: r.name, maxLength: max });
           expect(n.length).toBeLessThanOrEqual(max);
           expect(n).toMatch(/^[a-z0-9_]+$/);
           const prior = seen.get(n);

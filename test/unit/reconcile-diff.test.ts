@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_STATE, type AccessState, type Grant, type Privilege, roleGrantee as R, granteeKey } from '../../src/domain/access.js';
+import { EMPTY_STATE, type AccessState, type Grant, type Privilege, roleGrantee as R, accountGrantee, granteeKey } from '../../src/domain/access.js';
+import { mariadbPlatform } from '../../src/platforms/mysql/index.js';
 import { DEFAULT_OPTIONS } from '../../src/domain/connection.js';
 import type { User } from '../../src/domain/identity.js';
 import type { Policy } from '../../src/domain/policy.js';
@@ -16,6 +17,7 @@ import { postgresCapabilities as PG } from '../../src/platforms/postgres/capabil
 
 const plan = (actual: AccessState, desired: AccessState, lastApplied: AccessState | null = null): Operation[] =>
   [...planChanges(actual, desired, { connection: 'wh', lastApplied, capabilities: PG }).operations];
+const A = (user: string, host = '%') => accountGrantee(user, host);
 const state = (s: Partial<AccessState>): AccessState => canonicalizeState({ ...EMPTY_STATE, ...s });
 const table = (...segments: string[]): Grant['securable'] => ({ kind: 'table', segments });
 const grant = (grantee: string, privileges: Privilege[], ...tables: string[][]): Grant[] => tables.map((t) => ({ securable: table(...t), grantee: R(grantee), privileges }));
@@ -68,6 +70,56 @@ describe('planChanges', () => {
     const before = computeDesiredState(s1()).state;
     const after = computeDesiredState(s1({ user: 'u7', group: 'grp12' })).state;
     expect(plan(before, after, before)).toEqual([{ kind: 'grantMembership', roles: ['steward_grp12_read_r', 'steward_grp12_write_w'], members: [R('u7')] }]);
+  });
+
+  it('T8: on MariaDB, S1 converges with database grants, and a user joining a group is one statement', () => {
+    // S1 on MariaDB: databases instead of schemas, protected whole.
+    const my = (extra?: { user: string; group: string }): PolicyInput => {
+      const base = s1(extra);
+      const catalog = base.catalog.filter((e) => e.kind !== 'database').map((e) => ({ ...e, kind: e.kind === 'schema' ? ('database' as const) : e.kind, segments: e.segments.slice(1) }));
+      const policies = base.policies.map((p) => (p.type === 'subscription' ? { ...p, on: { paths: p.on.paths!.map((x) => x.replace('wh/bench/', 'wh/')) } } : p));
+      return { ...base, catalog, policies, options: { ...base.options, protect: ['wh/*'] }, capabilities: mariadbPlatform.capabilities };
+    };
+    const desired = computeDesiredState(my()).state;
+    const ops = plan(EMPTY_STATE, desired);
+    const after = applyPlanToState(EMPTY_STATE, { connection: 'wh', operations: ops }, { strict: true });
+    expect(after).toEqual(desired);
+    expect(plan(after, desired, desired)).toEqual([]);
+    const sql = mariadbPlatform.compile({ connection: 'wh', operations: ops }, { ...DEFAULT_OPTIONS, rolePrefix: 'steward_' });
+    // Per database one GRANT SELECT to its 3 reading roles and one write GRANT: nothing per table.
+    expect(sql.filter((x) => / ON `s\d+`\.\* /.test(x.sql))).toHaveLength(20);
+    expect(sql.filter((x) => / ON `s\d+`\.`/.test(x.sql))).toHaveLength(0);
+    // A user joining a group: one GRANT of the group's role to their personal role.
+    const joined = computeDesiredState(my({ user: 'u7', group: 'grp12' })).state;
+    const change = plan(desired, joined, desired);
+    expect(change).toEqual([{ kind: 'grantMembership', roles: ['steward_g_grp12'], members: [R('steward_u_u7')] }]);
+    expect(mariadbPlatform.compile({ connection: 'wh', operations: change }, DEFAULT_OPTIONS).map((x) => x.sql)).toEqual(["GRANT 'steward_g_grp12' TO 'steward_u_u7'"]);
+  });
+
+  it('narrows a foreign database-level grant, and reports one it cannot revoke as blocked', () => {
+    const db = (name: string, pattern = false): Grant['securable'] => ({ kind: 'database', segments: [name], ...(pattern ? { pattern: true as const } : {}) });
+    const actual = state({
+      grants: [
+        { securable: db('shop'), grantee: A('bob'), privileges: ['SELECT'], narrowTo: [table('shop', 'free')] },
+        { securable: db('sh_p', true), grantee: A('eve'), privileges: ['SELECT', 'INSERT'], revokeBlocked: 'needs the pattern' },
+        { securable: db('shop'), grantee: A('carol'), privileges: ['SELECT'] },
+      ],
+    });
+    const p = planChanges(actual, EMPTY_STATE, { connection: 'wh', lastApplied: null, capabilities: PG });
+    expect(p.operations).toEqual([
+      { kind: 'revoke', privileges: ['SELECT'], securables: [db('shop')], grantees: [A('carol')], drift: true },
+      { kind: 'revoke', privileges: ['SELECT'], securables: [db('shop')], grantees: [A('bob')], narrowTo: [table('shop', 'free')], drift: true },
+    ]);
+    expect(p.blocked).toEqual([
+      { operation: { kind: 'revoke', privileges: ['SELECT', 'INSERT'], securables: [db('sh_p', true)], grantees: [A('eve')], drift: true }, reason: 'needs the pattern' },
+    ]);
+    // A pattern and the exact database spelt the same are different securables.
+    expect(state({ grants: [{ securable: db('sh_p', true), grantee: A('x'), privileges: ['SELECT'] }, { securable: db('sh_p'), grantee: A('x'), privileges: ['SELECT'] }] }).grants).toHaveLength(2);
+  });
+
+  it('drops group roles that are no longer desired', () => {
+    const actual = state({ roles: [{ grantee: R('steward_g_sales'), purpose: 'group' }] });
+    expect(plan(actual, EMPTY_STATE, actual)).toEqual([{ kind: 'dropRole', role: 'steward_g_sales' }]);
   });
 
   it('removing a table revokes it from every role in one operation', () => {

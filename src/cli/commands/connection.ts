@@ -119,7 +119,11 @@ export function registerConnection(program: Command): void {
           section('enforcement', r.enforcement);
           if (r.grantSql.length > 0) lines.push('', 'an administrator can supply exactly what is missing with:', ...r.grantSql.map((s) => `  ${s}`));
           else lines.push('', 'nothing is missing');
-          if (r.notes && r.notes.length > 0) lines.push('', 'notes:', ...r.notes.map((n) => `  - ${n}`));
+          if (r.excess && r.excess.length > 0) {
+            lines.push('', 'held beyond what Steward needs (consider revoking):');
+            for (const e of r.excess) lines.push(`  ${e.what}${e.detail ? ` — ${e.detail}` : ''}`);
+          }
+          if (r.notes && r.notes.length > 0) lines.push('', 'notes (what these privileges allow, what Steward cannot do):', ...r.notes.map((n) => `  - ${n}`));
           return lines.join('\n');
         });
         return missing.length > 0 ? 3 : 0;

@@ -19,8 +19,14 @@ export function renderPlan(p: PlanView): string {
     lines.push(`${head}: no changes`);
   } else {
     lines.push(`${head}: ${p.operations.length} operations, ${p.statements.length} statements${p.driftCount > 0 ? `, ${p.driftCount} reverting drift` : ''}`);
+    let narrowed = -1;
     for (const s of p.statements) {
       const op = p.operations[s.op];
+      // A narrowed database-level grant: say why its grantee is granted something first.
+      if (op?.kind === 'revoke' && op.narrowTo !== undefined && narrowed !== s.op) {
+        narrowed = s.op;
+        lines.push(`  # narrowing a database-level grant: kept on ${op.narrowTo.length} object(s) outside governance, then revoked`);
+      }
       const mark = op?.drift ? '! ' : op && (op.kind.startsWith('revoke') || op.kind === 'dropRole') ? '- ' : '+ ';
       const notes = [s.database ? `in ${s.database}` : '', s.runAs ? `as ${s.runAs}` : '', op?.drift ? 'drift' : ''].filter(Boolean);
       lines.push(`  ${mark}${s.sql}${notes.length > 0 ? `    -- ${notes.join(', ')}` : ''}`);

@@ -60,26 +60,45 @@ export function membershipsQuery(dialect: Dialect, prefix: string): SqlQuery {
 }
 
 /**
- * Table-level grants in scope, in one pass: every grant in the databases of the protected
- * tables (the exact tables are picked in JS from a Set, which keeps the bind list as short as
- * the number of databases), and Steward roles' grants anywhere.
+ * Rows of a per-object privilege table in scope, in one pass: every row in the databases of
+ * the protected tables (the exact tables are picked in JS from a Set, which keeps the bind list
+ * as short as the number of databases), and Steward roles' rows anywhere.
  */
-export function tableGrantsQuery(databases: readonly string[], prefix: string): SqlQuery {
+function inScopeRows(select: string, table: string, databases: readonly string[], prefix: string): SqlQuery {
   const inDatabases = databases.length > 0 ? `Db IN (${placeholders(databases.length)}) OR ` : '';
+  return { sql: `SELECT ${select} FROM mysql.${table} WHERE ${inDatabases}LEFT(User, CHAR_LENGTH(?)) = ?`, values: [...databases, prefix, prefix] };
+}
+
+/** Table-level grants in scope. */
+export function tableGrantsQuery(databases: readonly string[], prefix: string): SqlQuery {
+  return inScopeRows('Db AS db, Table_name AS tbl, User AS user, Host AS host, Table_priv AS privs', 'tables_priv', databases, prefix);
+}
+
+/**
+ * Database-level grants of the data privileges, every grantee (same table on both dialects).
+ * `Db` is the stored LIKE pattern, so rows cannot be picked by the databases in scope in SQL:
+ * which ones reach a protected database is decided in JS (`mysql.db` is small).
+ */
+export function databaseGrantsQuery(): SqlQuery {
   return {
     sql:
-      'SELECT Db AS db, Table_name AS tbl, User AS user, Host AS host, Table_priv AS privs FROM mysql.tables_priv ' +
-      `WHERE ${inDatabases}LEFT(User, CHAR_LENGTH(?)) = ?`,
-    values: [...databases, prefix, prefix],
+      'SELECT Db AS db, User AS user, Host AS host, Select_priv AS s, Insert_priv AS i, Update_priv AS u, Delete_priv AS d FROM mysql.db ' +
+      "WHERE Select_priv = 'Y' OR Insert_priv = 'Y' OR Update_priv = 'Y' OR Delete_priv = 'Y'",
+    values: [],
   };
 }
 
-/** Database-level grants to prefix accounts on any database (same table on both dialects). */
-export function databaseGrantsQuery(prefix: string): SqlQuery {
-  return {
-    sql:
-      'SELECT Db AS db, User AS user, Host AS host, Select_priv AS s, Insert_priv AS i, Update_priv AS u, Delete_priv AS d ' +
-      'FROM mysql.db WHERE LEFT(User, CHAR_LENGTH(?)) = ?',
-    values: [prefix, prefix],
-  };
+/** Column grants in scope. */
+export function columnGrantsQuery(databases: readonly string[], prefix: string): SqlQuery {
+  return inScopeRows('Db AS db, Table_name AS tbl, Column_name AS col, User AS user, Host AS host, Column_priv AS privs', 'columns_priv', databases, prefix);
+}
+
+/** Every database of the server (SHOW DATABASES privilege): what a wildcard grant may reach. */
+export function serverDatabasesQuery(): SqlQuery {
+  return { sql: "SELECT SCHEMA_NAME AS db FROM information_schema.SCHEMATA WHERE SCHEMA_NAME <> 'information_schema'", values: [] };
+}
+
+/** The relations of one database. */
+export function databaseTablesQuery(db: string): SqlQuery {
+  return { sql: 'SELECT TABLE_NAME AS tbl FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', values: [db] };
 }

@@ -8,10 +8,12 @@ import {
   type Grant,
   type Membership,
   type Privilege,
+  type RolePurpose,
   type RoleSpec,
 } from '../../domain/access.js';
 import { granteeOfAccount } from './account-name.js';
-import { databaseGrantsQuery, membershipsQuery, principalsQuery, rolesQuery, tableGrantsQuery } from './actual-state.sql.js';
+import { columnGrantsQuery, databaseGrantsQuery, membershipsQuery, principalsQuery, rolesQuery, tableGrantsQuery } from './actual-state.sql.js';
+import { databaseGrantsInScope, type DatabaseGrantRow } from './database-grants.js';
 import { traitsOf, type Dialect } from './dialect.js';
 import { text, type QueryFn, type Row } from './query.js';
 import { canonicalizeState, cmp, compareGrantees } from '../../domain/canonical-state.js';
@@ -43,36 +45,57 @@ async function queryChunked(query: QueryFn, items: readonly string[], make: (chu
   return out;
 }
 
+/** `Select,Insert,Alter` → the neutral privileges among them, sorted. */
+function privilegeSet(value: unknown): Privilege[] {
+  const out: Privilege[] = [];
+  for (const p of text(value).split(',')) {
+    const known = TABLE_PRIVILEGES[p];
+    if (known !== undefined) out.push(known);
+  }
+  return sortPrivileges(out);
+}
+
 /**
  * Read what the server says about everything in `scope`, in the neutral model: Steward roles,
  * the principals that exist, memberships of Steward roles, default roles of principals, every
- * grant on protected tables (whoever holds it: a hand-made grant there is drift) and the
- * database-level grants of Steward roles on the containers. One query per kind.
+ * grant on protected tables and their columns (whoever holds it: a hand-made grant there is
+ * drift), every database-level grant reaching a protected table (see `databaseGrantsInScope`),
+ * and Steward roles' grants anywhere. One query per kind.
  */
 export async function readActualState(query: QueryFn, scope: AccessScope, input: ActualStateInput): Promise<AccessState> {
   const { dialect, systemAccount: me } = input;
   const prefix = scope.rolePrefix;
+  const roleHost = traitsOf(dialect).roleHost;
   const granteeOf = (user: string, host: string) => granteeOfAccount(user, host, dialect, prefix);
-  const personalPrefix = `${prefix}u_`;
   const ignored = new Set(scope.ignoredGrantees);
   const isMe = (user: string, host: string): boolean => user === me.user && host === me.host;
+  const skip = (user: string, host: string): boolean => isMe(user, host) || isIgnoredGrantee(granteeOf(user, host), ignored);
+  const ownRole = (user: string, host: string): boolean => host === roleHost && user.startsWith(prefix);
+  const purposeOf = (name: string): RolePurpose =>
+    name.startsWith(`${prefix}u_`) ? 'personal' : name.startsWith(`${prefix}g_`) ? 'group' : 'policy';
 
-  const protectedTables = new Set(scope.protectedTables.filter((s) => s.kind === 'table' && s.segments.length === 2).map((s) => JSON.stringify(s.segments)));
-  const tableDbs = [...new Set(scope.protectedTables.filter((s) => s.kind === 'table').map((s) => s.segments[0]!))];
+  // Names cannot hold NUL: `db \0 table` is an exact key.
+  const protectedTables = new Set<string>();
+  const tableDbs = new Set<string>();
+  for (const s of scope.protectedTables) {
+    if (s.kind !== 'table' || s.segments.length !== 2) continue;
+    protectedTables.add(`${s.segments[0]!}\u0000${s.segments[1]!}`);
+    tableDbs.add(s.segments[0]!);
+  }
   const principals = [...new Set(scope.principals.flatMap((p) => (p.kind === 'account' ? [p.user] : [])))];
 
-  const [roleRows, principalRows, memberRows, tableRows, dbRows] = await Promise.all([
+  const [roleRows, principalRows, memberRows, tableRows, dbRows, columnRows] = await Promise.all([
     query(rolesQuery(dialect, prefix)),
     queryChunked(query, principals, (chunk) => principalsQuery(dialect, input.hostPattern, chunk)),
     query(membershipsQuery(dialect, prefix)),
-    query(tableGrantsQuery(tableDbs, prefix)),
-    query(databaseGrantsQuery(prefix)),
+    query(tableGrantsQuery([...tableDbs], prefix)),
+    query(databaseGrantsQuery()),
+    query(columnGrantsQuery([...tableDbs], prefix)),
   ]);
-  const roleHost = traitsOf(dialect).roleHost;
 
   const roles: RoleSpec[] = roleRows.map((r) => {
     const name = text(r.name);
-    return { grantee: granteeOf(name, roleHost), purpose: name.startsWith(personalPrefix) ? 'personal' : 'policy' };
+    return { grantee: granteeOf(name, roleHost), purpose: purposeOf(name) };
   });
   const defaultRoles: DefaultRole[] = [];
   const seenPrincipals = new Set<string>();
@@ -99,37 +122,34 @@ export async function readActualState(query: QueryFn, scope: AccessScope, input:
   }
 
   const grants: Grant[] = [];
-  const seen = new Set<string>();
+  // Any grantee on a protected table (or its columns); Steward's own roles on any table.
+  const inScope = (db: string, table: string, user: string, host: string): boolean =>
+    (ownRole(user, host) || protectedTables.has(`${db}\u0000${table}`)) && !skip(user, host);
   for (const r of tableRows) {
     const db = text(r.db);
     const table = text(r.tbl);
-    const segments = [db, table];
     const user = text(r.user);
     const host = text(r.host);
-    // Any grantee on a protected table; Steward's own roles on any table.
-    const ownRole = host === roleHost && user.startsWith(prefix);
-    if (!ownRole && !protectedTables.has(JSON.stringify(segments))) continue;
-    const key = JSON.stringify([db, table, user, host]);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (isMe(user, host)) continue;
-    const grantee = granteeOf(user, host);
-    if (isIgnoredGrantee(grantee, ignored)) continue;
-    const privileges = sortPrivileges(
-      text(r.privs)
-        .split(',')
-        .map((p) => TABLE_PRIVILEGES[p])
-        .filter((p): p is Privilege => p !== undefined),
-    );
-    if (privileges.length > 0) grants.push({ securable: { kind: 'table', segments }, grantee, privileges });
+    if (!inScope(db, table, user, host)) continue;
+    const privileges = privilegeSet(r.privs);
+    if (privileges.length > 0) grants.push({ securable: { kind: 'table', segments: [db, table] }, grantee: granteeOf(user, host), privileges });
   }
-  for (const r of dbRows) {
+  for (const r of columnRows) {
+    const db = text(r.db);
+    const table = text(r.tbl);
     const user = text(r.user);
-    // Only Steward roles are in scope on containers: other accounts' database grants are theirs.
-    if (text(r.host) !== roleHost || !user.startsWith(prefix)) continue;
-    const privileges = DB_COLUMNS.filter(([col]) => text(r[col]) === 'Y').map(([, p]) => p);
-    if (privileges.length > 0) grants.push({ securable: { kind: 'database', segments: [text(r.db)] }, grantee: granteeOf(user, roleHost), privileges });
+    const host = text(r.host);
+    if (!inScope(db, table, user, host)) continue;
+    const privileges = privilegeSet(r.privs);
+    if (privileges.length > 0) grants.push({ securable: { kind: 'column', segments: [db, table, text(r.col)] }, grantee: granteeOf(user, host), privileges });
   }
+  const dbGrants: DatabaseGrantRow[] = dbRows.map((r) => ({
+    pattern: text(r.db),
+    user: text(r.user),
+    host: text(r.host),
+    privileges: DB_COLUMNS.filter(([col]) => text(r[col]) === 'Y').map(([, p]) => p),
+  }));
+  grants.push(...(await databaseGrantsInScope(query, dbGrants, { scope, granteeOf, ownRole, skip })));
 
   // Canonical order (grants merged per grantee); MySQL 8 may list several default roles per user: all kept.
   const canonical = canonicalizeState({ roles, memberships, grants, defaultGrants: [], defaultRoles: [] });

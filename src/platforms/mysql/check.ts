@@ -2,11 +2,12 @@ import type { ConnectionOptions } from '../../domain/connection.js';
 import type { CheckReport, PrivilegeCheck } from '../platform.js';
 import { SYSTEM_DATABASES } from './catalog.sql.js';
 import { splitCurrentUser } from './account-name.js';
+import { databasePatternMatches, escapeDatabasePattern, exactDatabaseOf } from './database-pattern.js';
 import type { Dialect } from './dialect.js';
 import { text, type QueryFn } from './query.js';
 import { quoteAccount, quoteIdent, quoteString } from './quote.js';
 import { governedDatabases } from './governed-databases.js';
-import { databasePatternMatches, parseGrantLine, type GrantLine } from './show-grants.js';
+import { parseGrantLine, type GrantLine } from './show-grants.js';
 
 /** What `check` needs to know about the connection. */
 export interface CheckInput {
@@ -16,25 +17,63 @@ export interface CheckInput {
   readonly options: ConnectionOptions;
 }
 
-/** The seed's least-privilege sync account: list databases, read tables and view definitions. */
-const SYNC_PRIVILEGES = ['SHOW DATABASES', 'SELECT', 'SHOW VIEW'] as const;
 /** Privileges Steward grants on governed databases, so it must hold them WITH GRANT OPTION. */
 const DATA_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;
 
-const SYNC_DETAIL: Record<(typeof SYNC_PRIVILEGES)[number], string> = {
-  'SHOW DATABASES': 'discover every database',
-  SELECT: 'read column metadata and the privilege tables of the mysql database',
-  'SHOW VIEW': 'read view definitions',
+/**
+ * The privilege tables the actual-state reader and the check read, with the columns where a
+ * table holds secrets: `mysql.user` also holds password hashes, so only the columns read are
+ * asked for. (MySQL 8 tells its roles from locked accounts by an empty authentication_string.)
+ */
+const PRIVILEGE_TABLES: Record<Dialect, readonly { readonly table: string; readonly columns?: readonly string[] }[]> = {
+  mariadb: [
+    { table: 'user', columns: ['User', 'Host', 'is_role', 'default_role'] },
+    { table: 'roles_mapping' },
+    { table: 'db' },
+    { table: 'tables_priv' },
+    { table: 'columns_priv' },
+  ],
+  mysql: [
+    { table: 'user', columns: ['User', 'Host', 'account_locked', 'authentication_string'] },
+    { table: 'role_edges' },
+    { table: 'default_roles' },
+    { table: 'db' },
+    { table: 'tables_priv' },
+    { table: 'columns_priv' },
+  ],
 };
 
-function holds(lines: readonly GrantLine[], privilege: string, db: string | null, grantable: boolean): boolean {
-  return lines.some(
-    (l) =>
-      (l.database === null || (db !== null && databasePatternMatches(l.database, db))) &&
-      (l.privileges.has(privilege) || l.privileges.has('ALL')) &&
-      (!grantable || l.grantable),
-  );
-}
+/** Global privileges enforcement needs, per dialect, and why. */
+const GLOBAL_NEEDS: Record<Dialect, readonly { readonly privilege: string; readonly detail: string }[]> = {
+  mariadb: [
+    {
+      privilege: 'CREATE USER',
+      detail:
+        'create and drop Steward roles, create missing governed accounts locked; MariaDB asks for it to create a role, and it also lets the account alter, rename and drop any account',
+    },
+  ],
+  mysql: [
+    { privilege: 'CREATE USER', detail: 'create and drop roles, create locked accounts, set default roles; it also lets the account alter and drop any account' },
+    { privilege: 'ROLE_ADMIN', detail: 'grant and revoke role memberships' },
+  ],
+};
+
+/** Privileges on `*.*` that are needed (the others held there are reported as excess). */
+const NEEDED_GLOBAL: Record<Dialect, ReadonlySet<string>> = {
+  mariadb: new Set(['USAGE', 'SHOW DATABASES', 'REFERENCES', 'CREATE USER']),
+  mysql: new Set(['USAGE', 'SHOW DATABASES', 'REFERENCES', 'CREATE USER', 'ROLE_ADMIN']),
+};
+
+/** What a privilege held on every database lets the account do, for the excess report. */
+const GLOBAL_MEANING: Readonly<Record<string, string>> = {
+  ALL: 'every privilege on every database: the account is an administrator of the server',
+  SELECT: 'read every table of every database, the grant tables and password hashes included',
+  INSERT: 'add rows to every table of every database, the grant tables included',
+  UPDATE: 'change every table of every database, the grant tables included',
+  DELETE: 'delete rows from every table of every database, the grant tables included',
+  SUPER: 'administer the server (kill sessions, change global settings, act as any definer)',
+  'SHOW VIEW': 'read every view definition (Steward does not need it)',
+};
 
 /** A MariaDB server for the mariadb dialect, MySQL 8+ for the mysql one. */
 function serverCheck(dialect: Dialect, version: string): PrivilegeCheck {
@@ -50,12 +89,46 @@ function serverCheck(dialect: Dialect, version: string): PrivilegeCheck {
   return { what: 'MySQL 8.0 or later', ok: major >= 8, detail: `server ${version}` };
 }
 
+/** What the account holds, read from its SHOW GRANTS lines. */
+class Held {
+  constructor(private readonly lines: readonly GrantLine[]) {}
+
+  /** On `*.*`. */
+  global(privilege: string, grantable = false): boolean {
+    return this.lines.some((l) => l.database === null && has(l, privilege) && (!grantable || l.grantable));
+  }
+
+  /** On every table of `db`: globally, or by a database-level pattern that reaches it. */
+  database(privilege: string, db: string, grantable = false): boolean {
+    return this.lines.some(
+      (l) => l.table === null && (l.database === null || databasePatternMatches(l.database, db)) && has(l, privilege) && (!grantable || l.grantable),
+    );
+  }
+
+  /** On the columns of a table (every column when `columns` is absent). */
+  table(privilege: string, db: string, table: string, columns?: readonly string[]): boolean {
+    if (this.database(privilege, db)) return true;
+    return this.lines.some((l) => {
+      if (l.database !== db || l.table !== table) return false;
+      if (has(l, privilege)) return true;
+      const cols = l.columns.get(privilege);
+      return columns !== undefined && cols !== undefined && columns.every((c) => cols.has(c));
+    });
+  }
+}
+
+function has(l: GrantLine, privilege: string): boolean {
+  return l.privileges.has(privilege) || l.privileges.has('ALL');
+}
+
 /**
- * Report what the system account can do, read from SHOW GRANTS: the seed's sync privileges,
- * the privileges enforcement needs, and the exact GRANT statements that would add what is
- * missing (nothing more: a check never suggests a broader grant than needed).
+ * Report what the system account can do, read from SHOW GRANTS: what object sync and
+ * enforcement need, the exact least-privilege GRANT statements that would add what is missing
+ * (database names escaped: in `ON db.*` a `_` or `%` is a wildcard), what it holds beyond that,
+ * and what the needed privileges let it do.
  */
 export async function check(query: QueryFn, input: CheckInput): Promise<CheckReport> {
+  const { dialect } = input;
   const [identity, grantRows, dbRows] = await Promise.all([
     query({ sql: 'SELECT VERSION() AS version, CURRENT_USER() AS account', values: [] }),
     query({ sql: 'SHOW GRANTS', values: [] }),
@@ -65,39 +138,71 @@ export async function check(query: QueryFn, input: CheckInput): Promise<CheckRep
   const current = text(identity[0]?.account);
   const me = splitCurrentUser(current);
   const account = quoteAccount(me.user, me.host);
-  const lines = grantRows.map((r) => parseGrantLine(text(Object.values(r)[0]))).filter((l): l is GrantLine => l !== null);
+  const held = new Held(grantRows.map((r) => parseGrantLine(text(Object.values(r)[0]))).filter((l): l is GrantLine => l !== null));
   const visible = dbRows.map((r) => text(Object.values(r)[0])).filter((d) => !SYSTEM_DATABASES.includes(d));
   const configured = input.options.databases;
   const databases = configured === null ? visible : visible.filter((d) => configured.includes(d));
+  const governed = governedDatabases(input.connection, input.options.protect, databases, configured);
+  const onDb = (db: string): string => `${quoteIdent(escapeDatabasePattern(db))}.*`;
   const grantSql: string[] = [];
 
-  const sync: PrivilegeCheck[] = SYNC_PRIVILEGES.map((p) => ({ what: `${p} on *.*`, ok: holds(lines, p, null, false), detail: SYNC_DETAIL[p] }));
-  const missingSync = SYNC_PRIVILEGES.filter((p) => !holds(lines, p, null, false));
-  if (missingSync.length > 0) grantSql.push(`GRANT ${missingSync.join(', ')} ON *.* TO ${account};`);
+  // ── Object sync: list databases; read table and column names where Steward holds no data privilege.
+  const sync: PrivilegeCheck[] = [];
+  const showDatabases = held.global('SHOW DATABASES');
+  sync.push({
+    what: 'SHOW DATABASES on *.*',
+    ok: showDatabases,
+    detail: 'list every database by name; also shows which databases a foreign database-level grant reaches before Steward narrows it',
+  });
+  if (!showDatabases) grantSql.push(`GRANT SHOW DATABASES ON *.* TO ${account};`);
+  // REFERENCES makes tables and columns visible in information_schema without any access to
+  // their data (MariaDB does not use it otherwise; MySQL 8 checks it for foreign keys only).
+  const metadataOn = configured === null ? null : databases.filter((d) => !governed.includes(d));
+  if (metadataOn === null) {
+    const ok = held.global('REFERENCES');
+    sync.push({ what: 'REFERENCES on *.*', ok, detail: 'read table and column names of databases Steward does not govern; gives no access to data' });
+    if (!ok) grantSql.push(`GRANT REFERENCES ON *.* TO ${account};`);
+  } else {
+    for (const db of metadataOn) {
+      const ok = held.database('REFERENCES', db);
+      sync.push({ what: `REFERENCES on ${onDb(db)}`, ok, detail: 'read its table and column names; gives no access to data' });
+      if (!ok) grantSql.push(`GRANT REFERENCES ON ${onDb(db)} TO ${account};`);
+    }
+  }
   for (const db of configured ?? []) {
     if (!visible.includes(db)) sync.push({ what: `database ${db}`, ok: false, detail: 'configured in databases but not visible: it does not exist or the account cannot see it' });
   }
 
-  const enforcement: PrivilegeCheck[] = [serverCheck(input.dialect, version)];
-  const globalNeeds: { privilege: string; detail: string }[] =
-    input.dialect === 'mariadb'
-      ? [{ privilege: 'CREATE USER', detail: 'create and drop roles, create locked accounts for governed users' }]
-      : [
-          { privilege: 'CREATE USER', detail: 'create and drop roles, create locked accounts, set default roles' },
-          { privilege: 'ROLE_ADMIN', detail: 'grant and revoke role memberships' },
-        ];
+  // ── Enforcement.
+  const enforcement: PrivilegeCheck[] = [serverCheck(dialect, version)];
   const missingGlobal: string[] = [];
-  for (const need of globalNeeds) {
-    const ok = holds(lines, need.privilege, null, false);
+  for (const need of GLOBAL_NEEDS[dialect]) {
+    const ok = held.global(need.privilege);
     enforcement.push({ what: `${need.privilege} on *.*`, ok, detail: need.detail });
     if (!ok) missingGlobal.push(need.privilege);
   }
   if (missingGlobal.length > 0) grantSql.push(`GRANT ${missingGlobal.join(', ')} ON *.* TO ${account};`);
-  if (input.dialect === 'mariadb') {
-    // MariaDB checks UPDATE on the mysql database for SET DEFAULT ROLE … FOR another user
-    // (verified on 10.11: CREATE USER alone gets error 1044). It is a broad privilege: say so.
-    const ok = holds(lines, 'UPDATE', 'mysql', false);
-    enforcement.push({ what: 'UPDATE on mysql.*', ok, detail: 'SET DEFAULT ROLE … FOR a governed user; also lets the account edit the grant tables' });
+  for (const t of PRIVILEGE_TABLES[dialect]) {
+    const ok = held.table('SELECT', 'mysql', t.table, t.columns);
+    const cols = t.columns ? ` (${t.columns.map(quoteIdent).join(', ')})` : '';
+    enforcement.push({
+      what: `SELECT${cols} on mysql.${t.table}`,
+      ok,
+      detail: t.columns ? 'read accounts, roles and default roles, not password hashes' : 'read the grants and role memberships in scope (the actual state)',
+    });
+    if (!ok) grantSql.push(`GRANT SELECT${cols} ON ${quoteIdent('mysql')}.${quoteIdent(t.table)} TO ${account};`);
+  }
+  if (dialect === 'mariadb') {
+    // MariaDB's SET DEFAULT ROLE … FOR another account checks UPDATE on the mysql database
+    // itself (check_alter_user → check_access(UPDATE_ACL, "mysql")): a table-level grant on
+    // mysql.global_priv or mysql.user is not enough, and CREATE USER does not do (verified on
+    // 10.11: error 1044). Nothing narrower exists; say what it allows.
+    const ok = held.database('UPDATE', 'mysql');
+    enforcement.push({
+      what: 'UPDATE on `mysql`.*',
+      ok,
+      detail: 'SET DEFAULT ROLE … FOR a governed account; it also lets the account edit the grant tables directly (in effect at the next FLUSH PRIVILEGES or restart)',
+    });
     if (!ok) grantSql.push(`GRANT UPDATE ON ${quoteIdent('mysql')}.* TO ${account};`);
     // MariaDB grants a role only with its ADMIN OPTION (CREATE USER is not enough): roles Steward
     // created have it, roles someone else created under the prefix need it given.
@@ -106,22 +211,94 @@ export async function check(query: QueryFn, input: CheckInput): Promise<CheckRep
       enforcement.push({
         what: `ADMIN OPTION on existing ${input.options.rolePrefix}* roles`,
         ok: orphans.length === 0,
-        ...(orphans.length > 0 ? { detail: `missing on: ${orphans.join(', ')}` } : {}),
+        detail: `grant roles made under the prefix by someone else (MariaDB grants a role only with its ADMIN OPTION)${orphans.length > 0 ? `; missing on: ${orphans.join(', ')}` : ''}`,
       });
       for (const role of orphans) grantSql.push(`GRANT ${quoteString(role)} TO ${account} WITH ADMIN OPTION;`);
     }
   }
-
-  for (const db of governedDatabases(input.connection, input.options.protect, databases, configured)) {
-    const missing = DATA_PRIVILEGES.filter((p) => !holds(lines, p, db, true));
+  for (const db of governed) {
+    const missing = DATA_PRIVILEGES.filter((p) => !held.database(p, db, true));
     enforcement.push({
-      what: `${DATA_PRIVILEGES.join(', ')} on ${quoteIdent(db)}.* WITH GRANT OPTION`,
+      what: `${DATA_PRIVILEGES.join(', ')} on ${onDb(db)} WITH GRANT OPTION`,
       ok: missing.length === 0,
-      ...(missing.length > 0 ? { detail: `missing: ${missing.join(', ')}` } : {}),
+      detail: `grant and revoke access to ${db} (a governed database)${missing.length > 0 ? `; missing: ${missing.join(', ')}` : ''}`,
     });
-    if (missing.length > 0) grantSql.push(`GRANT ${missing.join(', ')} ON ${quoteIdent(db)}.* TO ${account} WITH GRANT OPTION;`);
+    if (missing.length > 0) grantSql.push(`GRANT ${missing.join(', ')} ON ${onDb(db)} TO ${account} WITH GRANT OPTION;`);
   }
-  return { serverVersion: version, user: current, databases, sync, enforcement, grantSql };
+
+  return {
+    serverVersion: version,
+    user: current,
+    databases,
+    sync,
+    enforcement,
+    grantSql,
+    excess: excessOf(grantRows.map((r) => text(Object.values(r)[0])), dialect, governed),
+    notes: notesOn(dialect, governed),
+  };
+}
+
+/**
+ * What the account holds beyond what Steward needs, line by line of SHOW GRANTS, with what it
+ * allows: global privileges other than the needed ones, database-level grants outside the
+ * governed databases (a wildcard pattern reaching others included), other privileges on the
+ * grant tables.
+ */
+function excessOf(lines: readonly string[], dialect: Dialect, governed: readonly string[]): PrivilegeCheck[] {
+  const out: PrivilegeCheck[] = [];
+  const neededGlobal = NEEDED_GLOBAL[dialect];
+  for (const raw of lines) {
+    const l = parseGrantLine(raw);
+    if (l === null) continue;
+    if (l.database === null) {
+      const extra = [...l.privileges].filter((p) => !neededGlobal.has(p));
+      for (const p of extra) out.push({ what: `${p === 'ALL' ? 'ALL PRIVILEGES' : p} on *.*`, ok: false, detail: GLOBAL_MEANING[p] ?? 'not needed by Steward' });
+      if (l.grantable) out.push({ what: 'GRANT OPTION on *.*', ok: false, detail: 'grant its global privileges to anyone' });
+      continue;
+    }
+    if (l.table === null) {
+      if (l.database === 'mysql') {
+        const extra = [...l.privileges].filter((p) => !(dialect === 'mariadb' && p === 'UPDATE'));
+        if (extra.length > 0) out.push({ what: `${extra.join(', ')} on \`mysql\`.*`, ok: false, detail: 'read or change the grant tables (password hashes included); not needed' });
+        continue;
+      }
+      const exact = exactDatabaseOf(l.database);
+      if (exact !== null && governed.includes(exact)) {
+        const extra = [...l.privileges].filter((p) => !(DATA_PRIVILEGES as readonly string[]).includes(p));
+        if (extra.length > 0) out.push({ what: `${extra.join(', ')} on ${quoteIdent(l.database)}.*`, ok: false, detail: `more than Steward grants in ${exact}` });
+        continue;
+      }
+      const reaches = exact === null ? 'a pattern (`_` and `%` are wildcards): it reaches every database named like it, not only governed ones' : `${exact} is not governed`;
+      out.push({ what: `${[...l.privileges].join(', ')} on ${quoteIdent(l.database)}.*`, ok: false, detail: reaches });
+      continue;
+    }
+    if (l.database === 'mysql') {
+      const need = PRIVILEGE_TABLES[dialect].find((t) => t.table === l.table);
+      const extra = [...l.privileges].filter((p) => p !== 'SELECT' || need === undefined || need.columns !== undefined);
+      if (extra.length > 0) {
+        out.push({ what: `${extra.join(', ')} on mysql.${l.table}`, ok: false, detail: need?.columns ? 'every column of mysql.user, password hashes included' : 'not needed by Steward' });
+      }
+    }
+  }
+  return out;
+}
+
+function notesOn(dialect: Dialect, governed: readonly string[]): string[] {
+  const notes = [
+    governed.length > 0
+      ? `To grant access there, the account holds SELECT, INSERT, UPDATE, DELETE WITH GRANT OPTION on every governed database (${governed.join(', ')}): it can read and change all of their data. Protect fewer databases to narrow this.`
+      : 'No database is governed yet: the account needs no data privilege.',
+    'CREATE USER lets the account create, alter, rename and drop any account: the server asks for it to create roles.',
+  ];
+  if (dialect === 'mariadb') {
+    notes.push(
+      'UPDATE on `mysql`.* is what MariaDB asks for to set another account\'s default role; it also lets the account rewrite the grant tables, in effect at the next FLUSH PRIVILEGES or restart. Treat the account as an administrator of accounts and keep its credentials accordingly.',
+    );
+  }
+  notes.push(
+    'A foreign database-level grant stored as a wildcard pattern (e.g. GRANT … ON my_db.*, which also reaches myXdb) can only be revoked by an account holding those privileges on the same pattern or on *.*: Steward reports such revocations as blocked with the statement for an administrator.',
+  );
+  return notes;
 }
 
 /** MariaDB prefix roles the account is not admin of; null when mysql.* cannot be read (reported above). */

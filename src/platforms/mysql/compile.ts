@@ -5,6 +5,7 @@ import type { Operation, Plan, Statement } from '../../domain/plan.js';
 import { accountSql } from './account-name.js';
 import { roleGrantee, type Grantee } from '../../domain/access.js';
 import type { Dialect } from './dialect.js';
+import { escapeDatabasePattern } from './database-pattern.js';
 import { quoteIdent } from './quote.js';
 
 /** The privileges a MySQL/MariaDB object grant can carry in the neutral model. */
@@ -26,12 +27,30 @@ function objectPrivileges(privileges: readonly Privilege[]): Privilege[] {
   return out;
 }
 
-function objectSql(s: Securable): string {
-  if (s.kind === 'database' && s.segments.length === 1) return `${quoteIdent(s.segments[0]!)}.*`;
-  if (s.kind === 'table' && s.segments.length === 2) return `${quoteIdent(s.segments[0]!)}.${quoteIdent(s.segments[1]!)}`;
+/**
+ * `privileges ON object` of one securable. A database name is a LIKE pattern in `ON db.*`, so an
+ * exact database is escaped (`my_db` would also reach `myXdb`), and a stored pattern read from
+ * `mysql.db` is written back verbatim so that a REVOKE names exactly that row. Column
+ * privileges are written per column: `SELECT (\`c\`) ON db.t`.
+ */
+function privilegesOn(privileges: readonly Privilege[], s: Securable): string {
+  const list = privileges.join(', ');
+  if (s.kind === 'database' && s.segments.length === 1) {
+    const name = s.segments[0]!;
+    return `${list} ON ${quoteIdent(s.pattern ? name : escapeDatabasePattern(name))}.*`;
+  }
+  if (s.kind === 'table' && s.segments.length === 2) return `${list} ON ${tableSql(s.segments)}`;
+  if (s.kind === 'column' && s.segments.length === 3) {
+    const column = quoteIdent(s.segments[2]!);
+    return `${privileges.map((p) => `${p} (${column})`).join(', ')} ON ${tableSql(s.segments)}`;
+  }
   throw new StewardError('invalid_input', `compile: ${s.kind} ${JSON.stringify(s.segments)} is not a MySQL securable`, {
-    hint: 'MySQL securables are [database] and [database, table]',
+    hint: 'MySQL securables are [database], [database, table] and [database, table, column]',
   });
+}
+
+function tableSql(segments: readonly string[]): string {
+  return `${quoteIdent(segments[0]!)}.${quoteIdent(segments[1]!)}`;
 }
 
 /** Compile one operation to its statements, in order. */
@@ -72,7 +91,12 @@ function compileOperation(op: Operation, dialect: Dialect, rolePrefix: string): 
       const [verb, dir] = op.kind === 'grant' ? ['GRANT', 'TO'] : ['REVOKE', 'FROM'];
       // One statement per object for all grantees: the grammar allows one object per GRANT,
       // and batching grantees keeps the statement count to objects, not objects × roles.
-      return op.securables.map((s) => `${verb} ${privileges.join(', ')} ON ${objectSql(s)} ${dir} ${list(op.grantees)}`);
+      const statements = op.securables.map((s) => `${verb} ${privilegesOn(privileges, s)} ${dir} ${list(op.grantees)}`);
+      // Narrowing a database-level grant: what it reached outside the scope is granted first,
+      // so that stopping between statements never leaves more access than before (and the
+      // grantee never loses what the revocation was not about).
+      const keep = op.kind === 'revoke' ? (op.narrowTo ?? []) : [];
+      return [...keep.map((s) => `GRANT ${privilegesOn(privileges, s)} TO ${list(op.grantees)}`), ...statements];
     }
     case 'setDefaultRole': {
       const target = op.role === null ? 'NONE' : role(op.role);

@@ -3,6 +3,7 @@ import type { Plan } from '../../domain/plan.js';
 import type { Capabilities, Platform } from '../platform.js';
 import { compile } from './compile.js';
 import { traitsOf, type Dialect } from './dialect.js';
+import { DATABASE_GRANTS } from './database-pattern.js';
 import { quoteIdent } from './quote.js';
 import { connectSession } from './session.js';
 import { parseUrl } from './url.js';
@@ -21,6 +22,9 @@ export function capabilitiesOf(dialect: Dialect): Capabilities {
     defaultPrivileges: false,
     principalsAreAccounts: true,
     sequencePrivileges: false,
+    databaseGrants: DATABASE_GRANTS,
+    // MariaDB's GRANT takes one role (`GRANT 'a', 'b' TO u` is a syntax error); MySQL 8 takes lists.
+    singleRoleGrant: dialect === 'mariadb',
   };
 }
 

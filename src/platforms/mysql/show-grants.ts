@@ -1,9 +1,13 @@
-/** One `GRANT … ON *.*` or `GRANT … ON \`db\`.*` line of SHOW GRANTS, as a privilege set. */
+/** One `GRANT … ON …` line of SHOW GRANTS: global, database-level or table-level privileges. */
 export interface GrantLine {
-  /** null: `*.*`; else the database name or LIKE pattern of a database-level grant. */
+  /** null: `*.*`; else the database name or LIKE pattern (database level), or a table's database. */
   readonly database: string | null;
-  /** Upper-case privilege names; `ALL PRIVILEGES` is kept as `ALL`. */
+  /** A table-level line: the table; null on global and database-level lines. */
+  readonly table: string | null;
+  /** Upper-case privilege names on the whole object; `ALL PRIVILEGES` is kept as `ALL`. */
   readonly privileges: ReadonlySet<string>;
+  /** Column privileges of a table-level line: privilege → columns. */
+  readonly columns: ReadonlyMap<string, ReadonlySet<string>>;
   readonly grantable: boolean;
 }
 
@@ -39,11 +43,11 @@ function indexOutside(s: string, token: string, from: number): number {
 }
 
 /**
- * Parse one line of SHOW GRANTS into the global and database-level privileges it gives. Lines
- * about tables, routines, proxies and role memberships return null: the system account's needs
- * are all global or per database. Parsed rather than read from information_schema because
- * SHOW GRANTS also lists the privileges of the account's active role, which
- * USER_PRIVILEGES hides from an account without global SELECT.
+ * Parse one line of SHOW GRANTS into the privileges it gives on `*.*`, a database (pattern) or a
+ * table, with column privileges. Lines about routines, proxies and role memberships return
+ * null. Parsed rather than read from information_schema because SHOW GRANTS also lists the
+ * privileges of the account's active role, which the *_PRIVILEGES views hide from an account
+ * without global SELECT.
  */
 export function parseGrantLine(line: string): GrantLine | null {
   if (!line.startsWith('GRANT ')) return null;
@@ -52,17 +56,24 @@ export function parseGrantLine(line: string): GrantLine | null {
   const privText = line.slice(6, on);
   let i = on + 4;
   let database: string | null;
+  let table: string | null = null;
   if (line.startsWith('*.*', i)) {
     database = null;
     i += 3;
   } else {
     const id = readIdent(line, i);
-    if (id === null || !line.startsWith('.*', id.end)) return null;
+    if (id === null || line[id.end] !== '.') return null;
     database = id.name;
-    i = id.end + 2;
+    if (line[id.end + 1] === '*') i = id.end + 2;
+    else {
+      const t = readIdent(line, id.end + 1);
+      if (t === null) return null;
+      table = t.name;
+      i = t.end;
+    }
   }
   const to = indexOutside(line, ' TO ', i);
-  if (to < 0) return null;
+  if (to !== i) return null;
   // Skip the grantee (`user`@`host` or `role`) so that its name cannot fake an option.
   let j = to + 4;
   const user = readIdent(line, j);
@@ -75,36 +86,35 @@ export function parseGrantLine(line: string): GrantLine | null {
   }
   const grantable = /\bWITH\b.*\bGRANT OPTION\b/.test(line.slice(j));
   const privileges = new Set<string>();
+  const columns = new Map<string, Set<string>>();
   let start = 0;
   for (;;) {
     const comma = indexOutside(privText, ',', start);
     const part = (comma < 0 ? privText.slice(start) : privText.slice(start, comma)).trim();
-    // Column privileges (`SELECT (a, b)`) only exist on tables, never here.
-    if (part !== '' && !part.includes('(')) privileges.add(part.toUpperCase() === 'ALL PRIVILEGES' ? 'ALL' : part.toUpperCase());
+    const paren = part.indexOf('(');
+    if (paren >= 0) {
+      const name = part.slice(0, paren).trim().toUpperCase();
+      const cols = columns.get(name) ?? new Set<string>();
+      for (const c of identList(part.slice(paren + 1, part.lastIndexOf(')')))) cols.add(c);
+      columns.set(name, cols);
+    } else if (part !== '') privileges.add(part.toUpperCase() === 'ALL PRIVILEGES' ? 'ALL' : part.toUpperCase());
     if (comma < 0) break;
     start = comma + 1;
   }
-  return { database, privileges, grantable };
+  return { database, table, privileges, columns, grantable };
 }
 
-/**
- * Whether a database-level grant pattern covers `db`: in GRANT … ON `pattern`.*, `%` and `_`
- * are wildcards and `\` escapes them, as in LIKE.
- */
-export function databasePatternMatches(pattern: string, db: string): boolean {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) {
-      re += escapeRe(pattern[i + 1]!);
-      i++;
-    } else if (c === '%') re += '.*';
-    else if (c === '_') re += '.';
-    else re += escapeRe(c);
+/** The names of a column list: `` `a`, `b` ``. */
+function identList(text: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '`') {
+      const id = readIdent(text, i);
+      if (id === null) break;
+      out.push(id.name);
+      i = id.end;
+    } else i++;
   }
-  return new RegExp(`^${re}$`, 'su').test(db);
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return out;
 }
