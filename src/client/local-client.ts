@@ -29,12 +29,19 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
     search: (text, opts) => s.catalog.search(text, opts),
 
     async plan(config, connection) {
-      const model = await s.config.previewModel(config);
+      const { model, warnings, enforce } = await s.config.preview(config);
       const fileConns = connectionsOf(config);
-      const names = connection ? [connection] : fileConns.map((c) => c.name);
+      // A file without connections: plans every registered one (never "no changes" with changes pending).
+      const names = connection ? [connection] : [...enforce];
       if (connection && !fileConns.some((c) => c.name === connection) && !(await s.connections.list()).some((c) => c.name === connection)) {
         throw notFound('connection', connection, 'name a connection of the file or a registered one');
       }
+      if (names.length === 0) {
+        throw new StewardError('invalid_input', 'connections: the configuration declares no connection and none is registered', {
+          hint: 'add a connections: section, or register one with steward connection add',
+        });
+      }
+      const mine = (name: string) => warnings.filter((w) => w.connection === undefined || w.connection === name);
       const out = [];
       for (const name of names) {
         const fromFile = fileConns.find((c) => c.name === name);
@@ -42,16 +49,16 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
           // Plan against the file's connection definition without storing it.
           const v = validateConnection(fromFile, s.platforms);
           const spec = { name, type: v.type, url: fromFile.url, options: v.options };
-          out.push(planView(await s.reconcile.plan(name, model, { spec, platform: v.platform })));
+          out.push({ ...planView(await s.reconcile.plan(name, model, { spec, platform: v.platform })), warnings: mine(name) });
         } else {
-          out.push(planView(await s.reconcile.plan(name, model)));
+          out.push({ ...planView(await s.reconcile.plan(name, model)), warnings: mine(name) });
         }
       }
       return out;
     },
     storeConfig: (config) => s.config.store(config, actor),
     async applyConnection(connection, opts): Promise<ApplyView> {
-      const r = await s.reconcile.apply(connection, () => s.config.loadModel(), { actor, ...(opts.force ? { force: true } : {}), ...(opts.sync === false ? { sync: false } : {}) });
+      const r = await s.reconcile.apply(connection, () => s.config.modelFor(connection), { actor, ...(opts.force ? { force: true } : {}), ...(opts.sync === false ? { sync: false } : {}) });
       return {
         connection: r.connection,
         status: r.status,

@@ -1,22 +1,33 @@
 /**
- * Read steward.yaml: parse YAML, substitute `${VAR}` from the environment, validate against the
- * JSON Schema, and check what a schema cannot (duplicate policy names, unknown connections,
- * globs). Every error names the file, line and field, with a hint.
+ * Read steward.yaml: parse YAML, refuse an empty file, substitute `${VAR}` from the
+ * environment, refuse text no store can keep (NUL, broken Unicode), validate against the JSON
+ * Schema, then check what a schema cannot (`check-file.ts`). Every error names the file, line
+ * and field, with a hint. Checks that need the store (references, principals per platform)
+ * come after, in `validate-config.ts`; the parsed object remembers its lines for them.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { StewardError } from '../domain/errors.js';
-import { compileGlob } from '../domain/glob.js';
+import { checkFile } from './check-file.js';
+import { configError, errorOf, fieldName, type FieldPath } from './issues.js';
 import type { ConfigFile } from './schema.js';
+import { attachSource, type ConfigSource } from './source.js';
+import { badText } from './text-check.js';
 import { validateConfigFile as validate } from './validators.js';
 
-function configError(file: string, line: number | null, field: string, problem: string, hint?: string): StewardError {
-  const where = line === null ? file : `${file}:${line}`;
-  return new StewardError('invalid_input', `${where}: ${field}: ${problem}`, hint === undefined ? { details: { file, line, field } } : { hint, details: { file, line, field } });
+/** Larger files are refused before they are read (a 50,000-user file is about 6 MB). */
+export const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
+
+export interface ParseOptions {
+  /** Accept an empty or comment-only file (it then removes everything a file declared). */
+  readonly allowEmpty?: boolean;
 }
 
-function nodeAt(doc: Document, path: readonly (string | number)[]): Node | null {
+/** What an empty file means when it is allowed: every section present and empty. */
+const EXPLICITLY_EMPTY: ConfigFile = { groups: [], users: {}, tags: {}, policies: [] };
+
+function nodeAt(doc: Document, path: FieldPath): Node | null {
   let node: unknown = doc.contents;
   let last: unknown = node;
   for (const key of path) {
@@ -29,52 +40,103 @@ function nodeAt(doc: Document, path: readonly (string | number)[]): Node | null 
   return (last as Node | null) ?? null;
 }
 
-function lineOf(doc: Document, lc: LineCounter, path: readonly (string | number)[]): number | null {
-  const node = nodeAt(doc, path);
-  const offset = node?.range?.[0];
-  return offset === undefined ? null : lc.linePos(offset).line;
+function sourceFor(doc: Document, lc: LineCounter, file: string): ConfigSource {
+  return {
+    file,
+    lineOf(path) {
+      const offset = nodeAt(doc, path)?.range?.[0];
+      return offset === undefined ? null : lc.linePos(offset).line;
+    },
+  };
 }
 
-function pointerToPath(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+/** JSON pointer → path; segments under an array become numbers, so `users.123` stays a name. */
+function pointerToPath(pointer: string, data: unknown): (string | number)[] {
+  if (pointer === '') return [];
+  const out: (string | number)[] = [];
+  let node = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const index = Array.isArray(node) ? Number(key) : null;
+    out.push(index ?? key);
+    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  return out;
 }
 
-function fieldName(path: readonly (string | number)[]): string {
-  return path.length === 0 ? '(top level)' : path.map((p) => (typeof p === 'number' || /^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
-}
-
-function describe(e: ErrorObject): { problem: string; hint?: string; extra?: string } {
+function describe(e: ErrorObject, path: FieldPath): { problem: string; hint?: string; extra?: string } {
   switch (e.keyword) {
     case 'additionalProperties': {
       const prop = (e.params as { additionalProperty: string }).additionalProperty;
-      return { problem: `unknown field "${prop}"`, hint: 'check the spelling; `steward schema` prints every allowed field', extra: prop };
+      if (path.length === 1 && path[0] === 'connections') {
+        return { problem: `${JSON.stringify(prop)} is not a valid connection name`, hint: CONNECTION_NAME_HINT, extra: prop };
+      }
+      return { problem: `unknown field ${JSON.stringify(prop)}`, hint: 'check the spelling; `steward schema` prints every allowed field', extra: prop };
     }
     case 'required':
-      return { problem: `missing required field "${(e.params as { missingProperty: string }).missingProperty}"` };
+      return { problem: `missing required field "${(e.params as { missingProperty: string }).missingProperty}"`, hint: 'see `steward schema` for the fields each section needs' };
     case 'const':
       return { problem: `must be "${String((e.params as { allowedValue: unknown }).allowedValue)}"` };
     case 'enum':
       return { problem: `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}` };
+    case 'type':
+      return { problem: `must be ${article((e.params as { type: string }).type)}`, hint: 'see `steward schema` for the shape of each field' };
+    case 'format':
+      return (e.params as { format: string }).format === 'date-time'
+        ? { problem: 'is not a date and time', hint: 'write an ISO 8601 timestamp with a zone, e.g. 2026-12-31T00:00:00Z' }
+        : { problem: `is not a valid ${(e.params as { format: string }).format}` };
+    case 'pattern':
+      return path[path.length - 1] === 'rolePrefix'
+        ? { problem: 'is not a plain lowercase identifier', hint: 'use lowercase letters, digits and "_", starting with a letter or "_"' }
+        : { problem: `does not match ${(e.params as { pattern: string }).pattern}` };
+    case 'propertyNames':
+      return { problem: 'has an invalid key' };
     default:
       return { problem: e.message ?? 'is invalid' };
   }
 }
 
-/** Replace `${VAR}` in every string scalar; a missing variable is an error at its line. */
-function substituteEnv(doc: Document, lc: LineCounter, file: string, env: NodeJS.ProcessEnv): void {
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+const CONNECTION_NAME_HINT = 'use lowercase letters and digits in words joined by single "_", starting with a letter, at most 40 characters';
+const SCHEMA_HINT = 'see `steward schema` for what this field accepts';
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Walk every scalar (keys too): refuse text the store cannot keep exactly (NUL, lone
+ * surrogates), refuse a malformed `${…}`, and replace `${VAR}` from the environment. The
+ * substituted value is not scanned again, so a password holding `${` stays as it is.
+ */
+function checkTextAndSubstitute(doc: Document, source: ConfigSource, env: NodeJS.ProcessEnv): void {
+  const fail = (path: FieldPath, problem: string, hint: string): never => {
+    throw configError(source.file, source.lineOf(path), fieldName(path), problem, hint);
+  };
+  const checkText = (text: string, path: FieldPath): void => {
+    const bad = badText(text);
+    if (bad) fail(path, bad.problem, 'remove it: no database or store keeps such text (write a character outside the BMP as one \\U0001F600 escape)');
+  };
   const visit = (node: unknown, path: (string | number)[]): void => {
     if (isMap(node)) {
-      for (const pair of node.items) visit(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '?']);
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+        checkText(key, [...path, key]);
+        visit(pair.value, [...path, key]);
+      }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => visit(item, [...path, i]));
-    } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
-      node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+    } else if (isScalar(node) && typeof node.value === 'string') {
+      const text = node.value;
+      checkText(text, path);
+      if (!text.includes('${')) return;
+      const rest = text.replace(ENV_REF, '');
+      if (rest.includes('${')) fail(path, 'has a malformed ${…} reference', 'write ${NAME} with a name of letters, digits and "_", not starting with a digit');
+      node.value = text.replace(ENV_REF, (_m, name: string) => {
         const v = env[name];
-        if (v === undefined) {
-          const line = node.range ? lc.linePos(node.range[0]).line : null;
-          throw configError(file, line, fieldName(path), `environment variable ${name} is not set`, `export ${name}=… before running steward`);
-        }
-        return v;
+        if (v === undefined) fail(path, `environment variable ${name} is not set`, `export ${name}=… before running steward`);
+        return v!;
       });
     }
   };
@@ -82,62 +144,64 @@ function substituteEnv(doc: Document, lc: LineCounter, file: string, env: NodeJS
 }
 
 /** Parse and validate configuration text. `file` is only used in messages. */
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigFile {
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, opts: ParseOptions = {}): ConfigFile {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const source = sourceFor(doc, lc, file);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const line = lc.linePos(e.pos[0]).line;
-    throw configError(file, line, 'yaml', e.message.split('\n')[0]!, 'fix the YAML syntax');
+    const duplicate = e.code === 'DUPLICATE_KEY';
+    throw configError(file, lc.linePos(e.pos[0]).line, 'yaml', e.message.split('\n')[0]!, duplicate ? 'each key may appear once in a mapping; merge the two entries' : 'fix the YAML syntax');
   }
-  substituteEnv(doc, lc, file, env);
-  const data: unknown = doc.toJS() ?? {};
+  const c = doc.contents;
+  const empty = c === null || (isMap(c) && c.items.length === 0) || (isScalar(c) && c.value === null);
+  if (empty) {
+    if (opts.allowEmpty === true) return attachSource({ ...EXPLICITLY_EMPTY }, source);
+    throw configError(file, null, '(top level)', 'the configuration is empty', 'applying an empty file would remove every user, group, tag and policy a file declared; pass --allow-empty if that is what you want');
+  }
+  checkTextAndSubstitute(doc, source, env);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw configError(file, null, 'yaml', (err as Error).message.split('\n')[0]!, 'YAML aliases may expand to at most 100 nodes; write the repeated parts out');
+  }
   if (!validate(data)) {
     // Prefer the deepest error: it names the field the user actually got wrong.
     const rank = (e: ErrorObject): number => e.instancePath.split('/').length * 10 + (e.keyword === 'additionalProperties' ? 1 : 0);
     const errors = [...(validate.errors ?? [])].sort((a, b) => rank(b) - rank(a));
     const e = errors[0]!;
-    const path = pointerToPath(e.instancePath);
-    const d = describe(e);
+    const path = pointerToPath(e.instancePath, data);
+    const d = describe(e, path);
     const at = d.extra !== undefined ? [...path, d.extra] : path;
-    throw configError(file, lineOf(doc, lc, at), fieldName(at), d.problem, d.hint);
+    throw configError(file, source.lineOf(at), fieldName(at), d.problem, d.hint ?? SCHEMA_HINT);
   }
-  checkSemantics(data, doc, lc, file);
-  return data;
-}
-
-function checkSemantics(cfg: ConfigFile, doc: Document, lc: LineCounter, file: string): void {
-  const seen = new Set<string>();
-  (cfg.policies ?? []).forEach((p, i) => {
-    if (seen.has(p.name)) throw configError(file, lineOf(doc, lc, ['policies', i, 'name']), `policies[${i}].name`, `duplicate policy name "${p.name}"`, 'policy names must be unique');
-    seen.add(p.name);
-    (p.on.paths ?? []).forEach((g, j) => checkGlob(g, ['policies', i, 'on', 'paths', j]));
-  });
-  for (const [name, c] of Object.entries(cfg.connections ?? {})) {
-    (c.protect ?? []).forEach((g, j) => {
-      checkGlob(g, ['connections', name, 'protect', j]);
-      if (g.split('/')[0] !== name) {
-        throw configError(file, lineOf(doc, lc, ['connections', name, 'protect', j]), `connections.${name}.protect[${j}]`, `"${g}" does not start with the connection name`, `write it as ${name}/…`);
-      }
-    });
-  }
-  function checkGlob(g: string, path: (string | number)[]): void {
-    try {
-      compileGlob(g);
-    } catch (err) {
-      throw configError(file, lineOf(doc, lc, path), fieldName(path), (err as Error).message, 'escape "/", "*" and "\\" inside names with a backslash');
-    }
-  }
+  const issues = checkFile(data, source);
+  if (issues.length > 0) throw errorOf(issues);
+  return attachSource(data, source);
 }
 
 /** Read and parse a configuration file from disk. */
-export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): ConfigFile {
-  let text: string;
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, opts: ParseOptions = {}): ConfigFile {
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    if (stat.size > MAX_CONFIG_BYTES) {
+      throw configError(file, null, '(file)', `is ${(stat.size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_CONFIG_BYTES / 1024 / 1024} MB`, 'split identities out (SCIM or the API) or check that this is the right file');
+    }
+    bytes = readFileSync(file);
   } catch (err) {
+    if (err instanceof StewardError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new StewardError('invalid_input', `-f ${file}: cannot read the file (${code ?? 'error'})`, { hint: 'pass the path of your steward.yaml with -f' });
   }
-  return parseConfig(text, file, env);
+  let text: string;
+  try {
+    // Fatal: a byte that is not UTF-8 must not become U+FFFD in a stored name.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw configError(file, null, '(file)', 'is not valid UTF-8', 'save the file as UTF-8');
+  }
+  return parseConfig(text, file, env, opts);
 }

@@ -23,7 +23,7 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
   const audit = createAuditService({ db });
   const connections = createConnectionService({ db, box, platforms, audit });
   const sync = createSyncService({ db, ...(deps.now ? { now: deps.now } : {}) });
-  const config = createConfigService({ db, connections, audit });
+  const config = createConfigService({ db, connections, audit, platforms, ...(deps.now ? { now: deps.now } : {}) });
   const reconcile = createReconcileService({ db, connections, sync, audit, ...(deps.now ? { now: deps.now } : {}) });
   return {
     db,
@@ -34,7 +34,7 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
     config,
     reconcile,
     catalog: createCatalogService({ db }),
-    identities: createIdentityService({ db, audit }),
+    identities: createIdentityService({ db, audit, config }),
     access: createAccessService({ db, connections, config, ...(deps.now ? { now: deps.now } : {}) }),
     tokens: createTokenService({ db }),
     status: () => statusRepo.list(db),

@@ -14,9 +14,9 @@ describe('MySQL-family platforms', () => {
       defaultPrivileges: false,
     };
     expect(mariadbPlatform.type).toBe('mariadb');
-    expect(mariadbPlatform.capabilities).toEqual({ ...common, singleActiveRole: true, maxRoleNameLength: 128 });
+    expect(mariadbPlatform.capabilities).toEqual({ ...common, singleActiveRole: true, maxRoleNameLength: 128, principalName: expect.objectContaining({ maxLength: 128, lengthUnit: 'characters', bmpOnly: true, trimsTrailingSpaces: true }) });
     expect(mysqlPlatform.type).toBe('mysql');
-    expect(mysqlPlatform.capabilities).toEqual({ ...common, singleActiveRole: false, maxRoleNameLength: 32 });
+    expect(mysqlPlatform.capabilities).toEqual({ ...common, singleActiveRole: false, maxRoleNameLength: 32, principalName: expect.objectContaining({ maxLength: 32, lengthUnit: 'characters', bmpOnly: true, trimsTrailingSpaces: true }) });
   });
 
   it('never offer TRUNCATE, which MySQL only allows through DROP', () => {

@@ -1,11 +1,32 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { ApplyView, PlanView } from '../../client/steward-client.js';
+import { issueText, type ConfigWarning } from '../../config/issues.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { connectionsOf } from '../../config/to-model.js';
 import { StewardError } from '../../domain/errors.js';
-import { table } from '../output.js';
+import { table, type Output } from '../output.js';
 import { run } from '../run.js';
+
+/** Warnings once each (plans repeat those about no one connection), in file order. */
+function uniqueWarnings(lists: readonly (readonly ConfigWarning[] | undefined)[]): ConfigWarning[] {
+  const seen = new Set<string>();
+  const out: ConfigWarning[] = [];
+  for (const w of lists.flatMap((l) => l ?? [])) {
+    const key = issueText(w);
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(w);
+    }
+  }
+  return out;
+}
+
+/** Warnings go to stderr, one line each (with its hint), so stdout stays the plan or --json. */
+function printWarnings(out: Output, warnings: readonly ConfigWarning[]): void {
+  if (out.json) return;
+  for (const w of warnings) out.info(`warning: ${issueText(w)}${w.hint ? ` (${w.hint})` : ''}`);
+}
 
 /** Human rendering of a plan: each statement, with drift marked, like a Terraform plan. */
 export function renderPlan(p: PlanView): string {
@@ -44,12 +65,15 @@ export function registerReconcile(program: Command): void {
     .requiredOption('-f, --file <file>', 'steward.yaml')
     .option('--connection <name>', 'plan only this connection')
     .option('--exit-code', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+    .option('--allow-empty', 'accept an empty or comment-only file (it removes everything a file declared)')
     .description('what would change: operations and exact SQL; changes nothing')
-    .action(async (o: { file: string; connection?: string; exitCode?: boolean }, cmd: Command) => {
+    .action(async (o: { file: string; connection?: string; exitCode?: boolean; allowEmpty?: boolean }, cmd: Command) => {
       await run(cmd, async (client, out) => {
-        const cfg = loadConfigFile(o.file);
+        const cfg = loadConfigFile(o.file, process.env, { allowEmpty: o.allowEmpty === true });
         const plans = await client.plan(cfg, o.connection);
-        out.result({ connections: plans }, () => plans.map(renderPlan).join('\n\n'));
+        const warnings = uniqueWarnings(plans.map((p) => p.warnings));
+        printWarnings(out, warnings);
+        out.result({ connections: plans, warnings }, () => plans.map(renderPlan).join('\n\n'));
         return o.exitCode === true && plans.some((p) => p.operations.length > 0) ? 2 : 0;
       });
     });
@@ -61,13 +85,16 @@ export function registerReconcile(program: Command): void {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--force', 'run even a plan that revokes more than half of the access Steward manages on a connection')
     .option('--no-sync', 'skip the object sync (only identities or policies changed)')
+    .option('--allow-empty', 'accept an empty or comment-only file (it removes everything a file declared)')
     .description('store the configuration, sync, and enforce it')
-    .action(async (o: { file: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean }, cmd: Command) => {
+    .action(async (o: { file: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean; allowEmpty?: boolean }, cmd: Command) => {
       await run(cmd, async (client, out) => {
-        const cfg = loadConfigFile(o.file);
-        const names = o.connection ? [o.connection] : connectionsOf(cfg).map((c) => c.name);
+        const cfg = loadConfigFile(o.file, process.env, { allowEmpty: o.allowEmpty === true });
+        let shown: ConfigWarning[] = [];
         if (o.yes !== true) {
           const plans = await client.plan(cfg, o.connection);
+          shown = uniqueWarnings(plans.map((p) => p.warnings));
+          printWarnings(out, shown);
           out.info(plans.map(renderPlan).join('\n\n'));
           if (plans.every((p) => p.operations.length === 0)) out.info('(the configuration is stored and each connection synced before enforcing)');
           if (!(await confirm('store this configuration and enforce it?'))) {
@@ -75,7 +102,12 @@ export function registerReconcile(program: Command): void {
             return 1;
           }
         }
-        await client.storeConfig(cfg);
+        const stored = await client.storeConfig(cfg);
+        const warnings = uniqueWarnings([stored.warnings]);
+        const seen = new Set(shown.map(issueText));
+        printWarnings(out, warnings.filter((w) => !seen.has(issueText(w))));
+        // A file without connections governs every registered one.
+        const names = o.connection ? [o.connection] : [...(stored.enforce ?? connectionsOf(cfg).map((c) => c.name))];
         const results: ApplyView[] = [];
         let failed = false;
         for (const name of names) {
@@ -84,7 +116,7 @@ export function registerReconcile(program: Command): void {
           results.push(r);
           if (r.status === 'failed') failed = true;
         }
-        out.result({ connections: results }, () =>
+        out.result({ connections: results, warnings }, () =>
           results
             .map((r) => {
               const ok = r.results.filter((x) => x.ok).length;

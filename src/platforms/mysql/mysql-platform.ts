@@ -3,6 +3,7 @@ import type { Plan } from '../../domain/plan.js';
 import type { Capabilities, Platform } from '../platform.js';
 import { compile } from './compile.js';
 import { traitsOf, type Dialect } from './dialect.js';
+import { mysqlPrincipalName } from './principal-name.js';
 import { quoteIdent } from './quote.js';
 import { connectSession } from './session.js';
 import { parseUrl } from './url.js';
@@ -19,6 +20,7 @@ export function capabilitiesOf(dialect: Dialect): Capabilities {
     writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
     containerPrivileges: { database: [], schema: [] },
     defaultPrivileges: false,
+    principalName: mysqlPrincipalName(dialect),
   };
 }
 

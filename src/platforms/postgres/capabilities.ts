@@ -1,4 +1,5 @@
 import type { Capabilities } from '../platform.js';
+import { postgresPrincipalName } from './principal-name.js';
 
 /** PostgreSQL: database → schema → table, transactional DDL, default privileges, 63-byte names. */
 export const postgresCapabilities: Capabilities = {
@@ -11,4 +12,5 @@ export const postgresCapabilities: Capabilities = {
   writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'],
   containerPrivileges: { database: ['CONNECT'], schema: ['USAGE'] },
   defaultPrivileges: true,
+  principalName: postgresPrincipalName,
 };

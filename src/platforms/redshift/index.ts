@@ -3,6 +3,7 @@ import { StewardError } from '../../domain/errors.js';
 import type { CheckReport, ParsedUrl, Platform, PlatformSession } from '../platform.js';
 import { parseUrl as parsePostgresUrl } from '../postgres/url.js';
 import { quoteIdent } from '../postgres/quote.js';
+import { redshiftPrincipalName } from './principal-name.js';
 
 /**
  * Amazon Redshift. Connections are accepted, validated and verified now; object sync and the
@@ -42,6 +43,7 @@ export const redshiftPlatform: Platform = {
     writePrivileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
     containerPrivileges: { database: [], schema: ['USAGE'] },
     defaultPrivileges: true,
+    principalName: redshiftPrincipalName,
   },
   parseUrl,
   quoteIdent,
