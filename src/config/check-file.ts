@@ -4,9 +4,11 @@
  * users, groups and tags Steward can store and address. Needs nothing but the file; checks
  * against the store and the catalogs are in `validate-config.ts`.
  */
+import { CONNECTION_NAME_RE } from '../domain/connection.js';
 import { compileGlob } from '../domain/glob.js';
 import { STEWARD_NAME_HINT, stewardNameProblem } from '../domain/identity.js';
 import { decodePath } from '../domain/paths.js';
+import { showName } from '../domain/principal-name.js';
 import { fieldName, type ConfigIssue, type FieldPath } from './issues.js';
 import type { ConfigFile } from './schema.js';
 import type { ConfigSource } from './source.js';
@@ -26,7 +28,7 @@ export function checkFile(cfg: ConfigFile, source: ConfigSource): ConfigIssue[] 
   };
   const name = (value: string, path: FieldPath, what: string): void => {
     const problem = stewardNameProblem(value);
-    if (problem !== null) add(path, `${what} ${JSON.stringify(value)} ${problem}`, STEWARD_NAME_HINT);
+    if (problem !== null) add(path, `${what} ${showName(value)} ${problem}`, STEWARD_NAME_HINT);
   };
   const glob = (g: string, path: FieldPath): void => {
     try {
@@ -37,6 +39,7 @@ export function checkFile(cfg: ConfigFile, source: ConfigSource): ConfigIssue[] 
   };
 
   for (const [conn, c] of Object.entries(cfg.connections ?? {})) {
+    if (!CONNECTION_NAME_RE.test(conn)) add(['connections', conn], `${JSON.stringify(conn)} is not a valid connection name`, 'use lowercase letters and digits in words joined by single "_", starting with a letter, at most 40 characters');
     (c.protect ?? []).forEach((g, j) => {
       const path = ['connections', conn, 'protect', j];
       glob(g, path);
@@ -58,7 +61,7 @@ export function checkFile(cfg: ConfigFile, source: ConfigSource): ConfigIssue[] 
     try {
       if (decodePath(full).length < 2) add(path, `${JSON.stringify(full)} must name an object below a connection`, 'write connection/database/…');
     } catch (err) {
-      add(path, `${JSON.stringify(full)}: ${(err as Error).message}`, ESCAPE_HINT);
+      add(path, (err as Error).message, ESCAPE_HINT);
     }
     list.forEach((t, i) => name(t, [...path, i], 'tag'));
   }

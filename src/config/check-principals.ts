@@ -62,7 +62,7 @@ export function checkPrincipals(input: {
       if (problem !== null) {
         const how = explicit ? '' : ` (from the principal template ${JSON.stringify(c.principalTemplate)})`;
         if (mine) {
-          errors.push({ ...at(explicit ? ['users', u.name, 'principals', c.name] : ['users', u.name]), connection: c.name, message: `user ${showName(u.name)}: login ${problem.problem} on connection "${c.name}"${how}`, hint: problem.hint });
+          errors.push({ ...at(explicit ? ['users', u.name, 'principals', c.name] : ['users', u.name]), connection: c.name, message: `user ${showName(u.name)} on connection "${c.name}": login ${problem.problem}${how}`, hint: problem.hint });
         } else {
           warnings.push({ ...stored(u.name), connection: c.name, message: `user ${showName(u.name)} gets nothing on connection "${c.name}": login ${problem.problem}${how}`, hint: problem.hint });
         }

@@ -5,6 +5,7 @@
  * recorded in the audit log.
  */
 import { StewardError } from '../domain/errors.js';
+import { showName } from '../domain/principal-name.js';
 
 export interface ConfigIssue {
   readonly file: string;
@@ -24,7 +25,10 @@ export type FieldPath = readonly (string | number)[];
 
 /** `policies[0].to.groups[1]`: numbers (and digit strings) as indexes, the rest dotted. */
 export function fieldName(path: FieldPath): string {
-  return path.length === 0 ? '(top level)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+  if (path.length === 0) return '(top level)';
+  // Keys that are not plain words (user names, tag paths, hostile text) are quoted as JSON.
+  const part = (p: string | number): string => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p) ? `.${p}` : `[${showName(p)}]`);
+  return path.map(part).join('').replace(/^\./, '');
 }
 
 /** One line of text: `steward.yaml:12: policies[0].to.groups[0]: unknown group "anlysts"`. */
@@ -60,10 +64,10 @@ function plain(i: ConfigIssue): ConfigIssue {
   return { file: i.file, line: i.line, field: i.field, message: i.message, ...(i.hint === undefined ? {} : { hint: i.hint }) };
 }
 
-/** The closest candidate within two edits (case ignored), for "did you mean" hints. */
+/** The closest candidate within a few edits (case ignored; one edit per three characters, at most two). */
 export function closest(name: string, candidates: Iterable<string>): string | null {
   let best: string | null = null;
-  let bestDistance = 3;
+  let bestDistance = Math.max(1, Math.min(2, Math.floor(name.length / 3))) + 1;
   const a = name.toLowerCase();
   for (const c of candidates) {
     const d = distance(a, c.toLowerCase(), bestDistance);

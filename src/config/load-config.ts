@@ -7,11 +7,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
 import { StewardError } from '../domain/errors.js';
 import { checkFile } from './check-file.js';
 import { configError, errorOf, fieldName, type FieldPath } from './issues.js';
-import type { ConfigFile } from './schema.js';
+import { PolicySchema, type ConfigFile } from './schema.js';
 import { attachSource, type ConfigSource } from './source.js';
 import { badText } from './text-check.js';
 import { validateConfigFile as validate } from './validators.js';
@@ -27,15 +27,25 @@ export interface ParseOptions {
 /** What an empty file means when it is allowed: every section present and empty. */
 const EXPLICITLY_EMPTY: ConfigFile = { groups: [], users: {}, tags: {}, policies: [] };
 
+/**
+ * The node a field's line is taken from: for a mapping entry its key (a block value starts on
+ * the next line), for a list item the item; the nearest existing parent when the path goes
+ * further than the document.
+ */
 function nodeAt(doc: Document, path: FieldPath): Node | null {
   let node: unknown = doc.contents;
   let last: unknown = node;
   for (const key of path) {
-    if (isMap(node)) node = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key))?.value;
-    else if (isSeq(node)) node = node.items[Number(key)];
-    else break;
-    if (node == null) break;
-    last = node;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+      if (pair === undefined) break;
+      node = pair.value;
+      last = pair.key;
+    } else if (isSeq(node)) {
+      node = node.items[Number(key)];
+      if (node == null) break;
+      last = node;
+    } else break;
   }
   return (last as Node | null) ?? null;
 }
@@ -68,9 +78,6 @@ function describe(e: ErrorObject, path: FieldPath): { problem: string; hint?: st
   switch (e.keyword) {
     case 'additionalProperties': {
       const prop = (e.params as { additionalProperty: string }).additionalProperty;
-      if (path.length === 1 && path[0] === 'connections') {
-        return { problem: `${JSON.stringify(prop)} is not a valid connection name`, hint: CONNECTION_NAME_HINT, extra: prop };
-      }
       return { problem: `unknown field ${JSON.stringify(prop)}`, hint: 'check the spelling; `steward schema` prints every allowed field', extra: prop };
     }
     case 'required':
@@ -84,11 +91,17 @@ function describe(e: ErrorObject, path: FieldPath): { problem: string; hint?: st
     case 'format':
       return (e.params as { format: string }).format === 'date-time'
         ? { problem: 'is not a date and time', hint: 'write an ISO 8601 timestamp with a zone, e.g. 2026-12-31T00:00:00Z' }
-        : { problem: `is not a valid ${(e.params as { format: string }).format}` };
+        : (e.params as { format: string }).format === 'email'
+          ? { problem: 'is not an e-mail address', hint: 'write it like alice@example.com' }
+          : { problem: `is not a valid ${(e.params as { format: string }).format}` };
     case 'pattern':
       return path[path.length - 1] === 'rolePrefix'
         ? { problem: 'is not a plain lowercase identifier', hint: 'use lowercase letters, digits and "_", starting with a letter or "_"' }
         : { problem: `does not match ${(e.params as { pattern: string }).pattern}` };
+    case 'discriminator': {
+      const { tag, tagValue } = e.params as { tag: string; tagValue: unknown };
+      return { problem: `${JSON.stringify(tagValue)} is not one of ${POLICY_TYPES.map((t) => JSON.stringify(t)).join(', ')}`, extra: tag };
+    }
     case 'propertyNames':
       return { problem: 'has an invalid key' };
     default:
@@ -100,7 +113,7 @@ function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
-const CONNECTION_NAME_HINT = 'use lowercase letters and digits in words joined by single "_", starting with a letter, at most 40 characters';
+const POLICY_TYPES = ((PolicySchema as { oneOf?: readonly { properties: { type: { const: string } } }[] }).oneOf ?? []).map((b) => b.properties.type.const);
 const SCHEMA_HINT = 'see `steward schema` for what this field accepts';
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -116,7 +129,7 @@ function checkTextAndSubstitute(doc: Document, source: ConfigSource, env: NodeJS
   };
   const checkText = (text: string, path: FieldPath): void => {
     const bad = badText(text);
-    if (bad) fail(path, bad.problem, 'remove it: no database or store keeps such text (write a character outside the BMP as one \\U0001F600 escape)');
+    if (bad) fail(path, bad.problem, bad.hint);
   };
   const visit = (node: unknown, path: (string | number)[]): void => {
     if (isMap(node)) {
@@ -143,6 +156,18 @@ function checkTextAndSubstitute(doc: Document, source: ConfigSource, env: NodeJS
   visit(doc.contents, []);
 }
 
+/** The line of the first alias (`*name`): where an alias expansion went too far. */
+function firstAliasLine(doc: Document, lc: LineCounter): number | null {
+  let line: number | null = null;
+  visit(doc, {
+    Alias(_key, node) {
+      line = node.range ? lc.linePos(node.range[0]).line : null;
+      return visit.BREAK;
+    },
+  });
+  return line;
+}
+
 /** Parse and validate configuration text. `file` is only used in messages. */
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, opts: ParseOptions = {}): ConfigFile {
   const lc = new LineCounter();
@@ -157,14 +182,14 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const empty = c === null || (isMap(c) && c.items.length === 0) || (isScalar(c) && c.value === null);
   if (empty) {
     if (opts.allowEmpty === true) return attachSource({ ...EXPLICITLY_EMPTY }, source);
-    throw configError(file, null, '(top level)', 'the configuration is empty', 'applying an empty file would remove every user, group, tag and policy a file declared; pass --allow-empty if that is what you want');
+    throw configError(file, 1, '(top level)', 'the configuration is empty', 'applying an empty file would remove every user, group, tag and policy a file declared; pass --allow-empty if that is what you want');
   }
   checkTextAndSubstitute(doc, source, env);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw configError(file, null, 'yaml', (err as Error).message.split('\n')[0]!, 'YAML aliases may expand to at most 100 nodes; write the repeated parts out');
+    throw configError(file, firstAliasLine(doc, lc), 'yaml', (err as Error).message.split('\n')[0]!, 'YAML aliases may expand to at most 100 nodes; write the repeated parts out');
   }
   if (!validate(data)) {
     // Prefer the deepest error: it names the field the user actually got wrong.
@@ -172,13 +197,25 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     const errors = [...(validate.errors ?? [])].sort((a, b) => rank(b) - rank(a));
     const e = errors[0]!;
     const path = pointerToPath(e.instancePath, data);
-    const d = describe(e, path);
+    // A union of literals fails once per literal: name them all.
+    const allowed = errors.filter((x) => x.keyword === 'const' && x.instancePath === e.instancePath).map((x) => (x.params as { allowedValue: unknown }).allowedValue);
+    const d = allowed.length > 1 ? { problem: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` } : describe(e, path);
     const at = d.extra !== undefined ? [...path, d.extra] : path;
     throw configError(file, source.lineOf(at), fieldName(at), d.problem, d.hint ?? SCHEMA_HINT);
   }
   const issues = checkFile(data, source);
   if (issues.length > 0) throw errorOf(issues);
   return attachSource(data, source);
+}
+
+/** The line holding the first byte that is not UTF-8: where lenient and exact decoding part. */
+function lineOfFirstBadByte(bytes: Buffer): number {
+  const lenient = Buffer.from(new TextDecoder('utf-8').decode(bytes), 'utf8');
+  let i = 0;
+  while (i < bytes.length && bytes[i] === lenient[i]) i++;
+  let line = 1;
+  for (let j = 0; j < i; j++) if (bytes[j] === 0x0a) line++;
+  return line;
 }
 
 /** Read and parse a configuration file from disk. */
@@ -201,7 +238,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     // Fatal: a byte that is not UTF-8 must not become U+FFFD in a stored name.
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw configError(file, null, '(file)', 'is not valid UTF-8', 'save the file as UTF-8');
+    throw configError(file, lineOfFirstBadByte(bytes), '(file)', 'is not valid UTF-8', 'save the file as UTF-8');
   }
   return parseConfig(text, file, env, opts);
 }

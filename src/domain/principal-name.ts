@@ -27,8 +27,13 @@ export interface PrincipalNameProblem {
   readonly hint: string;
 }
 
-/** A name as it appears in messages: quoted, with control and invisible characters escaped. */
+/**
+ * A name as it appears in messages: quoted, control and invisible characters escaped, and a
+ * very long one cut (with its length) so that an error stays one readable line.
+ */
 export function showName(name: string): string {
+  const chars = [...name];
+  if (chars.length > 120) return `${showName(chars.slice(0, 100).join(''))}… (${chars.length} characters)`;
   return JSON.stringify(name).replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
