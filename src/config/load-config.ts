@@ -9,6 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
 import { StewardError } from '../domain/errors.js';
+import { showName } from '../domain/principal-name.js';
 import { checkFile } from './check-file.js';
 import { configError, errorOf, fieldName, type FieldPath } from './issues.js';
 import { PolicySchema, type ConfigFile } from './schema.js';
@@ -94,6 +95,14 @@ function describe(e: ErrorObject, path: FieldPath): { problem: string; hint?: st
         : (e.params as { format: string }).format === 'email'
           ? { problem: 'is not an e-mail address', hint: 'write it like alice@example.com' }
           : { problem: `is not a valid ${(e.params as { format: string }).format}` };
+    case 'maxLength':
+    case 'minLength': {
+      const limit = (e.params as { limit: number }).limit;
+      const value = typeof e.data === 'string' ? `${showName(e.data)} ` : '';
+      return e.keyword === 'maxLength'
+        ? { problem: `${value}is longer than ${limit} characters`, hint: `use at most ${limit} characters` }
+        : { problem: `${value}is shorter than ${limit} character${limit === 1 ? '' : 's'}`, hint: 'this field cannot be empty' };
+    }
     case 'pattern':
       return path[path.length - 1] === 'rolePrefix'
         ? { problem: 'is not a plain lowercase identifier', hint: 'use lowercase letters, digits and "_", starting with a letter or "_"' }
@@ -120,7 +129,9 @@ const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /**
  * Walk every scalar (keys too): refuse text the store cannot keep exactly (NUL, lone
- * surrogates), refuse a malformed `${…}`, and replace `${VAR}` from the environment. The
+ * surrogates); in connection settings, refuse a malformed `${…}` and replace `${VAR}` from the
+ * environment. Only there: names of users, groups, tags and policies are taken as written, so a
+ * group called "${HOME}" stays that, and is never filled from whoever runs steward. The
  * substituted value is not scanned again, so a password holding `${` stays as it is.
  */
 function checkTextAndSubstitute(doc: Document, source: ConfigSource, env: NodeJS.ProcessEnv): void {
@@ -129,7 +140,7 @@ function checkTextAndSubstitute(doc: Document, source: ConfigSource, env: NodeJS
   };
   const checkText = (text: string, path: FieldPath): void => {
     const bad = badText(text);
-    if (bad) fail(path, bad.problem, bad.hint);
+    if (bad) fail(path, `${showName(text)} ${bad.problem}`, bad.hint);
   };
   const visit = (node: unknown, path: (string | number)[]): void => {
     if (isMap(node)) {
@@ -143,7 +154,7 @@ function checkTextAndSubstitute(doc: Document, source: ConfigSource, env: NodeJS
     } else if (isScalar(node) && typeof node.value === 'string') {
       const text = node.value;
       checkText(text, path);
-      if (!text.includes('${')) return;
+      if (path[0] !== 'connections' || path.length < 3 || !text.includes('${')) return;
       const rest = text.replace(ENV_REF, '');
       if (rest.includes('${')) fail(path, 'has a malformed ${…} reference', 'write ${NAME} with a name of letters, digits and "_", not starting with a digit');
       node.value = text.replace(ENV_REF, (_m, name: string) => {

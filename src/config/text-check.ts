@@ -6,11 +6,11 @@ import type { FieldPath } from './issues.js';
  * holding NUL (PostgreSQL text cannot) or a lone surrogate (not Unicode, so not UTF-8).
  * For input that did not come through the YAML loader (API bodies).
  */
-export function badText(value: unknown, path: FieldPath = []): { path: FieldPath; problem: string; hint: string } | null {
+export function badText(value: unknown, path: FieldPath = []): { path: FieldPath; value: string; problem: string; hint: string } | null {
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) return { path, problem: 'contains a NUL character', hint: 'remove the NUL (\\0): no database or store keeps it' };
+    if (value.includes('\u0000')) return { path, value, problem: 'contains a NUL character', hint: 'remove the NUL (\\0): no database or store keeps it' };
     if (hasLoneSurrogate(value)) {
-      return { path, problem: 'is not valid Unicode (a lone surrogate)', hint: 'write a character outside the BMP as one escape (\\U0001F600), not as two \\u halves' };
+      return { path, value, problem: 'is not valid Unicode (a lone surrogate)', hint: 'write a character outside the BMP as one escape (\\U0001F600), not as two \\u halves' };
     }
     return null;
   }

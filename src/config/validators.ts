@@ -11,7 +11,7 @@ import { ConfigSchema, PolicySchema, type ConfigFile } from './schema.js';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** The whole file: every error, so the loader can name the deepest (most specific) one. */
-export const validateConfigFile = addFormats(new Ajv({ allErrors: true, strict: false, discriminator: true })).compile<ConfigFile>(ConfigSchema);
+export const validateConfigFile = addFormats(new Ajv({ allErrors: true, verbose: true, strict: false, discriminator: true })).compile<ConfigFile>(ConfigSchema);
 
 /** One policy (API, `policy put`): the first error names the field. */
 export const validatePolicy = addFormats(new Ajv({ strict: false, discriminator: true })).compile<Policy>(PolicySchema);

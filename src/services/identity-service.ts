@@ -5,6 +5,7 @@ import { badText } from '../config/text-check.js';
 import type { GovernanceModel } from '../config/to-model.js';
 import { StewardError, invalidInput, notFound } from '../domain/errors.js';
 import { STEWARD_NAME_HINT, stewardNameProblem, type User } from '../domain/identity.js';
+import { showName } from '../domain/principal-name.js';
 import type { Policy } from '../domain/policy.js';
 import { decodePath, encodePath } from '../domain/paths.js';
 import { validatePolicy } from '../config/validators.js';
@@ -23,7 +24,7 @@ function checkName(field: string, name: string): void {
 /** Refuse text no store keeps (NUL, broken Unicode) anywhere in an API body, naming the field. */
 function checkText(what: string, value: unknown): void {
   const bad = badText(value);
-  if (bad) throw invalidInput(fieldName([what, ...bad.path]), bad.problem, 'remove the character: no database or store keeps it');
+  if (bad) throw invalidInput(fieldName([what, ...bad.path]), `${showName(bad.value)} ${bad.problem}`, bad.hint);
 }
 
 /**
