@@ -69,21 +69,37 @@ export function selectorParts(on: unknown): { all: boolean; tags: string[]; glob
  * Where the selector `on` reaches. `only`: look at this connection alone (apply on one
  * connection after its sync); else at every connection in `known`.
  */
-export function selectorReach(
-  on: unknown,
-  ctx: { readonly tags: ReadonlyMap<string, readonly TagAssignment[]>; readonly catalogs: ReadonlyMap<string, CatalogPaths>; readonly known: readonly string[] },
-  only?: string,
-): SelectorReach {
+export interface ReachContext {
+  readonly tags: ReadonlyMap<string, readonly TagAssignment[]>;
+  readonly catalogs: ReadonlyMap<string, CatalogPaths>;
+  readonly known: readonly string[];
+  /** Per tag, where it reaches: filled on first use (thousands of policies share a few tags). */
+  readonly tagCache?: Map<string, Map<string, boolean | null>>;
+}
+
+/** Where one tag reaches, per connection it is assigned on. */
+function tagReach(tag: string, ctx: ReachContext): Map<string, boolean | null> {
+  const hit = ctx.tagCache?.get(tag);
+  if (hit !== undefined) return hit;
+  const out = new Map<string, boolean | null>();
+  for (const a of ctx.tags.get(tag) ?? []) {
+    if (out.get(a.connection) === true) continue;
+    const cat = ctx.catalogs.get(a.connection);
+    out.set(a.connection, merge(out.get(a.connection), cat === undefined ? null : cat.has(decodePath(a.path))));
+  }
+  ctx.tagCache?.set(tag, out);
+  return out;
+}
+
+export function selectorReach(on: unknown, ctx: ReachContext, only?: string): SelectorReach {
   const parts = selectorParts(on);
   const named = new Map<string, boolean | null>();
   let anywhere: boolean | null | undefined;
   const inScope = (c: string): boolean => only === undefined || c === only;
 
   for (const tag of parts.tags) {
-    for (const a of ctx.tags.get(tag) ?? []) {
-      if (!inScope(a.connection)) continue;
-      const cat = ctx.catalogs.get(a.connection);
-      named.set(a.connection, merge(named.get(a.connection), cat === undefined ? null : cat.has(decodePath(a.path))));
+    for (const [conn, hit] of tagReach(tag, ctx)) {
+      if (inScope(conn)) named.set(conn, merge(named.get(conn), hit));
     }
   }
   for (const g of parts.globs) {

@@ -58,7 +58,7 @@ export function validateConfig(input: ValidationInput): ValidationResult {
   const users = new Set(model.users.map((u) => u.name));
   const attributeKeys = new Set(model.users.flatMap((u) => Object.keys(u.attributes)));
   const tags = tagIndex(model.tags);
-  const reachCtx = { tags, catalogs: input.catalogs, known: knownConnections };
+  const reachCtx = { tags, catalogs: input.catalogs, known: knownConnections, tagCache: new Map<string, Map<string, boolean | null>>() };
   /** Connections named by something of `incoming` that have no catalog yet. */
   const unsynced = new Map<string, FieldPath>();
 

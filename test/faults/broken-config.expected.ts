@@ -13,7 +13,7 @@ export const EXPECTED: Readonly<Record<string, Expected>> = {
   // YAML syntax
   'syntax-unclosed-flow': { line: 2, field: 'yaml', message: /Flow sequence .* end with a \]/ },
   'syntax-tab-indent': { line: 2, field: 'yaml', message: /Tabs are not allowed/ },
-  'syntax-duplicate-key': { line: 6, field: 'yaml', message: /Map keys must be unique/ },
+  'syntax-duplicate-key': { line: 6, field: 'users.alice', message: /duplicate key "alice"/ },
   'syntax-two-documents': { line: 3, field: 'yaml', message: /multiple documents/ },
   'syntax-unterminated-string': { line: 3, field: 'yaml', message: /Missing closing "quote/ },
   'syntax-alias-bomb': { line: 3, field: 'yaml', message: /Excessive alias count/ },
