@@ -217,8 +217,9 @@ describe('errors', () => {
     expect(expectError(bad, 400, 'invalid_input').message).toMatch(/policies\[0\]/);
     process.env.STEWARD_API_TEST_SECRET = 'from-server-env';
     try {
-      const v = await api('POST', '/config', { body: { config: { groups: ['${STEWARD_API_TEST_SECRET}'] } } });
-      expect(expectError(v, 400, 'invalid_input').message).toMatch(/STEWARD_API_TEST_SECRET is not set/);
+      // ${VAR} is read only in connection settings, and never from the server's environment.
+      const v = await api('POST', '/config', { body: { config: { connections: { x: { type: 'postgres', url: '${STEWARD_API_TEST_SECRET}' } } } } });
+      expect(expectError(v, 400, 'invalid_input').message).toMatch(/connections\.x\.url: environment variable STEWARD_API_TEST_SECRET is not set/);
     } finally {
       delete process.env.STEWARD_API_TEST_SECRET;
     }
