@@ -170,6 +170,27 @@ export function validateConfig(input: ValidationInput): ValidationResult {
 
 
 /**
+ * The connections whose catalogs the checks of `incoming` read: those its policies' paths and
+ * tags reach (every one for a wildcard or `all`), its tag paths' and its connections' own.
+ */
+export function connectionsToRead(incoming: ConfigFile, model: GovernanceModel, known: readonly string[]): Set<string> {
+  const out = new Set<string>(Object.keys(incoming.connections ?? {}));
+  const tags = tagIndex(model.tags);
+  for (const full of Object.keys(incoming.tags ?? {})) out.add(decodePath(full)[0]!);
+  for (const p of incoming.policies ?? []) {
+    const parts = selectorParts((p as { on?: unknown }).on);
+    if (parts.all) return new Set(known);
+    for (const g of parts.globs) {
+      const conn = globShape(g).connection;
+      if (conn === null) return new Set(known);
+      out.add(conn);
+    }
+    for (const t of parts.tags) for (const a of tags.get(t) ?? []) out.add(a.connection);
+  }
+  return out;
+}
+
+/**
  * Guardrails that name `connection` (by a path or a tagged object there) and select nothing in
  * its catalog: applying there could grant what they were meant to restrict, so apply refuses.
  */

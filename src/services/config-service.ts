@@ -3,7 +3,7 @@ import { errorOf, fieldName, type ConfigIssue, type ConfigWarning } from '../con
 import type { ConfigFile } from '../config/schema.js';
 import { sourceOf, type ConfigSource } from '../config/source.js';
 import { connectionsOf, modelOf, type GovernanceModel } from '../config/to-model.js';
-import { guardrailsSelectingNothing, validateConfig, type KnownConnection } from '../config/validate-config.js';
+import { connectionsToRead, guardrailsSelectingNothing, validateConfig, type KnownConnection } from '../config/validate-config.js';
 import { DEFAULT_OPTIONS, type PlatformType } from '../domain/connection.js';
 import { StewardError } from '../domain/errors.js';
 import { decodePath } from '../domain/paths.js';
@@ -109,14 +109,18 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
     return { known, registered, errors };
   }
 
-  /** Synced catalogs of the registered connections the model can refer to (columns only if needed). */
-  async function catalogsFor(tx: Executor, model: GovernanceModel, known: ReadonlyMap<string, KnownConnection>, registered: readonly string[]): Promise<Map<string, CatalogPaths>> {
+  /**
+   * Synced catalogs of the registered connections the checks of `incoming` read (columns only
+   * when a tag or a column policy needs them): a file about one connection reads no other's.
+   */
+  async function catalogsFor(tx: Executor, incoming: ConfigFile, model: GovernanceModel, known: ReadonlyMap<string, KnownConnection>, registered: readonly string[]): Promise<Map<string, CatalogPaths>> {
     const out = new Map<string, CatalogPaths>();
-    if (model.policies.length === 0 && model.tags.length === 0) return out;
+    const wanted = connectionsToRead(incoming, model, registered);
+    if (wanted.size === 0) return out;
     const synced = new Set((await statusRepo.list(tx)).filter((s) => s.lastSyncAt !== null).map((s) => s.connection));
     const columnPolicies = model.policies.some((p) => Array.isArray((p.on as unknown as Record<string, unknown>).columns));
     for (const name of registered) {
-      if (!synced.has(name)) continue;
+      if (!synced.has(name) || !wanted.has(name)) continue;
       const depth = known.get(name)!.capabilities.hierarchy.length;
       const withColumns = columnPolicies || model.tags.some((t) => t.connection === name && decodePath(t.path).length > depth);
       out.set(name, catalogPaths(name, await objectsRepo.live(tx, name, { withColumns })));
@@ -133,7 +137,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
     const stored = await loadModel(tx);
     const model = overlay(stored, cfg);
     const { known, registered, errors: connectionErrors } = await knownConnections(tx, cfg, source);
-    const catalogs = await catalogsFor(tx, model, known, registered);
+    const catalogs = await catalogsFor(tx, cfg, model, known, registered);
     const result = validateConfig({ incoming: cfg, source, model, connections: known, catalogs, now: now() });
     const errors = [...connectionErrors, ...result.errors];
     if (errors.length > 0) throw errorOf(errors);
@@ -223,7 +227,9 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
       const stored = await loadModel(tx);
       const model = replace(stored);
       const { known, registered } = await knownConnections(tx, {}, source);
-      const catalogs = await catalogsFor(tx, { ...model, tags: model.tags, policies: incoming.policies ? model.policies : [] }, known, registered);
+      // Only a policy's checks can fail on the catalog (a guardrail selecting nothing); a user
+      // or a tag coming in is checked without reading it (`tag add` may precede the object).
+      const catalogs = incoming.policies ? await catalogsFor(tx, incoming, model, known, registered) : new Map<string, CatalogPaths>();
       const result = validateConfig({ incoming, source, model, connections: known, catalogs, now: now() });
       if (result.errors.length > 0) throw errorOf(result.errors);
       return result.warnings;
