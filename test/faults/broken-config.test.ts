@@ -176,4 +176,17 @@ describe('broken configuration through the steward CLI', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'invalid_input', details: { file, line: 9, field: 'policies[0].on.tags[0]' }, hint: expect.stringMatching(/did you mean "sales"/) } });
     expect(await storeSnapshot()).toBe(before);
   });
+  it('prints warnings on stderr, one line each with file, line and field; --allow-empty stores an empty file and says what it removes', async () => {
+    const file = join(DIR, 'comment-only.yaml');
+    const r = await steward('apply', '-f', file, '--yes', '--allow-empty', '--no-sync');
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^warning: ${file}: \\(top level\\): the configuration declares no users, groups, tags or policies: storing it removes the \\d+ that came from a file \\(.+\\)$`))]);
+    // Stored: the users the base file declared are gone. (Enforcing fails: the registered servers are not reachable here.)
+    const services = await openServices({ databaseUrl: null, dataDir }, env);
+    try {
+      expect(await services.identities.listUsers()).toEqual([]);
+    } finally {
+      await services.close();
+    }
+  });
 });
