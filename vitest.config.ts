@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The fault suites are long and run on their own: `npm run test:faults` (vitest.faults.config.ts).
+    exclude: ['test/faults/**', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration tests share the local PostgreSQL and MariaDB servers; each file uses its own

@@ -2,7 +2,7 @@ import { StewardError, notFound } from '../domain/errors.js';
 import { decodePath } from '../domain/paths.js';
 import type { Services } from '../services/container.js';
 import type { ApplyView, StewardClient } from './steward-client.js';
-import { applyView, planView } from './steward-client.js';
+import { applyView } from './steward-client.js';
 import { removeConnection } from './remove-connection.js';
 
 /**
@@ -28,7 +28,7 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
     search: (text, opts) => s.catalog.search(text, opts),
 
     async plan(config, connection) {
-      return (await s.applier.plan(config, connection)).map(planView);
+      return s.applier.plan(config, connection);
     },
     storeConfig: (config) => s.config.store(config, actor),
     async applyConfig(config, opts) {
@@ -43,7 +43,7 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
       return { stored: r.stored, connections: r.connections.map(applyView) };
     },
     async applyConnection(connection, opts): Promise<ApplyView> {
-      const r = await s.reconcile.apply(connection, () => s.config.loadModel(), { actor, ...(opts.force ? { force: true } : {}), ...(opts.sync === false ? { sync: false } : {}) });
+      const r = await s.reconcile.apply(connection, () => s.config.modelFor(connection), { actor, ...(opts.force ? { force: true } : {}), ...(opts.sync === false ? { sync: false } : {}) });
       return applyView(r);
     },
 

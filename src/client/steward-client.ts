@@ -1,5 +1,6 @@
 import type { BrowseResult, ObjectView } from '../catalog/catalog-service.js';
 import type { SyncReport } from '../catalog/sync-service.js';
+import type { ConfigWarning } from '../config/issues.js';
 import type { ConfigFile } from '../config/schema.js';
 import type { ConfigApplyResult } from '../services/config-service.js';
 import type { AuditEvent } from '../services/audit-service.js';
@@ -11,8 +12,11 @@ import type { Operation } from '../domain/plan.js';
 import type { Policy } from '../domain/policy.js';
 import type { ConnectionStatus } from '../store/status-repo.js';
 
-/** A plan as the CLI and API show it: without the (large, internal) desired state and timings. */
-export type PlanView = Omit<ConnectionPlan, 'desired' | 'timings'>;
+/**
+ * A plan as the CLI and API show it: without the (large, internal) desired state and timings,
+ * with the configuration's warnings about this connection (and those about no connection).
+ */
+export type PlanView = Omit<ConnectionPlan, 'desired' | 'timings'> & { readonly warnings?: readonly ConfigWarning[] };
 
 export interface ApplyView {
   readonly connection: string;

@@ -1,5 +1,4 @@
 import type { ConnectionOptions } from '../domain/connection.js';
-import { StewardError } from '../domain/errors.js';
 import type { User } from '../domain/identity.js';
 import { decodePath, encodePath } from '../domain/paths.js';
 import type { Policy } from '../domain/policy.js';
@@ -32,7 +31,7 @@ export function connectionsOf(cfg: ConfigFile): ConnectionInput[] {
 }
 
 /** Convert the identity, tag and policy parts of a file into the model. */
-export function modelOf(cfg: ConfigFile, file = 'steward.yaml'): GovernanceModel {
+export function modelOf(cfg: ConfigFile): GovernanceModel {
   const users: User[] = Object.entries(cfg.users ?? {}).map(([name, u]) => ({
     name,
     email: u?.email ?? null,
@@ -45,15 +44,8 @@ export function modelOf(cfg: ConfigFile, file = 'steward.yaml'): GovernanceModel
   const groups = [...new Set([...(cfg.groups ?? []), ...users.flatMap((u) => u.groups)])].sort();
   const tags: { connection: string; path: string; tag: string }[] = [];
   for (const [full, list] of Object.entries(cfg.tags ?? {})) {
-    let segs: string[];
-    try {
-      segs = decodePath(full);
-    } catch (err) {
-      throw new StewardError('invalid_input', `${file}: tags: "${full}": ${(err as Error).message}`, { hint: 'escape "/", "*" and "\\" in names with a backslash' });
-    }
-    if (segs.length < 2) {
-      throw new StewardError('invalid_input', `${file}: tags: "${full}" must name an object below a connection`, { hint: 'write connection/database/…' });
-    }
+    // parseConfig has checked every tag path (check-file.ts): these decode, below a connection.
+    const segs = decodePath(full);
     for (const tag of new Set(list)) tags.push({ connection: segs[0]!, path: encodePath(segs.slice(1)), tag });
   }
   return { users, groups, policies: (cfg.policies ?? []) as Policy[], tags };

@@ -26,7 +26,7 @@ function compiledOnUse<T>(compile: () => ValidateFunction<T>): ValidateFunction<
 }
 
 /** The whole file: every error, so the loader can name the deepest (most specific) one. */
-export const validateConfigFile = compiledOnUse(() => addFormats(new Ajv({ allErrors: true, strict: false, discriminator: true })).compile<ConfigFile>(ConfigSchema));
+export const validateConfigFile = compiledOnUse(() => addFormats(new Ajv({ allErrors: true, verbose: true, strict: false, discriminator: true })).compile<ConfigFile>(ConfigSchema));
 
 /** One policy (API, `policy put`): the first error names the field. */
 export const validatePolicy = compiledOnUse(() => addFormats(new Ajv({ strict: false, discriminator: true })).compile<Policy>(PolicySchema));

@@ -1,4 +1,5 @@
 /** Steward's own identities and how they map to database principals. */
+import { hasLoneSurrogate } from './principal-name.js';
 
 export interface User {
   readonly name: string;
@@ -31,3 +32,20 @@ export function principalOf(user: User, connection: string, template: string | n
   });
   return missing || out.length === 0 ? null : out;
 }
+
+/**
+ * Names of users, groups and tags: 1–128 characters, no `/` (they appear in API paths) and not
+ * starting with whitespace; no NUL and no lone surrogate (the store keeps UTF-8 text).
+ * Returns why a name is refused, or null.
+ */
+export function stewardNameProblem(name: string): string | null {
+  if (name.length === 0) return 'is empty';
+  if ([...name].length > 128) return 'is longer than 128 characters';
+  if (name.includes('/')) return 'contains "/"';
+  if (/^\s/.test(name)) return 'starts with whitespace';
+  if (name.includes('\u0000')) return 'contains a NUL character';
+  if (hasLoneSurrogate(name)) return 'is not valid Unicode (a lone surrogate)';
+  return null;
+}
+
+export const STEWARD_NAME_HINT = 'use 1–128 characters, without "/" and not starting with whitespace';

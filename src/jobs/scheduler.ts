@@ -42,7 +42,7 @@ export function startScheduler(services: Services, opts: SchedulerOptions): { st
   const reconcileAll = async (): Promise<void> => {
     for (const c of await services.connections.list()) {
       if (c.type === 'redshift' || c.options.protect.length === 0) continue;
-      const r = await services.reconcile.apply(c.name, () => services.config.loadModel(), { actor: 'scheduler', sync: false, auditNoop: false });
+      const r = await services.reconcile.apply(c.name, () => services.config.modelFor(c.name), { actor: 'scheduler', sync: false, auditNoop: false });
       if (r.status !== 'no-op') opts.log(`reconcile ${c.name}: ${r.status}, ${r.plan.statements.length} statements, ${r.plan.driftCount} drift`);
     }
   };

@@ -2,6 +2,7 @@ import type { AccessScope, AccessState, Privilege } from '../domain/access.js';
 import type { CatalogSnapshot } from '../domain/catalog.js';
 import type { ConnectionOptions, ConnectionSpec, PlatformType } from '../domain/connection.js';
 import type { Plan, Statement } from '../domain/plan.js';
+import type { PrincipalNameRule } from '../domain/principal-name.js';
 
 /** What the policy engine and planner need to know about a platform; core code reads flags, never types. */
 export interface Capabilities {
@@ -41,6 +42,12 @@ export interface Capabilities {
    * to a whole group through one role per group, so that joining a group is one statement.
    */
   readonly singleRoleGrant?: boolean;
+  /**
+   * What the platform does to login names (length, trimming, folding, reserved names): a
+   * principal it would refuse or alter is refused where identities come in and gets nothing
+   * where a template resolves it at plan time (see `principalNameProblem`).
+   */
+  readonly principalName: PrincipalNameRule;
 }
 
 /** URL parts that are safe to show: no password. */

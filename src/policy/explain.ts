@@ -96,6 +96,7 @@ function explain(input: PolicyInput, userName: string, segments: readonly string
 const REASON_TEXT: Record<DenialReason, string> = {
   unknown_user: 'no such user',
   no_principal: 'the user has no database login on this connection',
+  invalid_principal: 'the user\'s database login is a name this platform would refuse or alter',
   system_account: "the user maps to Steward's system account, which is never touched",
   ignored_grantee: 'the user maps to an ignored grantee',
   not_found: 'no such table or view in the catalog',

@@ -2,7 +2,7 @@ import type { GovernanceModel } from '../config/to-model.js';
 import { EMPTY_STATE, type AccessScope, type AccessState, type Securable } from '../domain/access.js';
 import type { ConnectionSpec } from '../domain/connection.js';
 import { StewardError, redactSecrets } from '../domain/errors.js';
-import { decodePath } from '../domain/paths.js';
+import { decodePath, encodePath } from '../domain/paths.js';
 import type { BlockedOperation, Operation, Plan, Statement } from '../domain/plan.js';
 import { computeDesiredState } from '../policy/desired-state.js';
 import type { HeldLock, Platform, PlatformSession, StatementResult } from '../platforms/platform.js';
@@ -90,6 +90,8 @@ export interface ApplyOptions {
    * the store as it was. With `sync: false` the stored catalog is used instead of a live one.
    */
   readonly live?: { readonly spec: ConnectionSpec; readonly platform: Platform };
+  /** Checks the model against the catalog being planned against (e.g. guardrails that select nothing); throws to refuse. */
+  readonly checkModel?: (model: GovernanceModel, objects: readonly { readonly path: string; readonly columns?: readonly { readonly name: string }[] | null }[]) => void;
 }
 
 /** A reconcile whose plan is computed and whose connection lock is held: run it, then release. */
@@ -327,13 +329,15 @@ export function createReconcileService(deps: {
       let snapshot: CatalogSnapshot | null = null;
       if (opts.live && opts.sync !== false) {
         snapshot = await open.session.introspect();
+        opts.checkModel?.(m, snapshot.objects.map((o) => ({ path: encodePath(o.segments), columns: o.columns ?? null })));
         c = await computePlan(open.spec, open.platform, open.session, m, { kind: 'discovered', objects: snapshot.objects });
       } else {
         // Column lists matter to the policy engine only through column tags (paths one level
         // below a relation): skip reading them when the connection has none.
         const relationDepth = open.platform.capabilities.hierarchy.length;
         const columnTags = m.tags.some((t) => t.connection === connection && decodePath(t.path).length > relationDepth);
-        const objects = await objectsRepo.live(db, connection, { withColumns: columnTags });
+        const objects = await objectsRepo.live(db, connection, { withColumns: columnTags || opts.checkModel !== undefined });
+        opts.checkModel?.(m, objects);
         c = await computePlan(open.spec, open.platform, open.session, m, { kind: 'stored', objects });
         await statusRepo.planned(db, connection, { drift: c.plan.driftCount, reported: c.plan.reportedDrift.length, blocked: c.plan.blocked.length });
       }

@@ -3,7 +3,8 @@ import { connectionsOf } from '../config/to-model.js';
 import type { ConnectionSpec } from '../domain/connection.js';
 import { notFound, StewardError } from '../domain/errors.js';
 import type { Platform } from '../platforms/platform.js';
-import { SAFETY_RATIO, type ApplyOutcome, type ConnectionPlan, type PlanExpectation, type PreparedApply, type ReconcileService } from '../reconcile/reconcile-service.js';
+import { SAFETY_RATIO, type ApplyOutcome, type PlanExpectation, type PreparedApply, type ReconcileService } from '../reconcile/reconcile-service.js';
+import { planView, type PlanView } from '../client/steward-client.js';
 import type { StatementResult } from '../platforms/platform.js';
 import type { ConfigApplyResult, ConfigService } from './config-service.js';
 import { validateConnection, type ConnectionService } from './connection-service.js';
@@ -38,11 +39,16 @@ export function createApplyService(deps: {
   platforms: Readonly<Record<string, Platform>>;
 }) {
   /** The connections a file acts on, each with the definition to plan against (the file's, else the stored one). */
-  async function targets(cfg: ConfigFile, only?: string): Promise<{ name: string; live: { spec: ConnectionSpec; platform: Platform } }[]> {
+  async function targets(cfg: ConfigFile, enforce: readonly string[], only?: string): Promise<{ name: string; live: { spec: ConnectionSpec; platform: Platform } }[]> {
     const fileConns = connectionsOf(cfg);
     const stored = await deps.connections.list();
-    // A file without connections acts on the stored ones: never "no changes" with changes pending.
-    const names = only !== undefined ? [only] : fileConns.length > 0 ? fileConns.map((c) => c.name) : stored.map((c) => c.name);
+    // A file without connections acts on every registered one: never "no changes" with changes pending.
+    const names = only !== undefined ? [only] : [...enforce];
+    if (names.length === 0) {
+      throw new StewardError('invalid_input', 'connections: the configuration declares no connection and none is registered', {
+        hint: 'add a connections: section, or register one with steward connection add',
+      });
+    }
     const out: { name: string; live: { spec: ConnectionSpec; platform: Platform } }[] = [];
     for (const name of names) {
       const fromFile = fileConns.find((c) => c.name === name);
@@ -59,17 +65,21 @@ export function createApplyService(deps: {
   }
 
   return {
-    /** What applying the file would do, per connection; changes nothing anywhere. */
-    async plan(cfg: ConfigFile, connection?: string): Promise<ConnectionPlan[]> {
-      const model = await deps.config.previewModel(cfg);
-      const out: ConnectionPlan[] = [];
-      for (const t of await targets(cfg, connection)) out.push(await deps.reconcile.plan(t.name, model, t.live));
+    /** What applying the file would do, per connection, with the configuration's warnings there; changes nothing anywhere. */
+    async plan(cfg: ConfigFile, connection?: string): Promise<PlanView[]> {
+      const { model, warnings, enforce } = await deps.config.preview(cfg);
+      const out: PlanView[] = [];
+      for (const t of await targets(cfg, enforce, connection)) {
+        const mine = warnings.filter((w) => w.connection === undefined || w.connection === t.name);
+        out.push({ ...planView(await deps.reconcile.plan(t.name, model, t.live)), warnings: mine });
+      }
       return out;
     },
 
     async apply(cfg: ConfigFile, opts: ApplyConfigOptions): Promise<ApplyConfigResult> {
-      const list = await targets(cfg, opts.connection);
-      const model = () => deps.config.previewModel(cfg);
+      const preview = await deps.config.preview(cfg);
+      const list = await targets(cfg, preview.enforce, opts.connection);
+      const model = () => Promise.resolve(preview.model);
       const prepared: { name: string; p: PreparedApply }[] = [];
       try {
         for (const t of list) {
@@ -77,6 +87,8 @@ export function createApplyService(deps: {
           const p = await deps.reconcile.prepare(t.name, model, {
             actor: opts.actor,
             live: t.live,
+            // Fail closed on the catalog planned against: a guardrail selecting nothing there stops it.
+            checkModel: (m, objects) => deps.config.assertGuardrailsReach(m, t.name, objects),
             ...(opts.force ? { force: true } : {}),
             ...(opts.sync === false ? { sync: false } : {}),
             ...(expect ? { expect } : {}),

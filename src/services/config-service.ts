@@ -1,11 +1,22 @@
-import { connectionsOf, modelOf, type GovernanceModel } from '../config/to-model.js';
+import { catalogPaths, type CatalogObjectRef, type CatalogPaths } from '../config/catalog-paths.js';
+import { errorOf, fieldName, type ConfigIssue, type ConfigWarning } from '../config/issues.js';
 import type { ConfigFile } from '../config/schema.js';
+import { sourceOf, type ConfigSource } from '../config/source.js';
+import { connectionsOf, modelOf, type GovernanceModel } from '../config/to-model.js';
+import { connectionsToRead, guardrailsSelectingNothing, validateConfig, type KnownConnection } from '../config/validate-config.js';
+import { DEFAULT_OPTIONS, type PlatformType } from '../domain/connection.js';
+import { StewardError } from '../domain/errors.js';
+import { decodePath } from '../domain/paths.js';
+import type { Platform } from '../platforms/platform.js';
 import type { Db, Executor } from '../store/db.js';
+import { connectionsRepo } from '../store/connections-repo.js';
 import { identitiesRepo } from '../store/identities-repo.js';
+import { objectsRepo } from '../store/objects-repo.js';
 import { policiesRepo } from '../store/policies-repo.js';
+import { statusRepo } from '../store/status-repo.js';
 import { tagsRepo } from '../store/tags-repo.js';
 import type { AuditService } from './audit-service.js';
-import type { ConnectionService } from './connection-service.js';
+import { validateConnection, type ConnectionService } from './connection-service.js';
 
 const FILE = 'file';
 
@@ -15,16 +26,32 @@ export interface ConfigApplyResult {
   readonly groups: number;
   readonly policies: number;
   readonly tags: number;
+  /** What may be wrong but is not an error (a path not synced yet, a stored user's login). */
+  readonly warnings: readonly ConfigWarning[];
+  /** The connections this configuration governs: its own, or every registered one when it declares none. */
+  readonly enforce: readonly string[];
 }
+
+/** A configuration as `plan` sees it: the model once stored, its warnings, what to plan. */
+export interface ConfigPreview {
+  readonly model: GovernanceModel;
+  readonly warnings: readonly ConfigWarning[];
+  readonly enforce: readonly string[];
+}
+
+type StoredModel = GovernanceModel & { sources: Map<string, string>; groupSources: Map<string, string> };
 
 /**
  * Policy as code: a configuration file owns everything it declares (source `file`); objects
- * made over the API or CLI (source `api`) are left alone. Storing a file is one transaction.
+ * made over the API or CLI (source `api`) are left alone. A configuration is checked whole
+ * (`validate-config.ts`) against the store and the synced catalogs before anything is stored,
+ * and storing it is one transaction.
  */
-export function createConfigService(deps: { db: Db; connections: ConnectionService; audit: AuditService }) {
+export function createConfigService(deps: { db: Db; connections: ConnectionService; audit: AuditService; platforms: Readonly<Record<PlatformType, Platform>>; now?: () => Date }) {
   const { db } = deps;
+  const now = deps.now ?? (() => new Date());
 
-  async function loadModel(tx: Executor = db): Promise<GovernanceModel & { sources: Map<string, string> }> {
+  async function loadModel(tx: Executor = db): Promise<StoredModel> {
     const users = await identitiesRepo.users(tx);
     const groups = await identitiesRepo.groups(tx);
     const policies = await policiesRepo.list(tx);
@@ -38,52 +65,182 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
       policies: policies.map((p) => p.policy),
       tags: tags.map((t) => ({ connection: t.connection, path: t.path, tag: t.tag, source: t.source })),
       sources,
+      groupSources: new Map(groups.map((g) => [g.name, g.source])),
     };
+  }
+
+  /** The stored model with file-sourced entries replaced by the file's (what storing it leaves). */
+  function overlay(stored: StoredModel, cfg: ConfigFile): GovernanceModel {
+    const file = modelOf(cfg);
+    const fileUsers = new Set(file.users.map((u) => u.name));
+    const filePolicies = new Set(file.policies.map((p) => p.name));
+    const users = [...stored.users.filter((u) => stored.sources.get(`user:${u.name}`) !== FILE && !fileUsers.has(u.name)), ...file.users];
+    // File groups not in the file are pruned unless a remaining user is in them.
+    const kept = stored.groups.filter((g) => stored.groupSources.get(g) !== FILE);
+    return {
+      users,
+      groups: [...new Set([...kept, ...file.groups, ...users.flatMap((u) => u.groups)])].sort(),
+      policies: [...stored.policies.filter((p) => stored.sources.get(`policy:${p.name}`) !== FILE && !filePolicies.has(p.name)), ...file.policies],
+      tags: [...(stored.tags as { source?: string; connection: string; path: string; tag: string }[]).filter((t) => t.source !== FILE), ...file.tags],
+    };
+  }
+
+  /** Registered connections, overlaid with those `cfg` declares (their URL and options checked here). */
+  async function knownConnections(tx: Executor, cfg: ConfigFile, source: ConfigSource): Promise<{ known: Map<string, KnownConnection>; registered: string[]; errors: ConfigIssue[] }> {
+    const known = new Map<string, KnownConnection>();
+    const registered: string[] = [];
+    for (const r of await connectionsRepo.list(tx)) {
+      registered.push(r.name);
+      const options = { ...DEFAULT_OPTIONS, ...r.options };
+      known.set(r.name, { name: r.name, capabilities: deps.platforms[r.type].capabilities, principalTemplate: options.principalTemplate, rolePrefix: options.rolePrefix });
+    }
+    const errors: ConfigIssue[] = [];
+    for (const c of connectionsOf(cfg)) {
+      try {
+        const v = validateConnection(c, deps.platforms);
+        known.set(c.name, { name: c.name, capabilities: v.platform.capabilities, principalTemplate: v.options.principalTemplate, rolePrefix: v.options.rolePrefix });
+      } catch (err) {
+        if (!(err instanceof StewardError)) throw err;
+        const field = (err.details as { field?: string } | undefined)?.field ?? err.message.split(':')[0]!;
+        const path = ['connections', c.name, ...field.split('.')];
+        errors.push({ file: source.file, line: source.lineOf(path), field: fieldName(path), message: err.message.replace(/^[^:]*: /, ''), ...(err.hint ? { hint: err.hint } : {}) });
+      }
+    }
+    return { known, registered, errors };
+  }
+
+  /**
+   * Synced catalogs of the registered connections the checks of `incoming` read (columns only
+   * when a tag or a column policy needs them): a file about one connection reads no other's.
+   */
+  async function catalogsFor(tx: Executor, incoming: ConfigFile, model: GovernanceModel, known: ReadonlyMap<string, KnownConnection>, registered: readonly string[]): Promise<Map<string, CatalogPaths>> {
+    const out = new Map<string, CatalogPaths>();
+    const wanted = connectionsToRead(incoming, model, registered);
+    if (wanted.size === 0) return out;
+    const synced = new Set((await statusRepo.list(tx)).filter((s) => s.lastSyncAt !== null).map((s) => s.connection));
+    const columnPolicies = model.policies.some((p) => Array.isArray((p.on as unknown as Record<string, unknown>).columns));
+    for (const name of registered) {
+      if (!synced.has(name) || !wanted.has(name)) continue;
+      const depth = known.get(name)!.capabilities.hierarchy.length;
+      const withColumns = columnPolicies || model.tags.some((t) => t.connection === name && decodePath(t.path).length > depth);
+      out.set(name, catalogPaths(name, await objectsRepo.live(tx, name, { withColumns })));
+    }
+    return out;
+  }
+
+  /**
+   * Check `cfg` whole against the store (read through `tx`); throws every error at once,
+   * returns the model it would leave, its warnings and the connections it governs.
+   */
+  async function check(tx: Executor, cfg: ConfigFile): Promise<ConfigPreview & { stored: StoredModel }> {
+    const source = sourceOf(cfg);
+    const stored = await loadModel(tx);
+    const model = overlay(stored, cfg);
+    const { known, registered, errors: connectionErrors } = await knownConnections(tx, cfg, source);
+    const catalogs = await catalogsFor(tx, cfg, model, known, registered);
+    const result = validateConfig({ incoming: cfg, source, model, connections: known, catalogs, now: now() });
+    const errors = [...connectionErrors, ...result.errors];
+    if (errors.length > 0) throw errorOf(errors);
+
+    const declared = Object.keys(cfg.connections ?? {});
+    const warnings: ConfigWarning[] = [...result.warnings];
+    if (declared.length > 0) {
+      for (const name of registered.filter((r) => !declared.includes(r))) {
+        warnings.push({ file: source.file, line: source.lineOf(['connections']), field: 'connections', connection: name, message: `connection "${name}" is registered but not in this configuration: plan and apply leave it out, though the users and policies stored here apply to it too`, hint: `plan it with --connection ${name}` });
+      }
+    } else if (registered.length === 0) {
+      warnings.push({ file: source.file, line: null, field: 'connections', message: 'no connection is declared here or registered: nothing will be enforced', hint: 'add a connections: section or register one with steward connection add' });
+    }
+    const declaresNothing = Object.keys(cfg.users ?? {}).length + (cfg.groups ?? []).length + Object.keys(cfg.tags ?? {}).length + (cfg.policies ?? []).length === 0;
+    const fromFiles = [...stored.sources.values()].filter((s) => s === FILE).length + stored.tags.filter((t) => (t as { source?: string }).source === FILE).length;
+    if (declaresNothing && fromFiles > 0) {
+      warnings.push({ file: source.file, line: null, field: '(top level)', message: `the configuration declares no users, groups, tags or policies: storing it removes the ${fromFiles} that came from a file`, hint: 'this is what --allow-empty asked for; check the file otherwise' });
+    }
+    return { model, warnings, enforce: declared.length > 0 ? declared : registered, stored };
   }
 
   return {
     loadModel,
 
-    /**
-     * The model as it would be after storing `cfg`, without storing it (for `plan`): file-sourced
-     * entries of the store are replaced by the file's.
-     */
-    async previewModel(cfg: ConfigFile): Promise<GovernanceModel> {
-      const stored = await loadModel();
-      const file = modelOf(cfg);
-      const fileUsers = new Set(file.users.map((u) => u.name));
-      const filePolicies = new Set(file.policies.map((p) => p.name));
-      return {
-        users: [...stored.users.filter((u) => stored.sources.get(`user:${u.name}`) !== FILE && !fileUsers.has(u.name)), ...file.users],
-        groups: [...new Set([...stored.groups, ...file.groups])],
-        policies: [...stored.policies.filter((p) => stored.sources.get(`policy:${p.name}`) !== FILE && !filePolicies.has(p.name)), ...file.policies],
-        tags: [...(stored.tags as { source?: string; connection: string; path: string; tag: string }[]).filter((t) => t.source !== FILE), ...file.tags],
-      };
+    /** Check a configuration without storing it (for `plan`): the model it would leave, warnings, what to plan. */
+    async preview(cfg: ConfigFile): Promise<ConfigPreview> {
+      const { model, warnings, enforce } = await check(db, cfg);
+      return { model, warnings, enforce };
     },
 
-    /** Store a configuration file; connections whose URL changed are verified by connecting. */
+    /**
+     * The stored model for enforcing `connection`, after its sync: refused when a guardrail names
+     * this connection and selects nothing in its catalog (fail closed: enforcing then could
+     * grant what the guardrail was meant to restrict).
+     */
+    async modelFor(connection: string): Promise<GovernanceModel> {
+      const model = await loadModel();
+      if (!model.policies.some((p) => p.type === 'guardrail')) return model;
+      const row = await connectionsRepo.get(db, connection);
+      if (row === null) return model;
+      const depth = deps.platforms[row.type].capabilities.hierarchy.length;
+      const withColumns = model.tags.some((t) => t.connection === connection && decodePath(t.path).length > depth);
+      this.assertGuardrailsReach(model, connection, await objectsRepo.live(db, connection, { withColumns }));
+      return model;
+    },
+
+    /**
+     * Fail closed: refuse to enforce `connection` when a guardrail naming it selects nothing in
+     * this catalog (the stored one after a sync, or a live snapshot being planned against).
+     */
+    assertGuardrailsReach(model: GovernanceModel, connection: string, objects: readonly CatalogObjectRef[]): void {
+      if (!model.policies.some((p) => p.type === 'guardrail')) return;
+      const empty = guardrailsSelectingNothing(model, connection, catalogPaths(connection, objects));
+      if (empty.length > 0) {
+        const names = empty.map((n) => JSON.stringify(n)).join(', ');
+        throw new StewardError('unsafe_plan', `guardrail${empty.length > 1 ? 's' : ''} ${names} select${empty.length > 1 ? '' : 's'} no object on connection "${connection}": not enforcing there, so that nothing is granted that ${empty.length > 1 ? 'they were' : 'it was'} meant to restrict`, {
+          hint: 'fix the tags or paths under on: of the guardrail (or remove it), then apply again',
+          details: { connection, guardrails: empty },
+        });
+      }
+    },
+
+    /** Store a configuration file after checking it whole; connections whose URL changed are verified by connecting. */
     async store(cfg: ConfigFile, actor: string): Promise<ConfigApplyResult> {
-      const model = modelOf(cfg);
       return db.transaction(async (tx) => {
+        const { warnings, enforce } = await check(tx, cfg);
         const connections: ConfigApplyResult['connections'] = {};
         for (const c of connectionsOf(cfg)) connections[c.name] = await deps.connections.upsert(c, actor, tx);
-        await identitiesRepo.ensureGroups(tx, model.groups, FILE);
-        await identitiesRepo.putUsers(tx, model.users, FILE);
-        await identitiesRepo.pruneSource(tx, FILE, model.users.map((u) => u.name), model.groups);
+        const file = modelOf(cfg);
+        await identitiesRepo.ensureGroups(tx, file.groups, FILE);
+        await identitiesRepo.putUsers(tx, file.users, FILE);
+        await identitiesRepo.pruneSource(tx, FILE, file.users.map((u) => u.name), file.groups);
         await tagsRepo.deleteSource(tx, FILE);
-        await tagsRepo.add(tx, model.tags, FILE);
-        for (const p of model.policies) await policiesRepo.put(tx, p, FILE);
-        await policiesRepo.pruneSource(tx, FILE, model.policies.map((p) => p.name));
-        const result = { connections, users: model.users.length, groups: model.groups.length, policies: model.policies.length, tags: model.tags.length };
+        await tagsRepo.add(tx, file.tags, FILE);
+        for (const p of file.policies) await policiesRepo.put(tx, p, FILE);
+        await policiesRepo.pruneSource(tx, FILE, file.policies.map((p) => p.name));
+        const result = { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce };
         await deps.audit.record(tx, {
           actor,
           action: 'config.store',
           outcome: 'ok',
-          summary: `${result.users} users, ${result.groups} groups, ${result.policies} policies, ${result.tags} tags`,
+          summary: `${result.users} users, ${result.groups} groups, ${result.policies} policies, ${result.tags} tags` + (warnings.length > 0 ? `, ${warnings.length} warning${warnings.length > 1 ? 's' : ''}` : ''),
           details: result,
         });
         return result;
       });
+    },
+
+    /**
+     * Check entries coming in over the API or CLI (`user put`, `policy put`) against the store,
+     * as a file would be: `incoming` is a configuration holding just them.
+     */
+    async checkIncoming(incoming: ConfigFile, replace: (stored: GovernanceModel) => GovernanceModel, tx: Executor = db): Promise<readonly ConfigWarning[]> {
+      const source = sourceOf(incoming, '');
+      const stored = await loadModel(tx);
+      const model = replace(stored);
+      const { known, registered } = await knownConnections(tx, {}, source);
+      // Only a policy's checks can fail on the catalog (a guardrail selecting nothing); a user
+      // or a tag coming in is checked without reading it (`tag add` may precede the object).
+      const catalogs = incoming.policies ? await catalogsFor(tx, incoming, model, known, registered) : new Map<string, CatalogPaths>();
+      const result = validateConfig({ incoming, source, model, connections: known, catalogs, now: now() });
+      if (result.errors.length > 0) throw errorOf(result.errors);
+      return result.warnings;
     },
   };
 }

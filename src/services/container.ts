@@ -25,7 +25,7 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
   const audit = createAuditService({ db });
   const connections = createConnectionService({ db, box, platforms, audit });
   const sync = createSyncService({ db, ...(deps.now ? { now: deps.now } : {}) });
-  const config = createConfigService({ db, connections, audit });
+  const config = createConfigService({ db, connections, audit, platforms, ...(deps.now ? { now: deps.now } : {}) });
   const reconcile = createReconcileService({ db, connections, sync, audit, ...(deps.now ? { now: deps.now } : {}) });
   return {
     db,
@@ -37,7 +37,7 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
     reconcile,
     applier: createApplyService({ config, connections, reconcile, platforms }),
     catalog: createCatalogService({ db }),
-    identities: createIdentityService({ db, audit }),
+    identities: createIdentityService({ db, audit, config }),
     access: createAccessService({ db, connections, config, ...(deps.now ? { now: deps.now } : {}) }),
     tokens: createTokenService({ db }),
     status: () => statusRepo.list(db),

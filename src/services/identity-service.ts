@@ -1,5 +1,11 @@
+import { checkFile } from '../config/check-file.js';
+import { errorOf, fieldName } from '../config/issues.js';
+import type { ConfigFile } from '../config/schema.js';
+import { badText } from '../config/text-check.js';
+import type { GovernanceModel } from '../config/to-model.js';
 import { StewardError, invalidInput, notFound } from '../domain/errors.js';
-import type { User } from '../domain/identity.js';
+import { STEWARD_NAME_HINT, stewardNameProblem, type User } from '../domain/identity.js';
+import { showName } from '../domain/principal-name.js';
 import type { Policy } from '../domain/policy.js';
 import { decodePath, encodePath } from '../domain/paths.js';
 import type { Db } from '../store/db.js';
@@ -7,17 +13,32 @@ import { identitiesRepo, type StoredUser } from '../store/identities-repo.js';
 import { policiesRepo, type StoredPolicy } from '../store/policies-repo.js';
 import { tagsRepo, type TagRow } from '../store/tags-repo.js';
 import type { AuditService } from './audit-service.js';
-
-
-const NAME_RE = /^[^\s/][^/]{0,127}$/;
+import type { ConfigService } from './config-service.js';
 
 function checkName(field: string, name: string): void {
-  if (!NAME_RE.test(name)) throw invalidInput(field, `"${name}" is not a valid name`, 'use 1–128 characters without "/" and not starting with a space');
+  const problem = stewardNameProblem(name);
+  if (problem !== null) throw invalidInput(field, `${JSON.stringify(name)} ${problem}`, STEWARD_NAME_HINT);
+}
+
+/** Refuse text no store keeps (NUL, broken Unicode) anywhere in an API body, naming the field. */
+function checkText(what: string, value: unknown): void {
+  const bad = badText(value);
+  if (bad) throw invalidInput(fieldName([what, ...bad.path]), `${showName(bad.value)} ${bad.problem}`, bad.hint);
+}
+
+/**
+ * What comes in over the API or CLI is checked as a configuration holding just it would be:
+ * the file-level checks (names, globs), then against the store (references, logins per platform).
+ */
+async function checkAsConfig(config: ConfigService, incoming: ConfigFile, replace: (m: GovernanceModel) => GovernanceModel): Promise<void> {
+  const issues = checkFile(incoming, { file: '', lineOf: () => null });
+  if (issues.length > 0) throw errorOf(issues);
+  await config.checkIncoming(incoming, replace);
 }
 
 /** Users, groups, principal mappings, tags and policies managed over the API and CLI (source `api`). */
-export function createIdentityService(deps: { db: Db; audit: AuditService }) {
-  const { db, audit } = deps;
+export function createIdentityService(deps: { db: Db; audit: AuditService; config: ConfigService }) {
+  const { db, audit, config } = deps;
   return {
     listUsers(): Promise<StoredUser[]> {
       return identitiesRepo.users(db);
@@ -30,7 +51,19 @@ export function createIdentityService(deps: { db: Db; audit: AuditService }) {
     async putUser(u: User, actor: string): Promise<void> {
       checkName('name', u.name);
       u.groups.forEach((g, i) => checkName(`groups[${i}]`, g));
+      checkText('user', u);
       if (u.email !== null && !/^[^@\s]+@[^@\s]+$/.test(u.email)) throw invalidInput('email', `"${u.email}" is not an e-mail address`);
+      const entry = {
+        groups: [...u.groups],
+        attributes: Object.fromEntries(Object.entries(u.attributes).map(([k, v]) => [k, [...v]])),
+        principals: { ...u.principals },
+        ...(u.email !== null ? { email: u.email } : {}),
+      };
+      await checkAsConfig(config, { users: { [u.name]: entry } }, (m) => ({
+        ...m,
+        users: [...m.users.filter((x) => x.name !== u.name), u],
+        groups: [...new Set([...m.groups, ...u.groups])],
+      }));
       await db.transaction(async (tx) => {
         await identitiesRepo.putUser(tx, u, 'api');
         await audit.record(tx, { actor, action: 'user.put', outcome: 'ok', summary: u.name, details: { groups: u.groups, principals: u.principals } });
@@ -47,6 +80,7 @@ export function createIdentityService(deps: { db: Db; audit: AuditService }) {
     },
     async addGroup(name: string, actor: string): Promise<void> {
       checkName('name', name);
+      checkText('name', name);
       await db.transaction(async (tx) => {
         await identitiesRepo.ensureGroups(tx, [name], 'api');
         await audit.record(tx, { actor, action: 'group.add', outcome: 'ok', summary: name });
@@ -65,6 +99,8 @@ export function createIdentityService(deps: { db: Db; audit: AuditService }) {
     async tag(fullPath: string, tag: string, actor: string): Promise<void> {
       const { connection, path } = splitFull(fullPath);
       checkName('tag', tag);
+      checkText('tag', { path: fullPath, tag });
+      await checkAsConfig(config, { tags: { [fullPath]: [tag] } }, (m) => ({ ...m, tags: [...m.tags, { connection, path, tag }] }));
       await db.transaction(async (tx) => {
         await tagsRepo.add(tx, [{ connection, path, tag }], 'api');
         await audit.record(tx, { actor, action: 'tag.add', connection, outcome: 'ok', summary: `${fullPath} +${tag}` });
@@ -95,6 +131,8 @@ export function createIdentityService(deps: { db: Db; audit: AuditService }) {
           hint: 'see `steward schema` for the policy shape',
         });
       }
+      checkText('policy', p);
+      await checkAsConfig(config, { policies: [p as unknown as NonNullable<ConfigFile['policies']>[number]] }, (m) => ({ ...m, policies: [...m.policies.filter((x) => x.name !== p.name), p] }));
       await db.transaction(async (tx) => {
         await policiesRepo.put(tx, p, 'api');
         await audit.record(tx, { actor, action: 'policy.put', outcome: 'ok', summary: p.name, details: p });

@@ -217,8 +217,9 @@ describe('errors', () => {
     expect(expectError(bad, 400, 'invalid_input').message).toMatch(/policies\[0\]/);
     process.env.STEWARD_API_TEST_SECRET = 'from-server-env';
     try {
-      const v = await api('POST', '/config', { body: { config: { groups: ['${STEWARD_API_TEST_SECRET}'] } } });
-      expect(expectError(v, 400, 'invalid_input').message).toMatch(/STEWARD_API_TEST_SECRET is not set/);
+      // ${VAR} is read only in connection settings, and never from the server's environment.
+      const v = await api('POST', '/config', { body: { config: { connections: { x: { type: 'postgres', url: '${STEWARD_API_TEST_SECRET}' } } } } });
+      expect(expectError(v, 400, 'invalid_input').message).toMatch(/connections\.x\.url: environment variable STEWARD_API_TEST_SECRET is not set/);
     } finally {
       delete process.env.STEWARD_API_TEST_SECRET;
     }
@@ -245,6 +246,13 @@ describe('users, groups, policies, tags', () => {
     const policy = { name: 'analysts-read', type: 'subscription', access: 'read', to: { groups: ['analysts'] }, on: { tags: ['sales'] } };
     expectError(await api('PUT', '/policies/other', { body: policy }), 400, 'invalid_input');
     expectError(await api('PUT', '/policies/analysts-read', { body: { ...policy, access: 'delete' } }), 400, 'invalid_input');
+    // Names it refers to must exist: a typo in a group or tag is refused, not stored.
+    await services.connections.add({ name: 'wh', type: 'postgres', url: 'postgres://u@127.0.0.1:1/db' }, 'test', { verify: false });
+    expect((await api('POST', '/groups', { body: { name: 'analysts' } })).status).toBe(204);
+    const typo = { ...policy, to: { groups: ['anlysts'] } };
+    expect(expectError(await api('PUT', '/policies/analysts-read', { body: typo }), 400, 'invalid_input')).toMatchObject({ message: 'policies[0].to.groups[0]: unknown group "anlysts"', hint: expect.stringMatching(/did you mean "analysts"/) });
+    expect(expectError(await api('PUT', '/policies/analysts-read', { body: policy }), 400, 'invalid_input').message).toMatch(/unknown tag "sales"/);
+    expect((await api('POST', '/tags', { body: { path: 'wh/shop/public/orders', tag: 'sales' } })).status).toBe(204);
     const put = await api('PUT', '/policies/analysts-read', { body: policy });
     expect(put.status).toBe(200);
     expect(put.json).toEqual(policy);
@@ -252,9 +260,11 @@ describe('users, groups, policies, tags', () => {
     expect(list.map((p: { policy: unknown }) => p.policy)).toContainEqual(policy);
     expect((await api('DELETE', '/policies/analysts-read')).status).toBe(204);
     expectError(await api('DELETE', '/policies/analysts-read'), 404, 'not_found');
+    expect((await api('DELETE', `/tags?path=${encodeURIComponent('wh/shop/public/orders')}&tag=sales`)).status).toBe(204);
   });
 
-  it('tags and untags a path (tags do not require a synced object)', async () => {
+  it('tags and untags a path (tags do not require a synced object, but a registered connection)', async () => {
+    expect(expectError(await api('POST', '/tags', { body: { path: 'nowhere/shop/public/orders', tag: 'sales' } }), 400, 'invalid_input').message).toMatch(/no connection "nowhere"/);
     expect((await api('POST', '/tags', { body: { path: 'wh/shop/public/orders', tag: 'sales' } })).status).toBe(204);
     expect((await api('GET', '/tags?connection=wh')).json).toEqual([{ connection: 'wh', path: 'shop/public/orders', tag: 'sales', source: 'api' }]);
     expect((await api('DELETE', `/tags?path=${encodeURIComponent('wh/shop/public/orders')}&tag=sales`)).status).toBe(204);
@@ -279,6 +289,7 @@ describe('remote client over real HTTP', () => {
     await client.tag('wh/db/t', 'pii');
     expect(await client.listTags('wh')).toEqual([{ connection: 'wh', path: 'db/t', tag: 'pii', source: 'api' }]);
     await client.untag('wh/db/t', 'pii');
+    await client.removeConnection('wh');
     const events = await client.audit({ action: 'user.put', limit: 5 });
     expect(events[0]).toMatchObject({ actor: 'token:admin', summary: 'bob' });
     expect(await client.auditEvent(events[0]!.id)).toEqual(events[0]);
@@ -405,7 +416,9 @@ describe.skipIf(!pgAvailable)('with a real PostgreSQL connection', () => {
   });
 
   it('plans a configuration against the registered connection', async () => {
-    const plan = await seen(api('POST', '/plan', { body: { config: {}, connection: 'pg' } }));
+    // An empty configuration is refused (it would remove everything a file declared); explicit empty sections are not.
+    expect(expectError(await seen(api('POST', '/plan', { body: { config: {}, connection: 'pg' } })), 400, 'invalid_input').message).toMatch(/configuration is empty/);
+    const plan = await seen(api('POST', '/plan', { body: { config: { policies: [] }, connection: 'pg' } }));
     expect(plan.status).toBe(200);
     expect(plan.json).toHaveLength(1);
     expect(plan.json[0]).toMatchObject({ connection: 'pg', type: 'postgres' });
@@ -413,7 +426,7 @@ describe.skipIf(!pgAvailable)('with a real PostgreSQL connection', () => {
   });
 
   it('stores an empty configuration, applies it, and answers the access questions', async () => {
-    const stored = await seen(api('POST', '/config', { body: { config: {} } }));
+    const stored = await seen(api('POST', '/config', { body: { config: { policies: [] } } }));
     expect(stored.status).toBe(200);
     expect(stored.json).toMatchObject({ users: 0, policies: 0 });
     // Nothing is protected: applying changes nothing on the server.

@@ -37,6 +37,7 @@ connections:
     url: \${E2E_MY_URL}
     databases: [${DB}]
     protect: [${CONN}/${DB}]
+groups: [analysts, writers]
 users:
   alice: { groups: ${groups.alice}, principals: { ${CONN}: ${USERS.alice} } }
   bob:   { groups: ${groups.bob}, principals: { ${CONN}: ${USERS.bob} } }

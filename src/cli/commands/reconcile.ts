@@ -2,14 +2,35 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { ApplyView, PlanView } from '../../client/steward-client.js';
 import type { ConfigFile } from '../../config/schema.js';
+import { issueText, type ConfigWarning } from '../../config/issues.js';
 import { granteeLabel, type Grantee, type Securable } from '../../domain/access.js';
 import type { Operation } from '../../domain/plan.js';
 import type { StatementResult } from '../../platforms/platform.js';
 import type { SavedPlan } from '../saved-plan.js';
 import { StewardError } from '../../domain/errors.js';
 import { wholeNumber } from '../args.js';
-import { table } from '../output.js';
+import { table, type Output } from '../output.js';
 import { run } from '../run.js';
+
+/** Warnings once each (plans repeat those about no one connection), in file order. */
+function uniqueWarnings(lists: readonly (readonly ConfigWarning[] | undefined)[]): ConfigWarning[] {
+  const seen = new Set<string>();
+  const out: ConfigWarning[] = [];
+  for (const w of lists.flatMap((l) => l ?? [])) {
+    const key = issueText(w);
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(w);
+    }
+  }
+  return out;
+}
+
+/** Warnings go to stderr, one line each (with its hint), so stdout stays the plan or --json. */
+function printWarnings(out: Output, warnings: readonly ConfigWarning[]): void {
+  if (out.json) return;
+  for (const w of warnings) out.info(`warning: ${issueText(w)}${w.hint ? ` (${w.hint})` : ''}`);
+}
 
 /** Human rendering of a plan: each statement, with drift marked, like a Terraform plan. */
 export function renderPlan(p: PlanView): string {
@@ -138,17 +159,20 @@ export function registerReconcile(program: Command): void {
     .option('--connection <name>', 'plan only this connection')
     .option('--exit-code', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .option('--out <plan.json>', 'save the plan, to run exactly it later with: steward apply plan.json')
+    .option('--allow-empty', 'accept an empty or comment-only file (it removes everything a file declared)')
     .description('what would change: operations and exact SQL; changes nothing')
-    .action(async (o: { file: string; connection?: string; exitCode?: boolean; out?: string }, cmd: Command) => {
+    .action(async (o: { file: string; connection?: string; exitCode?: boolean; out?: string; allowEmpty?: boolean }, cmd: Command) => {
       let cfg: ConfigFile | null = null;
       // The file is read and validated before the store is opened.
       const check = async (): Promise<void> => {
-        cfg = (await import('../../config/load-config.js')).loadConfigFile(o.file);
+        cfg = (await import('../../config/load-config.js')).loadConfigFile(o.file, process.env, { allowEmpty: o.allowEmpty === true });
       };
       await run(cmd, async (client, out) => {
         const plans = await client.plan(cfg!, o.connection);
+        const warnings = uniqueWarnings(plans.map((p) => p.warnings));
+        printWarnings(out, warnings);
         if (o.out !== undefined) (await import('../saved-plan.js')).writeSavedPlan(o.out, o.file, o.connection ?? null, cfg!, plans);
-        out.result({ connections: plans, ...(o.out !== undefined ? { savedTo: o.out } : {}) }, () =>
+        out.result({ connections: plans, warnings, ...(o.out !== undefined ? { savedTo: o.out } : {}) }, () =>
           plans.map(renderPlan).join('\n\n') + (o.out !== undefined ? `\n\nplan saved to ${o.out}; run exactly it with: steward apply ${o.out}` : ''),
         );
         return o.exitCode === true && plans.some((p) => p.operations.length > 0) ? 2 : 0;
@@ -164,18 +188,20 @@ export function registerReconcile(program: Command): void {
     .option('--force', 'run even a plan that revokes more than half of the access Steward manages on a connection')
     .option('--no-sync', 'plan against the stored catalog instead of the live one (only identities or policies changed)')
     .option('--progress', 'print each statement as it runs, one line each on stderr (local store)')
+    .option('--allow-empty', 'accept an empty or comment-only file (it removes everything a file declared)')
     .description('store the configuration and enforce it; what runs is the plan shown (or saved), never another')
-    .action(async (planFile: string | undefined, o: { file?: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean; progress?: boolean }, cmd: Command) => {
+    .action(async (planFile: string | undefined, o: { file?: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean; progress?: boolean; allowEmpty?: boolean }, cmd: Command) => {
       let cfg: ConfigFile | null = null;
       let saved: SavedPlan | null = null;
       // The plan file and the configuration are read and checked before the store is opened.
       const check = async (): Promise<void> => {
         const { loadConfigFile } = await import('../../config/load-config.js');
+        const load = (file: string): ConfigFile => loadConfigFile(file, process.env, { allowEmpty: o.allowEmpty === true });
         if (planFile !== undefined) {
           const { checkSavedPlan, readSavedPlan } = await import('../saved-plan.js');
           saved = readSavedPlan(planFile);
           const file = o.file ?? saved.file;
-          cfg = loadConfigFile(file);
+          cfg = load(file);
           checkSavedPlan(saved, cfg, file);
           if (o.connection !== undefined && o.connection !== (saved.connection ?? o.connection)) {
             throw new StewardError('invalid_input', `--connection ${o.connection}: the saved plan is for ${saved.connection ?? 'every connection'}`, { hint: 'apply the plan as it was made' });
@@ -190,6 +216,7 @@ export function registerReconcile(program: Command): void {
         const progress = statementProgress(o.progress === true, out.json);
         const common = { ...(o.force ? { force: true } : {}), ...(o.sync === false ? { sync: false } : {}), ...(progress.on ? { onStatement: progress.on } : {}) };
         let result;
+        let shown: ConfigWarning[] = [];
         const plan: SavedPlan | null = saved;
         if (plan !== null) {
           const expect = Object.fromEntries(plan.connections.map((c) => [c.connection, { digest: c.digest, statements: [...c.statements] }]));
@@ -199,6 +226,8 @@ export function registerReconcile(program: Command): void {
           if (o.yes !== true) {
             // What is confirmed is what runs: a plan whose digest differs is refused.
             const plans = await client.plan(config, o.connection);
+            shown = uniqueWarnings(plans.map((p) => p.warnings));
+            printWarnings(out, shown);
             out.info(plans.map(renderPlan).join('\n\n'));
             if (!(await confirm('store this configuration and enforce this plan?'))) {
               out.result({ applied: false }, () => 'nothing done');
@@ -209,8 +238,11 @@ export function registerReconcile(program: Command): void {
           result = await client.applyConfig(config, { ...common, ...(o.connection ? { connection: o.connection } : {}), ...(expect ? { expect } : {}) });
         }
         progress.end();
+        const warnings = uniqueWarnings([result.stored.warnings]);
+        const seen = new Set(shown.map(issueText));
+        printWarnings(out, warnings.filter((w) => !seen.has(issueText(w))));
         const r = renderApplied(result.connections);
-        out.result(result, () => r.text);
+        out.result({ ...result, warnings }, () => r.text);
         return r.code;
       }, { check, heavy: true });
     });

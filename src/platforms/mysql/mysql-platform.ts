@@ -4,6 +4,7 @@ import type { Capabilities, Platform } from '../platform.js';
 import { compile } from './compile.js';
 import { traitsOf, type Dialect } from './dialect.js';
 import { DATABASE_GRANTS } from './database-pattern.js';
+import { mysqlPrincipalName } from './principal-name.js';
 import { quoteIdent } from './quote.js';
 import { connectSession } from './session.js';
 import { parseUrl } from './url.js';
@@ -25,6 +26,7 @@ export function capabilitiesOf(dialect: Dialect): Capabilities {
     databaseGrants: DATABASE_GRANTS,
     // MariaDB's GRANT takes one role (`GRANT 'a', 'b' TO u` is a syntax error); MySQL 8 takes lists.
     singleRoleGrant: dialect === 'mariadb',
+    principalName: mysqlPrincipalName(dialect),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Capabilities } from '../platform.js';
+import { postgresPrincipalName } from './principal-name.js';
 
 /** PostgreSQL: database → schema → table, transactional DDL, default privileges, 63-byte names. */
 export const postgresCapabilities: Capabilities = {
@@ -13,4 +14,5 @@ export const postgresCapabilities: Capabilities = {
   defaultPrivileges: true,
   principalsAreAccounts: false,
   sequencePrivileges: true,
+  principalName: postgresPrincipalName,
 };

@@ -2,6 +2,7 @@ import { StewardError } from '../../domain/errors.js';
 import type { CheckReport, ParsedUrl, Platform, PlatformSession } from '../platform.js';
 import { parsePostgresUrl } from '../postgres/url.js';
 import { quoteIdent } from '../postgres/quote.js';
+import { redshiftPrincipalName } from './principal-name.js';
 
 /**
  * Amazon Redshift. Connections are accepted, validated and verified now; object sync and
@@ -34,6 +35,7 @@ export const redshiftPlatform: Platform = {
     defaultPrivileges: true,
     principalsAreAccounts: false,
     sequencePrivileges: false,
+    principalName: redshiftPrincipalName,
   },
   parseUrl,
   quoteIdent,

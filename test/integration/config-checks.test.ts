@@ -1,0 +1,189 @@
+/**
+ * A configuration checked whole, the cases that are not errors: warnings returned, printed and
+ * recorded; a file without connections planning every registered one; an empty file only
+ * with --allow-empty; a guardrail that selects nothing after the first sync stopping the apply
+ * (fail closed, felt as the user); stored users whose login a template makes invalid getting
+ * nothing, with a warning. PGlite as the governed database, so it runs everywhere.
+ */
+import type { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load-config.js';
+import { StewardError } from '../../src/domain/errors.js';
+import { ENV, seededStore, type SeededStore } from '../faults/helpers/config-store.js';
+
+type Store = SeededStore & { readonly target: PGlite };
+
+/** One seeded store per describe block (each takes seconds to make); tests run in order. */
+function useStore(opts: Parameters<typeof seededStore>[0]): () => Store {
+  let store: Store | null = null;
+  beforeAll(async () => {
+    store = await seededStore(opts);
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+  return () => store!;
+}
+
+const cfg = (text: string, opts: { allowEmpty?: boolean } = {}) => parseConfig(text, 'steward.yaml', ENV, opts);
+
+async function as(target: PGlite, role: string, sql: string): Promise<string> {
+  try {
+    await target.transaction(async (tx) => {
+      await tx.query(`SET LOCAL ROLE ${role}`);
+      await tx.query(sql);
+    });
+    return 'ok';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+describe('configuration checks that are not errors', () => {
+  const get = useStore({});
+
+  it('warns about what may match later, with file, line and field, and records the warnings', async () => {
+    const store = get();
+    const text = `groups: [analysts]
+users:
+  alice: { groups: [analysts] }
+tags:
+  lite/postgres/shop/invoices: [billing]
+  later/shop/orders: [sales]
+policies:
+  - { name: analysts-read-billing, type: subscription, access: read, to: { groups: [analysts] }, on: { tags: [billing] } }
+  - { name: analysts-read-new, type: subscription, access: read, to: { groups: [analysts] }, on: { paths: [lite/postgres/shop/new_*] } }
+  - { name: analysts-read-later, type: subscription, access: read, to: { groups: [analysts] }, on: { tags: [sales] } }
+`;
+    const r = await store.services.config.store(cfg(text), 'test');
+    expect(r.warnings).toEqual(expect.arrayContaining([
+      expect.objectContaining({ file: 'steward.yaml', line: 8, field: 'policies[0].on', connection: 'lite', message: 'policy "analysts-read-billing" selects no object on connection "lite" yet' }),
+      expect.objectContaining({ file: 'steward.yaml', line: 9, field: 'policies[1].on', connection: 'lite', message: 'policy "analysts-read-new" selects no object on connection "lite" yet' }),
+      expect.objectContaining({ file: 'steward.yaml', line: 5, field: 'tags["lite/postgres/shop/invoices"]', connection: 'lite', message: expect.stringMatching(/names no object in the synced catalog of "lite"/) }),
+      expect.objectContaining({ connection: 'later', message: expect.stringMatching(/connection "later" has not been synced yet/) }),
+    ]));
+    for (const w of r.warnings) expect(w.hint).toMatch(/\w/);
+    const [event] = await store.services.audit.list({ action: 'config.store', limit: 1 });
+    expect(event!.summary).toMatch(/\d+ warnings$/);
+    expect((event!.details as { warnings: unknown[] }).warnings).toEqual(r.warnings);
+  });
+
+  it('a file with connections warns about registered connections it leaves out', async () => {
+    const store = get();
+    const r = await store.services.config.preview(cfg(`connections:
+  lite: { type: postgres, url: "\${LITE_URL}", protect: [lite/postgres/shop] }
+groups: [analysts]
+`));
+    expect(r.enforce).toEqual(['lite']);
+    expect(r.warnings).toContainEqual(expect.objectContaining({ connection: 'later', message: expect.stringMatching(/"later" is registered but not in this configuration/) }));
+  });
+
+  it('an empty file is refused, and with --allow-empty it removes what files declared (with a warning), not what the API made', async () => {
+    const store = get();
+    expect(() => cfg('# nothing here\n')).toThrow(/steward\.yaml:1: \(top level\): the configuration is empty/);
+    const r = await store.services.config.store(cfg('# nothing here\n', { allowEmpty: true }), 'test');
+    expect(r.warnings).toEqual([expect.objectContaining({ message: expect.stringMatching(/declares no users, groups, tags or policies: storing it removes the \d+ that came from a file/) })]);
+    expect((await store.services.identities.listUsers()).map((u) => u.name)).toEqual(['carol']);
+    expect(await store.services.identities.listPolicies()).toEqual([]);
+    expect((await store.services.identities.listTags()).map((t) => t.tag)).toEqual(['crm']);
+  });
+});
+
+describe('a file without connections', () => {
+  const get = useStore({ later: false, content: false });
+
+  it('a file without connections plans every registered connection, never "no changes" with changes pending', async () => {
+    const store = get();
+    const plans = await store.client.plan(cfg(`users:
+  alice: { groups: [analysts] }
+policies:
+  - { name: analysts-read, type: subscription, access: read, to: { groups: [analysts] }, on: { paths: [lite/postgres/shop/orders] } }
+`));
+    expect(plans.map((p) => p.connection)).toEqual(['lite']);
+    expect(plans[0]!.statements.map((s) => s.sql)).toContainEqual(expect.stringMatching(/^GRANT SELECT ON TABLE "shop"\."orders" TO /));
+    const stored = await store.client.storeConfig(cfg('users:\n  alice: { groups: [analysts] }\n'));
+    expect(stored.enforce).toEqual(['lite']);
+  });
+});
+
+describe('a guardrail that selects nothing never widens access', () => {
+  const text = (guardPath: string) => `groups: [analysts, hr]
+users:
+  alice: { groups: [analysts] }
+policies:
+  - { name: analysts-read-shop, type: subscription, access: read, to: { groups: [analysts] }, on: { paths: [lite/postgres/shop/*] } }
+  - { name: orders-only-hr, type: guardrail, to: { groups: [hr] }, on: { paths: [${guardPath}] } }
+`;
+
+  describe('on a synced connection', () => {
+    const get = useStore({ later: false, content: false });
+
+    it('it is refused before storing', async () => {
+      const store = get();
+      await expect(store.services.config.store(cfg(text('lite/postgres/shop/ordres')), 'test')).rejects.toThrow(/steward\.yaml:6: policies\[1\]\.on: guardrail "orders-only-hr" selects no object on connection "lite"/);
+    });
+  });
+
+  describe('on a connection not synced yet', () => {
+    const get = useStore({ sync: false, later: false, content: false });
+
+    it('it is a warning, and the apply after the first sync refuses that connection: nothing is granted', async () => {
+      const store = get();
+      const stored = await store.client.storeConfig(cfg(text('lite/postgres/shop/ordres')));
+      expect(stored.warnings).toContainEqual(expect.objectContaining({ connection: 'lite', message: expect.stringMatching(/has not been synced yet/) }));
+      const err = await store.client.applyConnection('lite', {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StewardError);
+      expect(err).toMatchObject({ code: 'unsafe_plan', message: expect.stringMatching(/guardrail "orders-only-hr" selects no object on connection "lite": not enforcing there/) });
+      expect(await as(store.target, 'alice', 'SELECT * FROM shop.orders')).toMatch(/permission denied/);
+      expect(await as(store.target, 'alice', 'SELECT * FROM shop.customers')).toMatch(/permission denied/);
+      // Fixed, it enforces: alice reads customers, and orders only through hr (which she is not in).
+      await store.client.storeConfig(cfg(text('lite/postgres/shop/orders')));
+      expect((await store.client.applyConnection('lite', {})).status).toBe('applied');
+      expect(await as(store.target, 'alice', 'SELECT * FROM shop.customers')).toBe('ok');
+      expect(await as(store.target, 'alice', 'SELECT * FROM shop.orders')).toMatch(/permission denied/);
+    });
+  });
+});
+
+describe('logins per platform', () => {
+  const get = useStore({});
+
+  it('user put refuses a login the platform would refuse or alter, naming the user', async () => {
+    const store = get();
+    const put = (principals: Record<string, string>, name = 'dave') => store.services.identities.putUser({ name, email: null, groups: [], attributes: {}, principals }, 'test');
+    await expect(put({ lite: 'pg_dave' })).rejects.toThrow(/^users\.dave\.principals\.lite: user "dave" on connection "lite": login "pg_dave" starts with "pg_"/);
+    await expect(put({ lite: 'd'.repeat(64) })).rejects.toThrow(/user "dave" on connection "lite": login "d{64}" is 64 bytes long/);
+    await expect(put({ later: 'dave ' })).rejects.toThrow(/user "dave" on connection "later": login "dave " ends with a space, which MariaDB drops/);
+    await expect(put({ later: 'dave\u{1F600}' })).rejects.toThrow(/outside the Basic Multilingual Plane/);
+    await expect(put({}, 'é'.repeat(32))).rejects.toThrow(/is 64 bytes long; PostgreSQL .*\(from the principal template "\{user\}"\)/);
+    await expect(put({ lite: 'alice' })).rejects.toThrow(/users "alice" and "dave" both map to login "alice" on connection "lite"/);
+    await expect(put({ nowhere: 'dave' })).rejects.toThrow(/no connection "nowhere"/);
+    expect((await store.services.identities.listUsers()).map((u) => u.name)).not.toContain('dave');
+    await put({ lite: 'dave', later: 'dave' });
+  });
+
+  it('a stored user whose login a new template makes invalid gets nothing there, and the plan says so', async () => {
+    const store = get();
+    const long = 'u'.repeat(58);
+    await store.target.exec(`CREATE ROLE ${long} LOGIN`);
+    await store.services.identities.putUser({ name: long, email: null, groups: ['analysts'], attributes: {}, principals: {} }, 'test');
+    const text = (template: string) => `connections:
+  lite: { type: postgres, url: "\${LITE_URL}", protect: [lite/postgres/shop], principalTemplate: "${template}" }
+policies:
+  - { name: analysts-read, type: subscription, access: read, to: { groups: [analysts] }, on: { paths: [lite/postgres/shop/orders] } }
+`;
+    const plans = await store.client.plan(cfg(text('{user}_login')));
+    expect(plans[0]!.warnings).toContainEqual(expect.objectContaining({
+      connection: 'lite',
+      field: `users.${long}`,
+      message: `user "${long}" gets nothing on connection "lite": login "${long}_login" is 64 bytes long; PostgreSQL login names are at most 63 bytes (longer ones are cut or refused) (from the principal template "{user}_login")`,
+    }));
+    expect(plans[0]!.statements.map((s) => s.sql).join('\n')).not.toContain('_login');
+    await store.client.storeConfig(cfg(text('{user}_login')));
+    expect((await store.client.applyConnection('lite', {})).status).toBe('applied');
+    const explained = await store.services.access.explain(long, 'lite/postgres/shop/orders');
+    expect(explained).toMatchObject({ privileges: [], reasons: ['invalid_principal'] });
+    const roles = await store.target.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE '%_login%'`);
+    expect(roles.rows).toEqual([]);
+  });
+});
