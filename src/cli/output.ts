@@ -1,3 +1,4 @@
+import { issueText, type ConfigWarning } from '../config/issues.js';
 import { StewardError, exitCodeOf, redactSecrets, toStewardError } from '../domain/errors.js';
 
 /** Where and how a command prints: human text, or one JSON document with --json. */
@@ -32,6 +33,9 @@ export function reportError(err: unknown, json: boolean): number {
   if (json) {
     process.stdout.write(`${JSON.stringify({ error: { code: e.code, message, ...(e.hint ? { hint: e.hint } : {}), ...(e.details !== undefined ? { details: e.details } : {}) } }, null, 2)}\n`);
   } else {
+    // Warnings about the configuration that came with the error (see the apply service).
+    const warnings = (e.details as { warnings?: unknown } | undefined)?.warnings;
+    if (Array.isArray(warnings)) for (const w of warnings as ConfigWarning[]) process.stderr.write(`warning: ${redactSecrets(issueText(w))}${w.hint ? ` (${w.hint})` : ''}\n`);
     process.stderr.write(`error: ${message}\n`);
     if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
     if (e.code === 'internal' && !(err instanceof StewardError) && process.env.STEWARD_DEBUG) {

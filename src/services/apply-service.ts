@@ -6,7 +6,8 @@ import type { Platform } from '../platforms/platform.js';
 import { SAFETY_RATIO, type ApplyOutcome, type PlanExpectation, type PreparedApply, type ReconcileService } from '../reconcile/reconcile-service.js';
 import { planView, type PlanView } from '../client/steward-client.js';
 import type { StatementResult } from '../platforms/platform.js';
-import type { ConfigApplyResult, ConfigService } from './config-service.js';
+import type { ConfigApplyResult, ConfigPreview, ConfigService } from './config-service.js';
+import type { ConfigWarning } from '../config/issues.js';
 import { validateConnection, type ConnectionService } from './connection-service.js';
 
 export interface ApplyConfigOptions {
@@ -68,52 +69,72 @@ export function createApplyService(deps: {
     /** What applying the file would do, per connection, with the configuration's warnings there; changes nothing anywhere. */
     async plan(cfg: ConfigFile, connection?: string): Promise<PlanView[]> {
       const { model, warnings, enforce } = await deps.config.preview(cfg);
-      const out: PlanView[] = [];
-      for (const t of await targets(cfg, enforce, connection)) {
-        const mine = warnings.filter((w) => w.connection === undefined || w.connection === t.name);
-        out.push({ ...planView(await deps.reconcile.plan(t.name, model, t.live)), warnings: mine });
-      }
-      return out;
+      return withWarnings(warnings, async () => {
+        const out: PlanView[] = [];
+        for (const t of await targets(cfg, enforce, connection)) {
+          const mine = warnings.filter((w) => w.connection === undefined || w.connection === t.name);
+          out.push({ ...planView(await deps.reconcile.plan(t.name, model, t.live)), warnings: mine });
+        }
+        return out;
+      });
     },
 
     async apply(cfg: ConfigFile, opts: ApplyConfigOptions): Promise<ApplyConfigResult> {
       const preview = await deps.config.preview(cfg);
-      const list = await targets(cfg, preview.enforce, opts.connection);
-      const model = () => Promise.resolve(preview.model);
-      const prepared: { name: string; p: PreparedApply }[] = [];
-      try {
-        for (const t of list) {
-          const expect = opts.expect?.[t.name];
-          const p = await deps.reconcile.prepare(t.name, model, {
-            actor: opts.actor,
-            live: t.live,
-            // Fail closed on the catalog planned against: a guardrail selecting nothing there stops it.
-            checkModel: (m, objects) => deps.config.assertGuardrailsReach(m, t.name, objects),
-            ...(opts.force ? { force: true } : {}),
-            ...(opts.sync === false ? { sync: false } : {}),
-            ...(expect ? { expect } : {}),
-            ...(opts.onStatement ? { onStatement: (r: StatementResult) => opts.onStatement!(t.name, r) } : {}),
-          });
-          prepared.push({ name: t.name, p });
-        }
-        // Every plan passes the safety valve before anything is stored.
-        for (const { name, p } of prepared) {
-          if (p.plan.operations.length > 0 && p.plan.revocationRatio > SAFETY_RATIO && opts.force !== true) {
-            throw new StewardError('unsafe_plan', `plan for "${name}" would revoke ${Math.round(p.plan.revocationRatio * 100)}% of the access Steward manages there`, {
-              hint: 'check the configuration file; if this is intended, run again with --force',
-              details: { connection: name, revocationRatio: p.plan.revocationRatio },
-            });
-          }
-        }
-        const stored = await deps.config.store(cfg, opts.actor);
-        const connections: ApplyOutcome[] = [];
-        for (const { p } of prepared) connections.push(await p.run());
-        return { stored, connections };
-      } finally {
-        for (const { p } of prepared) await p.release();
-      }
+      return withWarnings(preview.warnings, () => applyPreviewed(cfg, preview, opts));
     },
   };
+
+  async function applyPreviewed(cfg: ConfigFile, preview: ConfigPreview, opts: ApplyConfigOptions): Promise<ApplyConfigResult> {
+    const list = await targets(cfg, preview.enforce, opts.connection);
+    const model = () => Promise.resolve(preview.model);
+    const prepared: { name: string; p: PreparedApply }[] = [];
+    try {
+      for (const t of list) {
+        const expect = opts.expect?.[t.name];
+        const p = await deps.reconcile.prepare(t.name, model, {
+          actor: opts.actor,
+          live: t.live,
+          // Fail closed on the catalog planned against: a guardrail selecting nothing there stops it.
+          checkModel: (m, objects) => deps.config.assertGuardrailsReach(m, t.name, objects),
+          ...(opts.force ? { force: true } : {}),
+          ...(opts.sync === false ? { sync: false } : {}),
+          ...(expect ? { expect } : {}),
+          ...(opts.onStatement ? { onStatement: (r: StatementResult) => opts.onStatement!(t.name, r) } : {}),
+        });
+        prepared.push({ name: t.name, p });
+      }
+      // Every plan passes the safety valve before anything is stored.
+      for (const { name, p } of prepared) {
+        if (p.plan.operations.length > 0 && p.plan.revocationRatio > SAFETY_RATIO && opts.force !== true) {
+          throw new StewardError('unsafe_plan', `plan for "${name}" would revoke ${Math.round(p.plan.revocationRatio * 100)}% of the access Steward manages there`, {
+            hint: 'check the configuration file; if this is intended, run again with --force',
+            details: { connection: name, revocationRatio: p.plan.revocationRatio },
+          });
+        }
+      }
+      const stored = await deps.config.store(cfg, opts.actor);
+      const connections: ApplyOutcome[] = [];
+      for (const { p } of prepared) connections.push(await p.run());
+      return { stored, connections };
+    } finally {
+      for (const { p } of prepared) await p.release();
+    }
+  }
+}
+
+/**
+ * A failure after the configuration was checked still carries its warnings (in `details`), so
+ * that whoever reads the error also reads what may be wrong with the file.
+ */
+async function withWarnings<T>(warnings: readonly ConfigWarning[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (warnings.length === 0 || !(err instanceof StewardError)) throw err;
+    const details = typeof err.details === 'object' && err.details !== null ? err.details : {};
+    throw new StewardError(err.code, err.message, { ...(err.hint ? { hint: err.hint } : {}), details: { ...details, warnings }, cause: err });
+  }
 }
 
 export type ApplyService = ReturnType<typeof createApplyService>;

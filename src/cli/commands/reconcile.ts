@@ -208,7 +208,7 @@ export function registerReconcile(program: Command): void {
           }
         } else {
           if (o.file === undefined) throw new StewardError('invalid_input', 'apply: give a saved plan or -f steward.yaml', { hint: 'steward apply -f steward.yaml, or steward apply plan.json' });
-          cfg = loadConfigFile(o.file);
+          cfg = load(o.file);
         }
       };
       await run(cmd, async (client, out) => {
