@@ -65,6 +65,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
     async store(cfg: ConfigFile, actor: string): Promise<ConfigApplyResult> {
       const model = modelOf(cfg);
       return db.transaction(async (tx) => {
+        const before = await fileOwned(tx);
         const connections: ConfigApplyResult['connections'] = {};
         for (const c of connectionsOf(cfg)) connections[c.name] = await deps.connections.upsert(c, actor, tx);
         await identitiesRepo.ensureGroups(tx, model.groups, FILE);
@@ -78,7 +79,10 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
         await deps.audit.record(tx, {
           actor,
           action: 'config.store',
+          target: 'config',
           outcome: 'ok',
+          before,
+          after: await fileOwned(tx),
           summary: `${result.users} users, ${result.groups} groups, ${result.policies} policies, ${result.tags} tags`,
           details: result,
         });
@@ -86,6 +90,19 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
       });
     },
   };
+}
+
+/** What the configuration file owns, compactly (policies by name), for the audit's before and after. */
+async function fileOwned(tx: Executor): Promise<unknown> {
+  const rows = await tx.query(
+    `SELECT (SELECT coalesce(array_agg(name ORDER BY name), '{}') FROM connections WHERE source = $1) AS connections,
+            (SELECT count(*)::int FROM users WHERE source = $1) AS users,
+            (SELECT count(*)::int FROM groups WHERE source = $1) AS groups,
+            (SELECT count(*)::int FROM tags WHERE source = $1) AS tags,
+            (SELECT coalesce(array_agg(name ORDER BY name), '{}') FROM policies WHERE source = $1) AS policies`,
+    [FILE],
+  );
+  return rows[0];
 }
 
 export type ConfigService = ReturnType<typeof createConfigService>;
