@@ -3,8 +3,10 @@ import { ConfigSchema } from '../config/schema.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerConnection } from './commands/connection.js';
 import { registerIdentities } from './commands/identities.js';
+import { registerOwner } from './commands/owner.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
 
 /** The `steward` command line: thin commands over the StewardClient. */
 export function buildProgram(): Command {
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerCatalog(program);
   registerReconcile(program);
   registerIdentities(program);
+  registerOwner(program);
+  registerToken(program);
   program
     .command('schema')
     .description('print the JSON Schema of steward.yaml')

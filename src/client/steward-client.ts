@@ -2,7 +2,9 @@ import type { BrowseResult, ObjectView } from '../catalog/catalog-service.js';
 import type { SyncReport } from '../catalog/sync-service.js';
 import type { ConfigFile } from '../config/schema.js';
 import type { ConfigApplyResult } from '../services/config-service.js';
-import type { AuditEvent } from '../services/audit-service.js';
+import type { AuditEvent, AuditFilter } from '../services/audit-service.js';
+import type { Ownership } from '../services/ownership-service.js';
+import type { CreatedToken, TokenInfo, TokenInput } from '../services/token-service.js';
 import type { ConnectionInput, ConnectionView } from '../services/connection-service.js';
 import type { CheckReport, StatementResult } from '../platforms/platform.js';
 import type { User } from '../domain/identity.js';
@@ -23,10 +25,17 @@ export interface ApplyView {
   readonly auditId: number | null;
 }
 
+/** `apply -f`: store a configuration, then sync, plan and enforce its connections (or one). */
 export interface ApplyRequest {
   readonly config: ConfigFile;
   readonly connection?: string;
   readonly force?: boolean;
+  readonly sync?: boolean;
+}
+
+export interface ConfigApplyView {
+  readonly stored: ConfigApplyResult;
+  readonly connections: readonly ApplyView[];
 }
 
 /**
@@ -47,15 +56,17 @@ export interface StewardClient {
 
   /** Plan a configuration file without storing or changing anything. */
   plan(config: ConfigFile, connection?: string): Promise<PlanView[]>;
-  /** Store the configuration, then sync, plan and enforce each connection of it. */
+  /** Store the configuration (it owns what it declares); enforces nothing. */
   storeConfig(config: ConfigFile): Promise<ConfigApplyResult>;
   /** `sync: false` skips the object sync (identities or policies changed, not the catalog). */
   applyConnection(connection: string, opts: { force?: boolean; sync?: boolean }): Promise<ApplyView>;
+  /** Store the configuration and enforce it, in one call (what `apply -f` sends to a server). */
+  applyConfig(request: ApplyRequest): Promise<ConfigApplyView>;
 
   status(): Promise<ConnectionStatus[]>;
   explain(user: string, path: string): Promise<unknown>;
   whoCan(path: string): Promise<unknown>;
-  audit(filter?: { connection?: string; action?: string; limit?: number; before?: number }): Promise<AuditEvent[]>;
+  audit(filter?: AuditFilter): Promise<AuditEvent[]>;
   auditEvent(id: number): Promise<AuditEvent>;
 
   listUsers(): Promise<(User & { source: string })[]>;
@@ -70,6 +81,13 @@ export interface StewardClient {
   listTags(connection?: string): Promise<{ connection: string; path: string; tag: string; source: string }[]>;
   tag(path: string, tag: string): Promise<void>;
   untag(path: string, tag: string): Promise<void>;
+  listOwners(filter?: { user?: string }): Promise<Ownership[]>;
+  addOwner(user: string, path: string): Promise<void>;
+  removeOwner(user: string, path: string): Promise<void>;
+
+  createToken(input: TokenInput): Promise<CreatedToken>;
+  listTokens(): Promise<TokenInfo[]>;
+  revokeToken(name: string): Promise<TokenInfo>;
 
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import { clientFor } from '../client-for.js';
 import { parseConfigBody } from '../config-body.js';
 import { optionalBody } from '../optional-body.js';
 import {
-  ApplyBody, ApplyView, ConfigApplyResult, ConfigBody, ConnectionStatus, Explanation, ExplainQuery, NameParams, PlanBody, PlanView,
+  ApplyBody, ApplyConfigBody, ApplyView, ConfigApplyResult, ConfigApplyView, ConfigBody, ConnectionStatus, Explanation, ExplainQuery, NameParams, PlanBody, PlanView,
   WhoCanQuery, responses,
 } from '../schemas.js';
 
@@ -27,6 +27,21 @@ export function reconcileRoutes(services: Services): FastifyPluginAsync {
         body: ConfigBody, response: responses({ 200: ConfigApplyResult }),
       },
     }, async (req) => clientFor(services, req).storeConfig(parseConfigBody(req.body.config)));
+
+    app.post<{ Body: ApplyConfigBody }>('/apply', {
+      schema: {
+        operationId: 'applyConfig', tags, summary: 'Store a configuration, then sync, plan and enforce its connections (or the one named): `steward apply -f`',
+        body: ApplyConfigBody, response: responses({ 200: ConfigApplyView }),
+      },
+    }, async (req) => {
+      const { config, connection, force, sync } = req.body;
+      return clientFor(services, req).applyConfig({
+        config: parseConfigBody(config),
+        ...(connection === undefined ? {} : { connection }),
+        ...(force === undefined ? {} : { force }),
+        ...(sync === undefined ? {} : { sync }),
+      });
+    });
 
     app.post<{ Params: NameParams; Body: ApplyBody }>('/connections/:name/apply', {
       preValidation: optionalBody,

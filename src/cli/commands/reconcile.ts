@@ -1,9 +1,10 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { ApplyView, PlanView } from '../../client/steward-client.js';
+import type { PlanView } from '../../client/steward-client.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { connectionsOf } from '../../config/to-model.js';
-import { StewardError } from '../../domain/errors.js';
+import { StewardError, invalidInput } from '../../domain/errors.js';
+import { parseDuration } from '../duration.js';
 import { table } from '../output.js';
 import { run } from '../run.js';
 
@@ -65,7 +66,6 @@ export function registerReconcile(program: Command): void {
     .action(async (o: { file: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean }, cmd: Command) => {
       await run(cmd, async (client, out) => {
         const cfg = loadConfigFile(o.file);
-        const names = o.connection ? [o.connection] : connectionsOf(cfg).map((c) => c.name);
         if (o.yes !== true) {
           const plans = await client.plan(cfg, o.connection);
           out.info(plans.map(renderPlan).join('\n\n'));
@@ -75,15 +75,15 @@ export function registerReconcile(program: Command): void {
             return 1;
           }
         }
-        await client.storeConfig(cfg);
-        const results: ApplyView[] = [];
-        let failed = false;
-        for (const name of names) {
-          if (!out.json) out.info(`applying ${name}…`);
-          const r = await client.applyConnection(name, { ...(o.force ? { force: true } : {}), ...(o.sync === false ? { sync: false } : {}) });
-          results.push(r);
-          if (r.status === 'failed') failed = true;
-        }
+        if (!out.json) out.info(`applying ${o.connection ?? connectionsOf(cfg).map((c) => c.name).join(', ')}…`);
+        // One call: with --server the file is sent once, and stored and enforced by the server.
+        const { connections: results } = await client.applyConfig({
+          config: cfg,
+          ...(o.connection ? { connection: o.connection } : {}),
+          ...(o.force ? { force: true } : {}),
+          ...(o.sync === false ? { sync: false } : {}),
+        });
+        const failed = results.some((r) => r.status === 'failed');
         out.result({ connections: results }, () =>
           results
             .map((r) => {
@@ -144,20 +144,43 @@ export function registerReconcile(program: Command): void {
     .command('audit')
     .argument('[id]', 'show one event in full')
     .option('--connection <name>')
-    .option('--action <action>', 'e.g. apply, connection.add, config.store')
-    .option('--limit <n>', 'events to show', '30')
-    .description('the audit log: who changed what, and every statement run')
-    .action(async (id: string | undefined, o: { connection?: string; action?: string; limit: string }, cmd: Command) => {
+    .option('--action <action>', 'e.g. apply, connection.add, config.store; a family: policy.*')
+    .option('--actor <actor>', 'e.g. user:alice, token:ci, cli:root')
+    .option('--since <when>', 'a date-time, or a duration back from now (30m, 24h, 7d)')
+    .option('--limit <n>', 'events to show (1–1000)', '30')
+    .description('the audit log: who changed what (before and after), and every statement run')
+    .action(async (id: string | undefined, o: { connection?: string; action?: string; actor?: string; since?: string; limit: string }, cmd: Command) => {
       await run(cmd, async (client, out) => {
         if (id !== undefined) {
+          if (!/^[1-9]\d*$/.test(id)) throw invalidInput('id', `"${id}" is not an audit event id`, 'event ids are positive integers: see the ID column of steward audit');
           const e = await client.auditEvent(Number(id));
           out.result(e, () => JSON.stringify(e, null, 2));
           return;
         }
-        const events = await client.audit({ ...(o.connection ? { connection: o.connection } : {}), ...(o.action ? { action: o.action } : {}), limit: Number(o.limit) });
-        out.result(events, () => table(['ID', 'AT', 'ACTOR', 'ACTION', 'CONNECTION', 'OUTCOME', 'SUMMARY'], events.map((e) => [e.id, e.at, e.actor, e.action, e.connection ?? '', e.outcome, e.summary])));
+        const limit = Number(o.limit);
+        if (!/^\d+$/.test(o.limit) || limit < 1 || limit > 1000) throw invalidInput('--limit', `"${o.limit}" is not a number from 1 to 1000`);
+        const events = await client.audit({
+          ...(o.connection ? { connection: o.connection } : {}),
+          ...(o.action ? { action: o.action } : {}),
+          ...(o.actor ? { actor: o.actor } : {}),
+          ...(o.since ? { since: sinceOf(o.since) } : {}),
+          limit,
+        });
+        out.result(events, () =>
+          table(['ID', 'AT', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'SUMMARY'], events.map((e) => [e.id, e.at, e.actor, e.action, e.target ?? e.connection ?? '', e.outcome, e.summary])),
+        );
       });
     });
+}
+
+/** `--since`: a date-time, or a duration back from now. */
+export function sinceOf(text: string, now = Date.now()): string {
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const d = new Date(text);
+    if (Number.isNaN(d.getTime())) throw invalidInput('--since', `"${text}" is not a date-time`, 'write 2026-11-01, 2026-11-01T12:00:00Z or a duration like 24h');
+    return d.toISOString();
+  }
+  return new Date(now - parseDuration('--since', text)).toISOString();
 }
 
 /** Explanations are plain data from the policy engine; print their `lines` if any, else YAML-ish JSON. */
