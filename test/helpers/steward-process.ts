@@ -6,6 +6,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
 export const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+export const RECORDER = new URL('./record-spawns.ts', import.meta.url).pathname;
+
+/** Node's arguments before the CLI's: tsx, and the spawn recorder when the environment asks for it. */
+const nodeArgs = (env: NodeJS.ProcessEnv): string[] => ['--import', 'tsx', ...(env.STEWARD_TEST_SPAWN_LOG ? ['--import', RECORDER] : []), MAIN];
 
 export interface Run {
   readonly code: number;
@@ -16,7 +20,7 @@ export interface Run {
 /** Run one `steward` command; never throws on a non-zero exit. */
 export function steward(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...nodeArgs(env), ...args], { env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -37,7 +41,7 @@ export interface Served {
 
 /** Start `steward serve --port 0` and wait until it listens. */
 export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs(env), 'serve', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
