@@ -12,8 +12,10 @@ export function expiryOf(text: string, now = Date.now()): Date {
     if (Number.isNaN(d.getTime())) throw invalidInput('--expires', `"${text}" is not a date-time`, 'write a duration like 30d or a date-time like 2027-01-31T00:00:00Z');
     return d;
   }
+  const hint = 'write a duration like 30d or 12h, or a date-time like 2027-01-31T00:00:00Z; leave --expires out for a token that does not expire';
+  if (!/^\d/.test(text)) throw invalidInput('--expires', `"${text}" is not a duration`, hint);
   const ms = parseDuration('--expires', text);
-  if (ms <= 0) throw invalidInput('--expires', `"${text}" is not in the future`, 'leave --expires out for a token that does not expire');
+  if (ms <= 0) throw invalidInput('--expires', `"${text}" is not in the future`, hint);
   return new Date(now + ms);
 }
 
