@@ -15,7 +15,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ACCESS } from '../../src/api/route-access.js';
@@ -23,7 +22,7 @@ import { buildProgram } from '../../src/cli/program.js';
 import { quoteAccount, quoteString } from '../../src/platforms/mysql/quote.js';
 import { MARIADB_URL, mariadbAvailable, pgAvailable } from '../helpers/databases.js';
 import { dropRolesWithPrefix, pgUrl, withPg } from '../helpers/pg-admin.js';
-import { RECORDER, startServe, steward, type Run, type Served } from '../helpers/steward-process.js';
+import { RECORDER, leafCommands, startServe, steward, type Run, type Served } from '../helpers/steward-process.js';
 
 const DB = 'api_sec_db';
 const PG_SYS = 'api_sec_sys';
@@ -75,12 +74,6 @@ const spawnLog = join(work, 'spawns.jsonl');
 /** Everything Steward said, wherever it said it. */
 const seen: { where: string; text: string }[] = [];
 
-function leafCommands(cmd: Command, prefix = ''): string[] {
-  return cmd.commands.flatMap((c) => {
-    const name = `${prefix}${c.name()}`;
-    return c.commands.length > 0 ? leafCommands(c, `${name} `) : [name];
-  });
-}
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -4,6 +4,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import type { Command } from 'commander';
 
 export const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 export const RECORDER = new URL('./record-spawns.ts', import.meta.url).pathname;
@@ -79,4 +80,12 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
       clearTimeout(timer);
     },
   };
+}
+
+/** Every leaf command of a CLI program, as typed (`connection add`). */
+export function leafCommands(cmd: Command, prefix = ''): string[] {
+  return cmd.commands.flatMap((c) => {
+    const name = `${prefix}${c.name()}`;
+    return c.commands.length > 0 ? leafCommands(c, `${name} `) : [name];
+  });
 }

@@ -8,12 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
 import { pgAvailable } from '../helpers/databases.js';
 import { asUser, dropRolesWithPrefix, freshDatabase, pgUrl, withPg } from '../helpers/pg-admin.js';
-import { startServe, steward, type Run, type Served } from '../helpers/steward-process.js';
+import { leafCommands, startServe, steward, type Run, type Served } from '../helpers/steward-process.js';
 
 const DB = 'api_cli_db';
 const CONN = 'api_cli';
@@ -24,13 +23,6 @@ const ADMIN_TOKEN = `stw_${randomBytes(32).toString('base64url')}`;
 const NOT_A_DIR = join(work, 'not-a-dir');
 writeFileSync(NOT_A_DIR, 'this is a file');
 
-/** Every leaf command of the CLI, as typed (`connection add`), but `serve`. */
-function leafCommands(cmd: Command, prefix = ''): string[] {
-  return cmd.commands.flatMap((c) => {
-    const name = `${prefix}${c.name()}`;
-    return c.commands.length > 0 ? leafCommands(c, `${name} `) : [name];
-  });
-}
 
 describe.skipIf(!pgAvailable)('every CLI command through a running server', () => {
   let served: Served;

@@ -66,7 +66,7 @@ beforeAll(async () => {
   const services = createServices({ db, masterKey: randomBytes(32) });
   const token = (await services.tokens.ensureAdmin(undefined))!;
   app = await createServer(services);
-  app.addHook('onRequest', async (req) => void hits.push((req.routeOptions.schema)?.operationId));
+  app.addHook('onRequest', async (req) => void hits.push(req.routeOptions.schema?.operationId));
   await app.listen({ port: 0, host: '127.0.0.1' });
   client = createRemoteClient({ server: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, token });
 });
