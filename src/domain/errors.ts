@@ -73,7 +73,8 @@ export function toStewardError(err: unknown): StewardError {
  */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):([^@\s/]*)@/gi, '$1:***@')
+    // Up to the last "@" of the URL: a password written without percent-encoding may hold "/", "#" or "@".
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):([^\s"'<>]*)@/gi, '$1:***@')
     .replace(/(password|passwd|pwd|secret)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]+)/gi, '$1$2***')
     // `token=…` in query strings; not `token:<name>`, which is how audit actors name a token.
     .replace(/(token)(\s*=\s*)("[^"]*"|'[^']*'|[^\s&;,]+)/gi, '$1$2***')

@@ -3,6 +3,14 @@ import { loggableError, loggableUrl } from '../../src/api/logging.js';
 import { redactSecrets } from '../../src/domain/errors.js';
 import { redactDeep } from '../../src/domain/redact-deep.js';
 
+describe('redactSecrets: URLs', () => {
+  it('hides a password written without percent-encoding, whatever it holds', () => {
+    expect(redactSecrets('bad mysql://u:Ho#st/le@x@127.0.0.1:3306/db here')).toBe('bad mysql://u:***@127.0.0.1:3306/db here');
+    expect(redactSecrets('a postgres://u:p@h/d and b mysql://v:q@h2/e')).toBe('a postgres://u:***@h/d and b mysql://v:***@h2/e');
+    expect(redactSecrets('"postgres://u:p@h/d"')).toBe('"postgres://u:***@h/d"');
+  });
+});
+
 describe('redactSecrets: tokens', () => {
   it("hides Steward's bearer tokens and bearer credentials, and token= pairs", () => {
     expect(redactSecrets('got stw_AbCdEf0123456789_-xyz here')).toBe('got stw_*** here');
