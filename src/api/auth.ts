@@ -3,7 +3,7 @@
  * A token made for a user acts as that user: the user is the audit actor, the token is recorded
  * as `via`. Otherwise the token's name is the actor.
  */
-import type { FastifyRequest, onRequestAsyncHookHandler, onRouteHookHandler, preHandlerHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler, onRouteHookHandler, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import { StewardError } from '../domain/errors.js';
 import type { Role } from '../domain/roles.js';
 import { auditContext } from '../services/audit-context.js';
@@ -80,21 +80,9 @@ export function authenticate(tokens: Pick<TokenService, 'verify'>): onRequestAsy
   };
 }
 
-/**
- * The `preHandler` hook: an owner may act only on what they own; then the handler runs inside
- * the audit context (request id, and the token a user acts through), which is why this is a
- * callback hook: `done` must be called inside `auditContext.run`.
- */
-export function authorizeOwner(owners: Pick<OwnershipService, 'owns'>): preHandlerHookHandler {
-  return (request, _reply, done) => {
-    const c = request.caller;
-    const context = { requestId: request.id, ...(c !== null && c.user !== null ? { via: `token:${c.token}` } : {}) };
-    check(request)
-      .then(() => auditContext.run(context, () => done()))
-      .catch((err: unknown) => done(err as Error));
-  };
-
-  async function check(request: FastifyRequest): Promise<void> {
+/** The `preHandler` hook after validation: an owner may act only on what they own. */
+export function authorizeOwner(owners: Pick<OwnershipService, 'owns'>): preHandlerAsyncHookHandler {
+  return async (request) => {
     const c = request.caller;
     const url = request.routeOptions.url;
     if (c === null || c.role !== 'owner' || url === undefined) return;
@@ -107,5 +95,14 @@ export function authorizeOwner(owners: Pick<OwnershipService, 'owns'>): preHandl
         hint: 'an owner token acts only on the data sources its user owns: see steward owner list',
       });
     }
-  }
+  };
 }
+
+/**
+ * The last `preHandler` hook: the handler runs inside the audit context (the request id, and the
+ * token a user acts through). A callback hook, because `done` must be called inside `run`.
+ */
+export const withAuditContext: preHandlerHookHandler = (request, _reply, done) => {
+  const c = request.caller;
+  auditContext.run({ requestId: request.id, ...(c !== null && c.user !== null ? { via: `token:${c.token}` } : {}) }, () => done());
+};

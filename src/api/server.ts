@@ -7,7 +7,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Services } from '../services/container.js';
-import { authenticate, authorizeOwner, requireRouteRule } from './auth.js';
+import { authenticate, authorizeOwner, requireRouteRule, withAuditContext } from './auth.js';
 import { OPENAPI_PATH, errorHandler, notFoundHandler } from './errors.js';
 import { logRequest, loggingOptions, type LogOptions } from './logging.js';
 import { ruleOf } from './route-access.js';
@@ -69,6 +69,7 @@ export async function createServer(services: Services, opts: ServerOptions = {})
   });
   app.addHook('onRequest', authenticate(services.tokens));
   app.addHook('preHandler', authorizeOwner(services.owners));
+  app.addHook('preHandler', withAuditContext);
   if (log !== false) app.addHook('onResponse', logRequest);
 
   // Registered before any route: the plugin collects routes as they are added.
