@@ -10,8 +10,8 @@ export default defineConfig({
   test: {
     include: ['test/faults/**/*.test.ts'],
     exclude: process.env.STEWARD_KNOWN_FAILURES === '1' ? ['**/node_modules/**'] : ['test/faults/hostile-known-failures.test.ts', '**/node_modules/**'],
-    testTimeout: 120_000,
-    hookTimeout: 180_000,
+    testTimeout: 600_000,
+    hookTimeout: 300_000,
     fileParallelism: false,
     pool: 'forks',
     reporters: process.env.CI === 'true' ? ['default', ['json', { outputFile: '.ci/out/vitest-faults.json' }]] : ['default'],

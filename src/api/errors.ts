@@ -4,18 +4,24 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { StewardError, httpStatusOf, redactSecrets } from '../domain/errors.js';
+import { redactDeep } from '../domain/redact-deep.js';
+import { loggableUrl } from './logging.js';
 import type { ErrorBody } from './schemas.js';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
-/** The wire shape of a StewardError; messages are redacted once more on their way out. */
-export function errorBody(e: StewardError): ErrorBody {
+/**
+ * The wire shape of a StewardError; messages are redacted once more on their way out. The
+ * request id ties the answer to the server's log line (for a 5xx, where the details are).
+ */
+export function errorBody(e: StewardError, requestId?: string): ErrorBody {
   return {
     error: {
       code: e.code,
       message: redactSecrets(e.message),
       ...(e.hint !== undefined ? { hint: redactSecrets(e.hint) } : {}),
-      ...(e.details !== undefined ? { details: e.details } : {}),
+      ...(e.details !== undefined ? { details: redactDeep(e.details) } : {}),
+      ...(requestId !== undefined ? { requestId } : {}),
     },
   };
 }
@@ -68,10 +74,9 @@ function isFastifyError(err: unknown): err is FastifyError {
   return err instanceof Error && typeof (err as { statusCode?: unknown }).statusCode === 'number';
 }
 
-/** Log an unexpected error without secrets: free text is redacted, the error object never logged raw. */
+/** Log an unexpected error at once, without secrets (free text redacted, the error object never logged raw). */
 function logUnexpected(request: FastifyRequest, err: unknown): void {
-  const e = err instanceof Error ? err : new Error(String(err));
-  request.log.error({ error: { name: e.name, message: redactSecrets(e.message), stack: redactSecrets(e.stack ?? '') } }, 'unexpected error');
+  request.log.error({ err, method: request.method, url: loggableUrl(request.url) }, 'unexpected error');
 }
 
 /** fastify `setErrorHandler`: StewardError, validation errors, framework errors, then anything else as 500. */
@@ -81,7 +86,8 @@ export async function errorHandler(err: unknown, request: FastifyRequest, reply:
   if (err instanceof StewardError) {
     status = httpStatusOf(err.code);
     error = err;
-    if (status >= 500) request.log.warn({ code: err.code, message: redactSecrets(err.message) }, 'request failed');
+    // 502 (a database unreachable), 500 (a broken store): the answer names the request, the log says why.
+    if (status >= 500) request.log.error({ err, method: request.method, url: loggableUrl(request.url) }, 'request failed');
   } else if (isFastifyError(err) && err.validation) {
     status = 400;
     error = validationError(err.validationContext, err.validation);
@@ -93,12 +99,12 @@ export async function errorHandler(err: unknown, request: FastifyRequest, reply:
     error = new StewardError('internal', 'internal error', { hint: 'the server log has the details; please report it if it persists' });
   }
   if (error.code === 'unauthorized') void reply.header('www-authenticate', 'Bearer');
-  return reply.code(status).send(errorBody(error));
+  return reply.code(status).send(errorBody(error, request.id));
 }
 
 /** fastify `setNotFoundHandler`: unknown routes answer in the same error shape. */
 export async function notFoundHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const path = request.url.split('?')[0] ?? request.url;
-  const e = new StewardError('not_found', `no route ${request.method} ${path}`, { hint: `the routes are listed in ${OPENAPI_PATH}` });
-  return reply.code(404).send(errorBody(e));
+  const e = new StewardError('not_found', `no route ${request.method} ${redactSecrets(path)}`, { hint: `the routes are listed in ${OPENAPI_PATH}` });
+  return reply.code(404).send(errorBody(e, request.id));
 }

@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { PLATFORM_TYPES } from '../domain/connection.js';
+import { ROLES } from '../domain/roles.js';
 
 /** A string enum as `{ type: string, enum }`: one clear validation message instead of an anyOf of literals. */
 export const StringEnum = <T extends string>(values: readonly T[], opts: { description?: string; default?: T } = {}) =>
@@ -32,6 +33,7 @@ export const ErrorBody = Type.Object(
       message: Type.String(),
       hint: Type.Optional(Type.String()),
       details: Type.Optional(Type.Unknown()),
+      requestId: Type.Optional(Type.String({ description: "the request's id, also in the server's log line for it (header x-request-id)" })),
     }),
   },
   { $id: 'Error', title: 'Error' },
@@ -205,6 +207,7 @@ export type PlanBody = Static<typeof PlanBody>;
 export const ConfigBody = Type.Object({ config: ConfigJson }, { additionalProperties: false });
 export type ConfigBody = Static<typeof ConfigBody>;
 
+
 export const PlanView = Type.Object(
   {
     connection: Type.String(),
@@ -311,7 +314,9 @@ export const Explanation = Type.Unknown({ description: 'the explanation: policie
 export const AuditQuery = Type.Object(
   {
     connection: Type.Optional(Type.String({ minLength: 1 })),
-    action: Type.Optional(Type.String({ minLength: 1, description: 'e.g. connection.add, apply, policy.put' })),
+    action: Type.Optional(Type.String({ minLength: 1, description: 'e.g. connection.add, apply, policy.put; a family: policy.*' })),
+    actor: Type.Optional(Type.String({ minLength: 1, description: 'e.g. user:alice, token:ci, cli:root' })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'events at or after this time' })),
     limit: Type.Optional(Limit),
     before: Type.Optional(Type.Integer({ minimum: 1, description: 'events with a smaller id (paging, newest first)' })),
   },
@@ -326,11 +331,16 @@ export const AuditEvent = Type.Object(
   {
     id: Type.Integer(),
     at: Type.String({ format: 'date-time' }),
-    actor: Type.String(),
+    actor: Type.String({ description: 'user:<name> (a token acting as that user), token:<name>, cli:<os user>, scheduler' }),
     action: Type.String(),
     connection: Nullable(Type.String()),
+    target: Nullable(Type.String({ description: 'what was changed: connection:wh, policy:p, user:u, object:wh/db/t, token:ci, …' })),
     outcome: Type.String(),
     summary: Type.String(),
+    before: Type.Unknown({ description: 'the target before the change (null: it did not exist); secrets redacted' }),
+    after: Type.Unknown({ description: 'the target after the change (null: it is gone); secrets redacted' }),
+    via: Nullable(Type.String({ description: 'the token an acting user came through' })),
+    requestId: Nullable(Type.String({ description: 'the API request that made the change (see the server log)' })),
     details: Type.Unknown(),
   },
   { additionalProperties: true },
@@ -398,6 +408,54 @@ export const TagView = Type.Object(
     source: Type.String(),
   },
   { additionalProperties: true },
+);
+
+// ---------------------------------------------------------------- data owners
+
+export const OwnerView = Type.Object(
+  { user: Type.String(), path: Type.String({ description: 'the owned subtree: connection[/database[/schema[/table]]]' }) },
+  { additionalProperties: false },
+);
+
+export const OwnerBody = Type.Object({ user: Type.String({ minLength: 1 }), path: ObjectPath }, { additionalProperties: false });
+export type OwnerBody = Static<typeof OwnerBody>;
+
+export const OwnersQuery = Type.Object({ user: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false });
+export type OwnersQuery = Static<typeof OwnersQuery>;
+
+// ---------------------------------------------------------------- tokens
+
+const Role = StringEnum(ROLES, { description: 'admin | governor | owner | viewer | scim (scim: no routes yet)' });
+
+export const CreateTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'unique among tokens not revoked; 1–64 letters, digits, ".", "_", "-"' }),
+    role: Role,
+    user: Type.Optional(Type.String({ minLength: 1, description: 'the Steward user the token acts as (required for owner)' })),
+    expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'omitted: never expires' })),
+  },
+  { additionalProperties: false },
+);
+export type CreateTokenBody = Static<typeof CreateTokenBody>;
+
+const tokenFields = {
+  name: Type.String(),
+  role: Role,
+  user: Nullable(Type.String()),
+  status: StringEnum(['active', 'expired', 'revoked'] as const),
+  createdAt: Type.String({ format: 'date-time' }),
+  createdBy: Nullable(Type.String()),
+  expiresAt: Nullable(Type.String({ format: 'date-time' })),
+  revokedAt: Nullable(Type.String({ format: 'date-time' })),
+  lastUsedAt: Nullable(Type.String({ format: 'date-time' })),
+};
+
+/** Closed: neither the token nor its hash can reach a listing. */
+export const TokenView = Type.Object(tokenFields, { additionalProperties: false });
+
+export const CreatedTokenView = Type.Object(
+  { ...tokenFields, token: Type.String({ description: 'the bearer token: shown this once, only its hash is kept' }) },
+  { additionalProperties: false },
 );
 
 // ---------------------------------------------------------------- health

@@ -3,8 +3,10 @@ import { Command } from 'commander';
 import { registerCatalog } from './commands/catalog.js';
 import { registerConnection } from './commands/connection.js';
 import { registerIdentities } from './commands/identities.js';
+import { registerOwner } from './commands/owner.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
 
 /** The package's version; src/cli and dist/cli both sit two levels below package.json. */
 function version(): string {
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerCatalog(program);
   registerReconcile(program);
   registerIdentities(program);
+  registerOwner(program);
+  registerToken(program);
   program
     .command('schema')
     .description('print the JSON Schema of steward.yaml')

@@ -3,6 +3,7 @@
  * the local client, one HTTP call per method, errors turned back into the server's StewardError.
  */
 import { StewardError, redactSecrets, type ErrorCode } from '../domain/errors.js';
+import type { TokenInput } from '../services/token-service.js';
 import type { ConnectionStatus } from '../store/status-repo.js';
 import type { StewardClient } from './steward-client.js';
 
@@ -45,10 +46,12 @@ async function errorOf(res: Response, what: string): Promise<StewardError> {
   } catch {
     body = undefined;
   }
-  const e = (body as { error?: { code?: unknown; message?: unknown; hint?: unknown; details?: unknown } } | undefined)?.error;
+  const e = (body as { error?: { code?: unknown; message?: unknown; hint?: unknown; details?: unknown; requestId?: unknown } } | undefined)?.error;
   if (e && typeof e.message === 'string') {
     const code = KNOWN_CODES.includes(e.code as ErrorCode) ? (e.code as ErrorCode) : codeOfStatus(res.status);
-    return new StewardError(code, e.message, {
+    // A server-side failure is only diagnosable from the server's log: name the line to look for.
+    const message = res.status >= 500 && typeof e.requestId === 'string' ? `${e.message} (request ${e.requestId})` : e.message;
+    return new StewardError(code, message, {
       ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
       ...(e.details !== undefined ? { details: e.details } : {}),
     });
@@ -109,7 +112,7 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
     plan: (config, connection) => call('POST', '/plan', { body: connection === undefined ? { config } : { config, connection } }),
     storeConfig: (config) => call('POST', '/config', { body: { config } }),
     // Statement progress does not stream over HTTP: the result lists every statement at the end.
-    applyConfig: (config, { onStatement: _progress, ...o }) => call('POST', '/config/apply', { body: { config, ...o } }),
+    applyConfig: (config, { onStatement: _progress, ...o }) => call('POST', '/apply', { body: { config, ...o } }),
     applyConnection: (connection, o) => call('POST', `/connections/${seg(connection)}/apply`, { body: o }),
 
     status: async () => (await call<ConnectionStatus[]>('GET', '/status')).map(reviveStatus),
@@ -130,8 +133,26 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
     listTags: (connection) => call('GET', '/tags', { query: { connection } }),
     tag: (path, tag) => call('POST', '/tags', { body: { path, tag } }),
     untag: (path, tag) => call('DELETE', '/tags', { query: { path, tag } }),
+    listOwners: (filter) => call('GET', '/owners', { query: { user: filter?.user } }),
+    addOwner: (user, path) => call('POST', '/owners', { body: { user, path } }),
+    removeOwner: (user, path) => call('DELETE', '/owners', { query: { user, path } }),
+
+    createToken: (input) => call('POST', '/tokens', { body: tokenBody(input) }),
+    listTokens: () => call('GET', '/tokens'),
+    revokeToken: (name) => call('DELETE', `/tokens/${seg(name)}`),
 
     close: async () => undefined,
+  };
+}
+
+/** A token request as JSON: dates as ISO text, absent fields left out. */
+function tokenBody(input: TokenInput): Record<string, unknown> {
+  const expiresAt = input.expiresAt instanceof Date ? input.expiresAt.toISOString() : input.expiresAt;
+  return {
+    name: input.name,
+    role: input.role,
+    ...(input.user !== undefined && input.user !== null ? { user: input.user } : {}),
+    ...(expiresAt !== undefined && expiresAt !== null ? { expiresAt } : {}),
   };
 }
 

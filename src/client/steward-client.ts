@@ -3,7 +3,9 @@ import type { SyncReport } from '../catalog/sync-service.js';
 import type { ConfigWarning } from '../config/issues.js';
 import type { ConfigFile } from '../config/schema.js';
 import type { ConfigApplyResult } from '../services/config-service.js';
-import type { AuditEvent } from '../services/audit-service.js';
+import type { AuditEvent, AuditFilter } from '../services/audit-service.js';
+import type { Ownership } from '../services/ownership-service.js';
+import type { CreatedToken, TokenInfo, TokenInput } from '../services/token-service.js';
 import type { ConnectionInput, ConnectionView } from '../services/connection-service.js';
 import type { CheckReport, StatementResult } from '../platforms/platform.js';
 import type { User } from '../domain/identity.js';
@@ -46,12 +48,6 @@ export interface RemoveConnectionView {
   readonly teardown?: { readonly status: ApplyStatus; readonly statements: number; readonly unconverged: number; readonly error?: string; readonly auditId: number | null };
 }
 
-export interface ApplyRequest {
-  readonly config: ConfigFile;
-  readonly connection?: string;
-  readonly force?: boolean;
-}
-
 /**
  * Everything the CLI does, in one interface with two implementations: straight on the store
  * (`local-client.ts`) and through a running server's HTTP API (`remote-client.ts`). The HTTP
@@ -74,7 +70,7 @@ export interface StewardClient {
 
   /** Plan a configuration file without storing or changing anything. */
   plan(config: ConfigFile, connection?: string): Promise<PlanView[]>;
-  /** Store the configuration only (identities, tags, policies, connections). */
+  /** Store the configuration only (it owns what it declares); enforces nothing. */
   storeConfig(config: ConfigFile): Promise<ConfigApplyResult>;
   /**
    * Plan each connection of the file under its lock, check the plans (against `expect` when
@@ -97,7 +93,7 @@ export interface StewardClient {
   status(): Promise<ConnectionStatus[]>;
   explain(user: string, path: string): Promise<unknown>;
   whoCan(path: string): Promise<unknown>;
-  audit(filter?: { connection?: string; action?: string; limit?: number; before?: number }): Promise<AuditEvent[]>;
+  audit(filter?: AuditFilter): Promise<AuditEvent[]>;
   auditEvent(id: number): Promise<AuditEvent>;
 
   listUsers(): Promise<(User & { source: string })[]>;
@@ -112,6 +108,13 @@ export interface StewardClient {
   listTags(connection?: string): Promise<{ connection: string; path: string; tag: string; source: string }[]>;
   tag(path: string, tag: string): Promise<void>;
   untag(path: string, tag: string): Promise<void>;
+  listOwners(filter?: { user?: string }): Promise<Ownership[]>;
+  addOwner(user: string, path: string): Promise<void>;
+  removeOwner(user: string, path: string): Promise<void>;
+
+  createToken(input: TokenInput): Promise<CreatedToken>;
+  listTokens(): Promise<TokenInfo[]>;
+  revokeToken(name: string): Promise<TokenInfo>;
 
   close(): Promise<void>;
 }

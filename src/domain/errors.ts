@@ -68,12 +68,18 @@ export function toStewardError(err: unknown): StewardError {
 
 /**
  * Remove anything that looks like a credential from free text: passwords in URLs
- * (`scheme://user:secret@host`) and `password=...` pairs. Applied to every message that leaves
+ * (`scheme://user:secret@host`), `password=...` pairs, Steward's bearer tokens (`stw_…`). Applied to every message that leaves
  * the process (logs, API errors, CLI output).
  */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):([^@\s/]*)@/gi, '$1:***@')
-    .replace(/(password|passwd|pwd|secret|token)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]+)/gi, '$1$2***')
+    // Up to the last "@" of the URL: a password written without percent-encoding may hold "/", "#" or "@".
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):([^\s"'<>]*)@/gi, '$1:***@')
+    .replace(/(password|passwd|pwd|secret)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]+)/gi, '$1$2***')
+    // `token=…` in query strings; not `token:<name>`, which is how audit actors name a token.
+    .replace(/(token)(\s*=\s*)("[^"]*"|'[^']*'|[^\s&;,]+)/gi, '$1$2***')
+    // Steward's own bearer tokens, and any bearer credential, wherever they turn up.
+    .replace(/\bstw_[A-Za-z0-9_-]{8,}/g, 'stw_***')
+    .replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, '$1***')
     .replace(/(IDENTIFIED(?:\s+WITH\s+\S+)?\s+(?:BY|AS)\s+|PASSWORD\s+)('(?:[^'\\]|\\.|'')*')/gi, "$1'***'");
 }

@@ -204,6 +204,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
     async store(cfg: ConfigFile, actor: string): Promise<ConfigApplyResult> {
       return db.transaction(async (tx) => {
         const { warnings, enforce } = await check(tx, cfg);
+        const before = await fileOwned(tx);
         const connections: ConfigApplyResult['connections'] = {};
         for (const c of connectionsOf(cfg)) connections[c.name] = await deps.connections.upsert(c, actor, tx);
         const file = modelOf(cfg);
@@ -218,7 +219,10 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
         await deps.audit.record(tx, {
           actor,
           action: 'config.store',
+          target: 'config',
           outcome: 'ok',
+          before,
+          after: await fileOwned(tx),
           summary: `${result.users} users, ${result.groups} groups, ${result.policies} policies, ${result.tags} tags` + (warnings.length > 0 ? `, ${warnings.length} warning${warnings.length > 1 ? 's' : ''}` : ''),
           details: result,
         });
@@ -243,6 +247,19 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
       return result.warnings;
     },
   };
+}
+
+/** What the configuration file owns, compactly (policies by name), for the audit's before and after. */
+async function fileOwned(tx: Executor): Promise<unknown> {
+  const rows = await tx.query(
+    `SELECT (SELECT coalesce(array_agg(name ORDER BY name), '{}') FROM connections WHERE source = $1) AS connections,
+            (SELECT count(*)::int FROM users WHERE source = $1) AS users,
+            (SELECT count(*)::int FROM groups WHERE source = $1) AS groups,
+            (SELECT count(*)::int FROM tags WHERE source = $1) AS tags,
+            (SELECT coalesce(array_agg(name ORDER BY name), '{}') FROM policies WHERE source = $1) AS policies`,
+    [FILE],
+  );
+  return rows[0];
 }
 
 export type ConfigService = ReturnType<typeof createConfigService>;

@@ -153,7 +153,8 @@ export function createConnectionService(deps: {
       };
       await db.transaction(async (tx) => {
         await connectionsRepo.insert(tx, write);
-        await audit.record(tx, { actor, action: 'connection.add', connection: input.name, outcome: 'ok', summary: `${v.type} ${v.redacted}` });
+        const after = view((await connectionsRepo.get(tx, input.name))!);
+        await audit.record(tx, { actor, action: 'connection.add', connection: input.name, outcome: 'ok', summary: `${v.type} ${v.redacted}`, before: null, after });
       });
       return view(await row(input.name));
     },
@@ -175,20 +176,25 @@ export function createConnectionService(deps: {
       };
       if (!existing) {
         await connectionsRepo.insert(tx, write);
-        await audit.record(tx, { actor, action: 'connection.add', connection: input.name, outcome: 'ok', summary: `${v.type} ${v.redacted}` });
+        const after = view((await connectionsRepo.get(tx, input.name))!);
+        await audit.record(tx, { actor, action: 'connection.add', connection: input.name, outcome: 'ok', summary: `${v.type} ${v.redacted}`, before: null, after });
         return 'created';
       }
       if (!urlChanged && existing.type === v.type && JSON.stringify(existing.options) === JSON.stringify(v.options)) return 'unchanged';
       await connectionsRepo.update(tx, write);
-      await audit.record(tx, { actor, action: 'connection.update', connection: input.name, outcome: 'ok', summary: `${v.type} ${v.redacted}` });
+      const after = view((await connectionsRepo.get(tx, input.name))!);
+      await audit.record(tx, {
+        actor, action: 'connection.update', connection: input.name, outcome: 'ok', summary: `${v.type} ${v.redacted}${urlChanged ? ' (new credentials)' : ''}`,
+        before: view(existing), after,
+      });
       return 'updated';
     },
 
     async remove(name: string, actor: string): Promise<void> {
-      await row(name);
+      const before = view(await row(name));
       await db.transaction(async (tx) => {
         await connectionsRepo.remove(tx, name);
-        await audit.record(tx, { actor, action: 'connection.remove', connection: name, outcome: 'ok', summary: '' });
+        await audit.record(tx, { actor, action: 'connection.remove', connection: name, outcome: 'ok', summary: '', before, after: null });
       });
     },
 

@@ -15,6 +15,7 @@ import { createAuditService } from './audit-service.js';
 import { createConfigService } from './config-service.js';
 import { createConnectionService } from './connection-service.js';
 import { createIdentityService } from './identity-service.js';
+import { createOwnershipService } from './ownership-service.js';
 import { createTokenService } from './token-service.js';
 
 /** Every service, wired once; the CLI, the API and the jobs all use this. */
@@ -39,7 +40,8 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
     catalog: createCatalogService({ db }),
     identities: createIdentityService({ db, audit, config }),
     access: createAccessService({ db, connections, config, ...(deps.now ? { now: deps.now } : {}) }),
-    tokens: createTokenService({ db }),
+    tokens: createTokenService({ db, audit }),
+    owners: createOwnershipService({ db, audit }),
     status: () => statusRepo.list(db),
     /** Sync one connection (opening and closing its session). */
     async syncConnection(name: string, under?: readonly string[]) {

@@ -8,7 +8,7 @@ import { STEWARD_NAME_HINT, stewardNameProblem, type User } from '../domain/iden
 import { showName } from '../domain/principal-name.js';
 import type { Policy } from '../domain/policy.js';
 import { decodePath, encodePath } from '../domain/paths.js';
-import type { Db } from '../store/db.js';
+import type { Db, Executor } from '../store/db.js';
 import { identitiesRepo, type StoredUser } from '../store/identities-repo.js';
 import { policiesRepo, type StoredPolicy } from '../store/policies-repo.js';
 import { tagsRepo, type TagRow } from '../store/tags-repo.js';
@@ -44,7 +44,7 @@ export function createIdentityService(deps: { db: Db; audit: AuditService; confi
       return identitiesRepo.users(db);
     },
     async getUser(name: string): Promise<StoredUser> {
-      const u = (await identitiesRepo.users(db)).find((x) => x.name === name);
+      const u = (await identitiesRepo.users(db, name))[0];
       if (!u) throw notFound('user', name);
       return u;
     },
@@ -65,14 +65,17 @@ export function createIdentityService(deps: { db: Db; audit: AuditService; confi
         groups: [...new Set([...m.groups, ...u.groups])],
       }));
       await db.transaction(async (tx) => {
+        const before = (await identitiesRepo.users(tx, u.name))[0] ?? null;
         await identitiesRepo.putUser(tx, u, 'api');
-        await audit.record(tx, { actor, action: 'user.put', outcome: 'ok', summary: u.name, details: { groups: u.groups, principals: u.principals } });
+        const after = (await identitiesRepo.users(tx, u.name))[0] ?? null;
+        await audit.record(tx, { actor, action: 'user.put', target: `user:${u.name}`, outcome: 'ok', summary: u.name, before, after });
       });
     },
     async deleteUser(name: string, actor: string): Promise<void> {
       await db.transaction(async (tx) => {
+        const before = (await identitiesRepo.users(tx, name))[0] ?? null;
         if (!(await identitiesRepo.deleteUser(tx, name))) throw notFound('user', name);
-        await audit.record(tx, { actor, action: 'user.delete', outcome: 'ok', summary: name });
+        await audit.record(tx, { actor, action: 'user.delete', target: `user:${name}`, outcome: 'ok', summary: name, before, after: null });
       });
     },
     listGroups() {
@@ -82,14 +85,17 @@ export function createIdentityService(deps: { db: Db; audit: AuditService; confi
       checkName('name', name);
       checkText('name', name);
       await db.transaction(async (tx) => {
+        const group = async () => (await identitiesRepo.groups(tx)).find((g) => g.name === name) ?? null;
+        const before = await group();
         await identitiesRepo.ensureGroups(tx, [name], 'api');
-        await audit.record(tx, { actor, action: 'group.add', outcome: 'ok', summary: name });
+        await audit.record(tx, { actor, action: 'group.add', target: `group:${name}`, outcome: 'ok', summary: name, before, after: await group() });
       });
     },
     async deleteGroup(name: string, actor: string): Promise<void> {
       await db.transaction(async (tx) => {
+        const before = (await identitiesRepo.groups(tx)).find((g) => g.name === name) ?? null;
         if (!(await identitiesRepo.deleteGroup(tx, name))) throw notFound('group', name);
-        await audit.record(tx, { actor, action: 'group.delete', outcome: 'ok', summary: name });
+        await audit.record(tx, { actor, action: 'group.delete', target: `group:${name}`, outcome: 'ok', summary: name, before, after: null });
       });
     },
 
@@ -102,15 +108,23 @@ export function createIdentityService(deps: { db: Db; audit: AuditService; confi
       checkText('tag', { path: fullPath, tag });
       await checkAsConfig(config, { tags: { [fullPath]: [tag] } }, (m) => ({ ...m, tags: [...m.tags, { connection, path, tag }] }));
       await db.transaction(async (tx) => {
+        const before = await tagsOn(tx, connection, path);
         await tagsRepo.add(tx, [{ connection, path, tag }], 'api');
-        await audit.record(tx, { actor, action: 'tag.add', connection, outcome: 'ok', summary: `${fullPath} +${tag}` });
+        await audit.record(tx, {
+          actor, action: 'tag.add', connection, target: `object:${fullPath}`, outcome: 'ok', summary: `${fullPath} +${tag}`,
+          before: { tags: before }, after: { tags: await tagsOn(tx, connection, path) },
+        });
       });
     },
     async untag(fullPath: string, tag: string, actor: string): Promise<void> {
       const { connection, path } = splitFull(fullPath);
       await db.transaction(async (tx) => {
+        const before = await tagsOn(tx, connection, path);
         if (!(await tagsRepo.remove(tx, connection, path, tag))) throw notFound('tag', `${tag} on ${fullPath}`);
-        await audit.record(tx, { actor, action: 'tag.remove', connection, outcome: 'ok', summary: `${fullPath} -${tag}` });
+        await audit.record(tx, {
+          actor, action: 'tag.remove', connection, target: `object:${fullPath}`, outcome: 'ok', summary: `${fullPath} -${tag}`,
+          before: { tags: before }, after: { tags: await tagsOn(tx, connection, path) },
+        });
       });
     },
 
@@ -134,18 +148,25 @@ export function createIdentityService(deps: { db: Db; audit: AuditService; confi
       checkText('policy', p);
       await checkAsConfig(config, { policies: [p as unknown as NonNullable<ConfigFile['policies']>[number]] }, (m) => ({ ...m, policies: [...m.policies.filter((x) => x.name !== p.name), p] }));
       await db.transaction(async (tx) => {
+        const before = (await policiesRepo.get(tx, p.name))?.policy ?? null;
         await policiesRepo.put(tx, p, 'api');
-        await audit.record(tx, { actor, action: 'policy.put', outcome: 'ok', summary: p.name, details: p });
+        await audit.record(tx, { actor, action: 'policy.put', target: `policy:${p.name}`, outcome: 'ok', summary: p.name, before, after: p });
       });
       return p;
     },
     async deletePolicy(name: string, actor: string): Promise<void> {
       await db.transaction(async (tx) => {
+        const before = (await policiesRepo.get(tx, name))?.policy ?? null;
         if (!(await policiesRepo.remove(tx, name))) throw notFound('policy', name);
-        await audit.record(tx, { actor, action: 'policy.delete', outcome: 'ok', summary: name });
+        await audit.record(tx, { actor, action: 'policy.delete', target: `policy:${name}`, outcome: 'ok', summary: name, before, after: null });
       });
     },
   };
+}
+
+/** The tags on one object, for an audit event's before and after. */
+async function tagsOn(tx: Executor, connection: string, path: string): Promise<string[]> {
+  return (await tagsRepo.list(tx, connection)).filter((t) => t.path === path).map((t) => t.tag);
 }
 
 function splitFull(fullPath: string): { connection: string; path: string } {

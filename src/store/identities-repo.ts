@@ -7,7 +7,8 @@ export interface StoredUser extends User {
 
 /** Users, groups, memberships and principal mappings. */
 export const identitiesRepo = {
-  async users(db: Executor): Promise<StoredUser[]> {
+  /** Every user, or only the one named. */
+  async users(db: Executor, name?: string): Promise<StoredUser[]> {
     const rows = await db.query<{
       name: string;
       email: string | null;
@@ -19,7 +20,8 @@ export const identitiesRepo = {
       `SELECT u.name, u.email, u.attributes, u.source,
          (SELECT array_agg(g.group_name ORDER BY g.group_name) FROM user_groups g WHERE g.user_name = u.name) AS groups,
          (SELECT jsonb_object_agg(p.connection, p.principal) FROM principals p WHERE p.user_name = u.name) AS principals
-       FROM users u ORDER BY u.name`,
+       FROM users u WHERE ($1::text IS NULL OR u.name = $1) ORDER BY u.name`,
+      [name ?? null],
     );
     return rows.map((r) => ({
       name: r.name,

@@ -168,6 +168,58 @@ ALTER TABLE connection_status
   ADD COLUMN reported_drift integer NOT NULL DEFAULT 0;
 CREATE INDEX audit_events_started ON audit_events (connection) WHERE outcome = 'started';`,
   },
+  // 20–29: API tokens with roles, audit targets, data owners.
+  {
+    version: 20,
+    name: 'api-token-roles',
+    // Tokens made before roles existed were all admins. Names become unique among tokens not
+    // revoked (`token revoke NAME`); the STEWARD_ADMIN_TOKEN rows all shared one display name,
+    // so they take their id (`env-<hash prefix>`) as name.
+    sql: `
+ALTER TABLE api_tokens ADD COLUMN role text NOT NULL DEFAULT 'admin';
+ALTER TABLE api_tokens ALTER COLUMN role DROP DEFAULT;
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_role CHECK (role IN ('admin', 'governor', 'owner', 'viewer', 'scim'));
+ALTER TABLE api_tokens ADD COLUMN user_name text;
+ALTER TABLE api_tokens ADD COLUMN expires_at timestamptz;
+ALTER TABLE api_tokens ADD COLUMN revoked_at timestamptz;
+ALTER TABLE api_tokens ADD COLUMN created_by text;
+UPDATE api_tokens SET name = id WHERE name = 'admin (STEWARD_ADMIN_TOKEN)';
+UPDATE api_tokens t SET name = t.name || '-' || t.id WHERE EXISTS (SELECT 1 FROM api_tokens o WHERE o.name = t.name AND o.id < t.id);
+CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens (name) WHERE revoked_at IS NULL;
+`,
+  },
+  {
+    version: 21,
+    name: 'audit-target-before-after',
+    // What a change was made to and how it looked before and after (secrets redacted on write);
+    // 'via' names the token when the actor is the user a token acts as; request_id ties an
+    // event to the server's log line of the request that made it.
+    sql: `
+ALTER TABLE audit_events ADD COLUMN target text;
+ALTER TABLE audit_events ADD COLUMN before_state jsonb;
+ALTER TABLE audit_events ADD COLUMN after_state jsonb;
+ALTER TABLE audit_events ADD COLUMN via text;
+ALTER TABLE audit_events ADD COLUMN request_id text;
+CREATE INDEX audit_events_actor ON audit_events (actor, id DESC);
+CREATE INDEX audit_events_connection ON audit_events (connection, id DESC);
+`,
+  },
+  {
+    version: 22,
+    name: 'data-owners',
+    // A user owns a subtree of a connection's catalog ('' = the whole connection). Gone with the
+    // user or the connection: ownership of something that no longer exists means nothing.
+    sql: `
+CREATE TABLE data_owners (
+  user_name text NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  connection text NOT NULL REFERENCES connections(name) ON DELETE CASCADE,
+  path text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_name, connection, path)
+);
+CREATE INDEX data_owners_connection ON data_owners (connection, path);
+`,
+  },
 ];
 
 /** Apply every migration newer than the store's version, each in its own transaction. */

@@ -23,9 +23,9 @@ describe('bad CLI arguments: one line naming the field, and a hint', () => {
   it.each([
     [['audit', 'abc'], 'error: id: "abc" is not an audit event id (a positive whole number)\n'],
     [['audit', '-1'], null],
-    [['audit', '--limit', '-5'], 'error: --limit: "-5" is not a positive whole number up to 10000\n'],
-    [['audit', '--limit', '1.5'], 'error: --limit: "1.5" is not a positive whole number up to 10000\n'],
-    [['audit', '--limit', '1e3'], 'error: --limit: "1e3" is not a positive whole number up to 10000\n'],
+    [['audit', '--limit', '-5'], 'error: --limit: "-5" is not a positive whole number up to 1000\n'],
+    [['audit', '--limit', '1.5'], 'error: --limit: "1.5" is not a positive whole number up to 1000\n'],
+    [['audit', '--limit', '1e3'], 'error: --limit: "1e3" is not a positive whole number up to 1000\n'],
     [['catalog', '--limit', '0'], 'error: --limit: "0" is not a positive whole number up to 1000\n'],
     [['catalog', '--limit', 'ten'], 'error: --limit: "ten" is not a positive whole number up to 1000\n'],
   ])('steward %s', async (args, first) => {

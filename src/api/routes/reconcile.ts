@@ -28,7 +28,7 @@ export function reconcileRoutes(services: Services): FastifyPluginAsync {
       },
     }, async (req) => clientFor(services, req).storeConfig(parseConfigBody(req.body.config)));
 
-    app.post<{ Body: ApplyConfigBody }>('/config/apply', {
+    app.post<{ Body: ApplyConfigBody }>('/apply', {
       schema: {
         operationId: 'applyConfig', tags,
         summary: 'Plan every connection of a configuration under its lock, check the plans (against expect), then store the configuration and run them',

@@ -7,7 +7,8 @@ import { granteeLabel, type Grantee, type Securable } from '../../domain/access.
 import type { Operation } from '../../domain/plan.js';
 import type { StatementResult } from '../../platforms/platform.js';
 import type { SavedPlan } from '../saved-plan.js';
-import { StewardError } from '../../domain/errors.js';
+import { StewardError, invalidInput } from '../../domain/errors.js';
+import { parseDuration } from '../duration.js';
 import { wholeNumber } from '../args.js';
 import { table, type Output } from '../output.js';
 import { run } from '../run.js';
@@ -297,12 +298,15 @@ export function registerReconcile(program: Command): void {
     .command('audit')
     .argument('[id]', 'show one event in full')
     .option('--connection <name>')
-    .option('--action <action>', 'e.g. apply, connection.add, config.store')
-    .option('--limit <n>', 'events to show', '30')
-    .description('the audit log: who changed what, and every statement run')
-    .action(async (id: string | undefined, o: { connection?: string; action?: string; limit: string }, cmd: Command) => {
+    .option('--action <action>', 'e.g. apply, connection.add, config.store; a family: policy.*')
+    .option('--actor <actor>', 'e.g. user:alice, token:ci, cli:root')
+    .option('--since <when>', 'a date-time, or a duration back from now (30m, 24h, 7d)')
+    .option('--limit <n>', 'events to show (1–1000)', '30')
+    .description('the audit log: who changed what (before and after), and every statement run')
+    .action(async (id: string | undefined, o: { connection?: string; action?: string; actor?: string; since?: string; limit: string }, cmd: Command) => {
       let eventId: number | null = null;
       let limit = 30;
+      let since: string | null = null;
       await run(
         cmd,
         async (client, out) => {
@@ -311,17 +315,37 @@ export function registerReconcile(program: Command): void {
             out.result(e, () => JSON.stringify(e, null, 2));
             return;
           }
-          const events = await client.audit({ ...(o.connection ? { connection: o.connection } : {}), ...(o.action ? { action: o.action } : {}), limit });
-          out.result(events, () => table(['ID', 'AT', 'ACTOR', 'ACTION', 'CONNECTION', 'OUTCOME', 'SUMMARY'], events.map((e) => [e.id, e.at, e.actor, e.action, e.connection ?? '', e.outcome, e.summary])));
+          const events = await client.audit({
+            ...(o.connection ? { connection: o.connection } : {}),
+            ...(o.action ? { action: o.action } : {}),
+            ...(o.actor ? { actor: o.actor } : {}),
+            ...(since !== null ? { since } : {}),
+            limit,
+          });
+          out.result(events, () =>
+            table(['ID', 'AT', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'SUMMARY'], events.map((e) => [e.id, e.at, e.actor, e.action, e.target ?? e.connection ?? '', e.outcome, e.summary])),
+          );
         },
         {
+          // Arguments are checked before the store is opened.
           check: () => {
             if (id !== undefined) eventId = wholeNumber('id', id, { what: 'an audit event id (a positive whole number)' });
-            limit = wholeNumber('--limit', o.limit, { max: 10_000 });
+            limit = wholeNumber('--limit', o.limit, { max: 1000 });
+            if (o.since !== undefined) since = sinceOf(o.since);
           },
         },
       );
     });
+}
+
+/** `--since`: a date-time, or a duration back from now. */
+export function sinceOf(text: string, now = Date.now()): string {
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const d = new Date(text);
+    if (Number.isNaN(d.getTime())) throw invalidInput('--since', `"${text}" is not a date-time`, 'write 2026-11-01, 2026-11-01T12:00:00Z or a duration like 24h');
+    return d.toISOString();
+  }
+  return new Date(now - parseDuration('--since', text)).toISOString();
 }
 
 /** Explanations are plain data from the policy engine; print their `lines` if any, else YAML-ish JSON. */

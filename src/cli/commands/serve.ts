@@ -28,10 +28,10 @@ export function registerServe(program: Command): void {
         const loc = storeLocation(flags.dataDir);
         const services = await openServices(loc, process.env, { holder: 'steward serve' });
         const token = await services.tokens.ensureAdmin(process.env.STEWARD_ADMIN_TOKEN);
-        const app = await createServer(services, { logger: false });
+        // Structured log lines on stdout (pino, JSON): one per request, one per error with its request id.
+        const app = await createServer(services, { logger: true });
         const address = await app.listen({ port, host: o.host });
-        const log = (m: string): void => void process.stderr.write(`${new Date().toISOString()} ${m}\n`);
-        const scheduler = startScheduler(services, { syncIntervalMs, driftIntervalMs, log });
+        const scheduler = startScheduler(services, { syncIntervalMs, driftIntervalMs, log: (m) => app.log.info(m) });
         process.stdout.write(`steward listening on ${address}  (store: ${loc.databaseUrl ? 'PostgreSQL via STEWARD_DATABASE_URL' : loc.dataDir})\n`);
         if (token) {
           process.stdout.write(`first admin token (shown once, keep it safe):\n  ${token}\n`);
