@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { PLATFORM_TYPES } from '../domain/connection.js';
+import { ScheduleSchema } from '../config/schema.js';
 
 /** A string enum as `{ type: string, enum }`: one clear validation message instead of an anyOf of literals. */
 export const StringEnum = <T extends string>(values: readonly T[], opts: { description?: string; default?: T } = {}) =>
@@ -62,6 +63,7 @@ const ConnectionOptionsInput = Type.Partial(
     hostPattern: Type.String({ minLength: 1 }),
     ignoreGrantees: Strings,
     rolePrefix: Type.String({ minLength: 1 }),
+    schedule: ScheduleSchema,
   }),
   { additionalProperties: false },
 );

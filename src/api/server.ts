@@ -14,11 +14,18 @@ import { connectionRoutes } from './routes/connections.js';
 import { healthRoutes } from './routes/health.js';
 import { identityRoutes } from './routes/identities.js';
 import { reconcileRoutes } from './routes/reconcile.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import type { Registry } from 'prom-client';
 import { ErrorBody } from './schemas.js';
 
 export interface ServerOptions {
   /** Log requests and errors (pino, JSON). Off by default, as in tests. */
   readonly logger?: boolean;
+  /** Serve these Prometheus metrics at `/metrics` (behind the bearer token). */
+  readonly metrics?: Registry;
+  /** Called after every request that may have changed something (the jobs look at the outbox). */
+  readonly onChange?: () => void;
 }
 
 const loggerOptions: FastifyServerOptions['logger'] = {
@@ -41,6 +48,8 @@ export async function createServer(services: Services, opts: ServerOptions = {})
   app.setNotFoundHandler(notFoundHandler);
   app.decorateRequest('actor', '');
   app.addHook('onRequest', bearerAuth(services.tokens));
+  const onChange = opts.onChange;
+  if (onChange) app.addHook('onResponse', async (req) => void (req.method !== 'GET' && req.method !== 'HEAD' && onChange()));
 
   // Registered before any route: the plugin collects routes as they are added.
   await app.register(swagger, {
@@ -60,6 +69,7 @@ export async function createServer(services: Services, opts: ServerOptions = {})
   app.addSchema(ErrorBody);
 
   await app.register(healthRoutes(services));
+  if (opts.metrics) await app.register(metricsRoutes(opts.metrics));
   await app.register(
     async (api) => {
       await api.register(connectionRoutes(services));
@@ -67,6 +77,7 @@ export async function createServer(services: Services, opts: ServerOptions = {})
       await api.register(reconcileRoutes(services));
       await api.register(auditRoutes(services));
       await api.register(identityRoutes(services));
+      await api.register(webhookRoutes(services));
     },
     { prefix: '/api/v1' },
   );

@@ -5,6 +5,7 @@ import { registerConnection } from './commands/connection.js';
 import { registerIdentities } from './commands/identities.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerServe } from './commands/serve.js';
+import { registerWebhook } from './commands/webhook.js';
 
 /** The `steward` command line: thin commands over the StewardClient. */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerCatalog(program);
   registerReconcile(program);
   registerIdentities(program);
+  registerWebhook(program);
   program
     .command('schema')
     .description('print the JSON Schema of steward.yaml')

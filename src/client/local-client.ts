@@ -86,6 +86,14 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
     tag: (path, tag) => s.identities.tag(path, tag, actor),
     untag: (path, tag) => s.identities.untag(path, tag, actor),
 
+    listWebhooks: () => s.webhooks.list(),
+    addWebhook: (input) => s.webhooks.add(input, actor),
+    removeWebhook: (id) => s.webhooks.remove(id, actor),
+    rotateWebhookSecret: (id, graceMs) => s.webhooks.rotate(id, actor, graceMs),
+    enableWebhook: (id) => s.webhooks.enable(id, actor),
+    webhookDeliveries: (id, limit) => s.webhooks.deliveries(id, limit),
+    redeliverWebhook: (id, delivery) => s.webhooks.redeliver(id, delivery, actor),
+
     close: () => s.close(),
   };
 }

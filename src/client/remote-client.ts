@@ -129,6 +129,14 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
     tag: (path, tag) => call('POST', '/tags', { body: { path, tag } }),
     untag: (path, tag) => call('DELETE', '/tags', { query: { path, tag } }),
 
+    listWebhooks: () => call('GET', '/webhooks'),
+    addWebhook: (input) => call('POST', '/webhooks', { body: input }),
+    removeWebhook: (id) => call('DELETE', `/webhooks/${seg(id)}`),
+    rotateWebhookSecret: (id, graceMs) => call('POST', `/webhooks/${seg(id)}/rotate`, { body: graceMs === undefined ? {} : { graceMs } }),
+    enableWebhook: (id) => call('POST', `/webhooks/${seg(id)}/enable`),
+    webhookDeliveries: (id, limit) => call('GET', `/webhooks/${seg(id)}/deliveries`, { query: { limit } }),
+    redeliverWebhook: (id, delivery) => call('POST', `/webhooks/${seg(id)}/deliveries/${seg(delivery)}/redeliver`),
+
     close: async () => undefined,
   };
 }

@@ -9,6 +9,7 @@ import type { User } from '../domain/identity.js';
 import type { ConnectionPlan } from '../reconcile/reconcile-service.js';
 import type { Policy } from '../domain/policy.js';
 import type { ConnectionStatus } from '../store/status-repo.js';
+import type { DeliveryView, WebhookView } from '../services/webhook-service.js';
 
 /** A plan as the CLI and API show it: without the (large, internal) desired state and timings. */
 export type PlanView = Omit<ConnectionPlan, 'desired' | 'timings'>;
@@ -70,6 +71,15 @@ export interface StewardClient {
   listTags(connection?: string): Promise<{ connection: string; path: string; tag: string; source: string }[]>;
   tag(path: string, tag: string): Promise<void>;
   untag(path: string, tag: string): Promise<void>;
+
+  listWebhooks(): Promise<WebhookView[]>;
+  /** The secret is in this answer only. */
+  addWebhook(input: { url: string; events: readonly string[] }): Promise<WebhookView & { secret: string }>;
+  removeWebhook(id: string): Promise<void>;
+  rotateWebhookSecret(id: string, graceMs?: number): Promise<{ secret: string; previousSecretValidUntil: string }>;
+  enableWebhook(id: string): Promise<WebhookView>;
+  webhookDeliveries(id: string, limit?: number): Promise<DeliveryView[]>;
+  redeliverWebhook(id: string, delivery: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -7,13 +7,15 @@ import { createReconcileService } from '../reconcile/reconcile-service.js';
 import { loadMasterKey, createSecretBox } from '../security/secret-box.js';
 import type { Db } from '../store/db.js';
 import { openStore, type StoreLocation } from '../store/open-store.js';
-import { statusRepo } from '../store/status-repo.js';
 import { createAccessService } from './access-service.js';
 import { createAuditService } from './audit-service.js';
 import { createConfigService } from './config-service.js';
 import { createConnectionService } from './connection-service.js';
 import { createIdentityService } from './identity-service.js';
 import { createTokenService } from './token-service.js';
+import { createHealthService } from './health-service.js';
+import { createWebhookService } from './webhook-service.js';
+import { DEFAULT_SCHEDULE, jobsEnabledFor } from '../jobs/schedule.js';
 
 /** Every service, wired once; the CLI, the API and the jobs all use this. */
 export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Readonly<Record<PlatformType, Platform>>; now?: () => Date }) {
@@ -25,6 +27,7 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
   const sync = createSyncService({ db, ...(deps.now ? { now: deps.now } : {}) });
   const config = createConfigService({ db, connections, audit });
   const reconcile = createReconcileService({ db, connections, sync, audit, ...(deps.now ? { now: deps.now } : {}) });
+  const health = createHealthService({ db, jobsEnabled: jobsEnabledFor(DEFAULT_SCHEDULE) });
   return {
     db,
     platforms,
@@ -37,7 +40,10 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
     identities: createIdentityService({ db, audit }),
     access: createAccessService({ db, connections, config, ...(deps.now ? { now: deps.now } : {}) }),
     tokens: createTokenService({ db }),
-    status: () => statusRepo.list(db),
+    health,
+    webhooks: createWebhookService({ db, box, audit }),
+    /** Every connection's last sync, apply, drift, and health verdict. */
+    status: () => health.statusView(),
     /** Sync one connection (opening and closing its session). */
     async syncConnection(name: string, under?: readonly string[]) {
       const open = await connections.open(name);

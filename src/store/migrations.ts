@@ -3,6 +3,7 @@
  * for the embedded and the external store. Never edit a released migration: add a new one.
  */
 import type { Db } from './db.js';
+import { HEALTH_SQL, OUTBOX_SQL, WEBHOOKS_SQL } from './migrations-jobs.js';
 
 interface Migration {
   readonly version: number;
@@ -131,6 +132,10 @@ CREATE TABLE api_tokens (
     // embedded store cost more than the JSON parse in the process.
     sql: `ALTER TABLE connection_status ALTER COLUMN applied_state TYPE text USING applied_state::text;`,
   },
+  // 10–19: continuous governance (jobs, outbox, webhooks, health).
+  { version: 10, name: 'outbox-and-change-triggers', sql: OUTBOX_SQL },
+  { version: 11, name: 'webhooks', sql: WEBHOOKS_SQL },
+  { version: 12, name: 'connection-health-schedules-leases', sql: HEALTH_SQL },
 ];
 
 /** Apply every migration newer than the store's version, each in its own transaction. */

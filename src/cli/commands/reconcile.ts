@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import type { StatusView } from '../../services/health-service.js';
 import type { ApplyView, PlanView } from '../../client/steward-client.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { connectionsOf } from '../../config/to-model.js';
@@ -110,8 +111,13 @@ export function registerReconcile(program: Command): void {
         const when = (d: Date | string | null): string => (d ? new Date(d).toISOString().replace('.000Z', 'Z') : 'never');
         out.result(st, () =>
           table(
-            ['CONNECTION', 'LAST SYNC', 'OBJECTS', 'LAST APPLY', 'DRIFT', 'ERROR'],
-            st.map((s) => [s.connection, when(s.lastSyncAt), s.lastSync?.objects ?? '', when(s.lastApplyAt), s.driftCount, s.lastSyncError ?? s.lastApplyError ?? '']),
+            ['CONNECTION', 'HEALTH', 'LAST SYNC', 'OBJECTS', 'LAST APPLY', 'DRIFT', 'PRIVILEGES', 'LAST ERROR'],
+            st.map((s) => {
+              const h = (s as { health?: StatusView['health'] }).health;
+              const err = h?.lastError ? `${when(h.lastErrorAt)} ${h.lastError}` : (s.lastSyncError ?? s.lastApplyError ?? '');
+              const privileges = h?.privilegesOk === true ? 'ok' : h?.privilegesOk === false ? 'missing' : '';
+              return [s.connection, h ? (h.status === 'healthy' ? 'healthy' : `${h.status}: ${h.reason}`) : '', when(s.lastSyncAt), s.lastSync?.objects ?? '', when(s.lastApplyAt), s.driftCount, privileges, err];
+            }),
           ),
         );
       });
