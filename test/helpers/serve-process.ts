@@ -24,8 +24,8 @@ export async function startServe(opts: { env: Record<string, string>; args?: rea
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const started = await new Promise<{ url: string; serverId: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), opts.timeoutMs ?? 60_000);
@@ -36,7 +36,7 @@ export async function startServe(opts: { env: Record<string, string>; args?: rea
         resolve({ url: m[1]!, serverId: m[2]! });
       }
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`serve exited with ${code}:\n${out}`));
