@@ -84,24 +84,26 @@ export async function startJobs(services: Services, config: JobsConfig, log: (me
   const prober = createProbeWorker(ctx);
   const sender = createWebhookWorker(ctx);
 
-  const work = async <T extends object>(queue: string, count: number, label: string, fn: (job: PgBoss.Job<T>) => Promise<string>): Promise<void> => {
+  /**
+   * `count` workers on `queue`, each taking `batch` jobs per fetch. A batch runs concurrently
+   * and every job in it settles on its own: a failed job is sent again after `retryMs` instead
+   * of failing the whole batch (pg-boss completes or fails a batch as one).
+   */
+  const work = async <T extends object>(queue: string, count: number, label: string, fn: (job: PgBoss.Job<T>) => Promise<string>, batch = 1): Promise<void> => {
     for (let i = 0; i < count; i++) {
-      const id = await boss.work<T>(queue, { pollingIntervalSeconds: opts.queue.pollingSeconds, batchSize: 1 }, async (jobs) => {
-        for (const job of jobs) {
-          try {
-            await metrics.timeJob(label, () => fn(job), (r) => r);
-          } catch (err) {
-            log(`${label} job failed (the queue retries it): ${redactSecrets((err as Error).message)}`);
-            throw err;
-          }
-        }
+      const id = await boss.work<T>(queue, { pollingIntervalSeconds: opts.queue.pollingSeconds, batchSize: batch }, async (jobs) => {
+        const results = await Promise.allSettled(jobs.map((job) => metrics.timeJob(label, () => fn(job), (r) => r)));
+        const failed = results.flatMap((r, k) => (r.status === 'rejected' ? [{ job: jobs[k]!, err: r.reason as Error }] : []));
+        for (const f of failed) log(`${label} job failed (retried): ${redactSecrets(f.err.message)}`);
+        if (batch === 1 && failed.length > 0) throw failed[0]!.err;
+        for (const f of failed) await boss.send(queue, f.job.data, { startAfter: 5 });
       });
       workers.set(queue, [...(workers.get(queue) ?? []), id]);
     }
   };
   await work<ReconcileJob>(QUEUES.reconcile, opts.reconcileWorkers, 'reconcile', (job) => reconciler.run(job));
   await work<{ connection: string }>(QUEUES.probe, 1, 'probe', (job) => prober.run(job.data.connection));
-  await work<WebhookJob>(QUEUES.webhook, 2, 'webhook', (job) => sender.run(job.data));
+  await work<WebhookJob>(QUEUES.webhook, 1, 'webhook', (job) => sender.run(job.data), 20);
   await work<ExpiryJob>(QUEUES.expiry, 1, 'expiry', async (job) => {
     for (const c of await connectionsRepo.list(services.db)) {
       if (enabled(c.options) && c.options.protect.length > 0) await ctx.requestReconcile(c.name, `expiry:${job.data.policy}`, undefined, 0);
