@@ -13,11 +13,20 @@ import { QUEUES, bossDb } from './queue.js';
 import { effectiveSchedule, jobsEnabledFor } from './schedule.js';
 
 const KINDS: readonly ScheduleKind[] = ['sync', 'drift', 'probe'];
+/** Dispatched events (and their webhook deliveries and attempts) are kept this long. */
+const EVENT_RETENTION_DAYS = 30;
+const CLEANUP_EVERY_MS = 3_600_000;
 
 export function createScheduler(ctx: JobContext) {
   const enabled = jobsEnabledFor(ctx.opts.schedule);
 
+  let lastCleanup = 0;
+
   async function tick(): Promise<void> {
+    if (Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
+      lastCleanup = Date.now();
+      await ctx.services.db.query(`DELETE FROM events WHERE dispatched_at < now() - $1 * interval '1 day'`, [EVENT_RETENTION_DAYS]);
+    }
     let probes = 0;
     await ctx.services.db.transaction(async (tx) => {
       const now = await schedulesRepo.now(tx);
