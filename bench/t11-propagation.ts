@@ -81,6 +81,8 @@ export async function runT11(opts: { quick: boolean }): Promise<ScenarioResult> 
     const last = 200;
     const convergeMs = await pollAs(database, `u${last}`, `SELECT 1 FROM s${readsOf(groupOf(last))[0]}.t1 LIMIT 1`, 'ok', t0c, 120_000);
     log(`T11 ${label}: converged through the jobs in ${convergeMs.toFixed(0)} ms`);
+    // Steady state: the converge job goes on after the grants are visible (audit, applied state, events).
+    await new Promise((r) => setTimeout(r, 5000));
     const join: number[] = [];
     const leave: number[] = [];
     const statements: number[] = [];

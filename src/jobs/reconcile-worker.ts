@@ -19,6 +19,9 @@ import type { ReconcileJob } from './queue.js';
 import { roleClassifier, userResolver } from './role-classifier.js';
 import { jobsEnabledFor } from './schedule.js';
 
+/** How long a job that found its connection busy waits before it looks again (cheap: one lease query). */
+const DEFER_MS = 500;
+
 export type ReconcileResult = 'ok' | 'applied' | 'failed' | 'deferred' | 'skipped';
 
 type NewEvent = { type: string; connection: string; data: unknown };
@@ -82,7 +85,7 @@ export function createReconcileWorker(ctx: JobContext) {
     if (!(await leasesRepo.acquire(db, connection, holder, ctx.opts.lease.staleMs))) {
       // Another run of this connection is in progress (here or on another server): run again
       // after it, so that what changed meanwhile is applied.
-      await ctx.requestReconcile(connection, reason, undefined, ctx.opts.lease.heartbeatMs);
+      await ctx.requestReconcile(connection, reason, undefined, DEFER_MS);
       return 'deferred';
     }
     let failedApply: StewardError | undefined;
@@ -99,11 +102,17 @@ export function createReconcileWorker(ctx: JobContext) {
         });
         return 'ok';
       }
+      const t0 = performance.now();
       const r = await reconcileConnection(services, connection, { actor: `jobs:${reason}`, sync: true });
+      const ms = Math.round(performance.now() - t0);
       const o = r.outcome;
       ctx.metrics.statementsApplied(connection, o.results.filter((x) => x.ok).length);
       if (o.plan.driftCount > 0) ctx.metrics.driftFound(connection, o.plan.driftCount);
-      if (o.status !== 'no-op') ctx.log(`reconcile ${connection} (${reason}): ${o.status}, ${o.plan.statements.length} statements, ${o.plan.driftCount} drift`);
+      if (o.status !== 'no-op') {
+        const t = o.plan.timings;
+        ctx.log(`reconcile ${connection} (${reason}): ${o.status}, ${o.plan.statements.length} statements, ${o.plan.driftCount} drift, ${ms} ms ` +
+          `(sync ${o.sync?.ms ?? 0}, desired ${t.desiredMs}, actual ${t.actualMs}, plan ${t.planMs})`);
+      }
       const events = await eventsOf(r);
       await announce(connection, async (tx) => {
         if (o.status === 'failed') await healthRepo.failed(tx, connection, o.error ?? 'apply failed', { reachable: true });
