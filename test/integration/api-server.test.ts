@@ -129,6 +129,7 @@ describe('OpenAPI document', () => {
     'listConnections', 'getConnection', 'addConnection', 'removeConnection', 'checkConnection', 'sync', 'browse', 'search', 'plan', 'storeConfig',
     'applyConnection', 'status', 'explain', 'whoCan', 'audit', 'auditEvent', 'listUsers', 'putUser', 'deleteUser', 'listGroups',
     'addGroup', 'deleteGroup', 'listPolicies', 'putPolicy', 'deletePolicy', 'listTags', 'tag', 'untag',
+    'listWebhooks', 'addWebhook', 'removeWebhook', 'rotateWebhookSecret', 'enableWebhook', 'webhookDeliveries', 'redeliverWebhook',
   ];
 
   it('is OpenAPI 3 with a bearer scheme and one operation per client method', async () => {
