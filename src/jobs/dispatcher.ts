@@ -11,6 +11,8 @@ import { eventsRepo, type OutboxEvent } from '../store/events-repo.js';
 import { schedulesRepo } from '../store/schedules-repo.js';
 import { webhooksRepo } from '../store/webhooks-repo.js';
 import type { Executor } from '../store/db.js';
+import type PgBoss from 'pg-boss';
+import type { WebhookJob } from './webhook-worker.js';
 import type { JobContext } from './context.js';
 import { QUEUES, bossDb, type ExpiryJob } from './queue.js';
 import { jobsEnabledFor } from './schedule.js';
@@ -42,29 +44,24 @@ export function createDispatcher(ctx: JobContext) {
         for (const n of names) if (!reconcile.has(n)) reconcile.set(n, reason);
       };
       const internal: number[] = [];
-      let webhooks = 0;
+      const deliveries: string[] = [];
       for (const e of events) {
         affect(e, governed, ask);
         if (e.type === 'internal.connection_changed' && e.connection) await schedulesRepo.remove(tx, e.connection);
         if ((e.type === 'policy.created' || e.type === 'policy.updated') && typeof e.data.name === 'string') {
           await scheduleExpiry(ctx, tx, e.data.name, (e.data.policy as { expires?: unknown } | undefined)?.expires);
         }
-        if (e.type === REDELIVER_EVENT && typeof e.data.delivery === 'string') {
-          await ctx.boss.send(QUEUES.webhook, { delivery: e.data.delivery, attempt: 1 }, { db: bossDb(tx) });
-          webhooks++;
-        }
-        if (e.type.startsWith('internal.')) {
-          internal.push(e.id);
-          continue;
-        }
-        for (const d of await webhooksRepo.fanOut(tx, e, newMessageId)) {
-          await ctx.boss.send(QUEUES.webhook, { delivery: d.id, attempt: 1 }, { db: bossDb(tx) });
-          webhooks++;
-        }
+        if (e.type === REDELIVER_EVENT && typeof e.data.delivery === 'string') deliveries.push(e.data.delivery);
+        if (e.type.startsWith('internal.')) internal.push(e.id);
+      }
+      deliveries.push(...(await webhooksRepo.fanOut(tx, events.filter((e) => !e.type.startsWith('internal.')), newMessageId)));
+      if (deliveries.length > 0) {
+        const jobs = deliveries.map((delivery): PgBoss.JobInsert<WebhookJob> => ({ name: QUEUES.webhook, data: { delivery, attempt: 1 } }));
+        await ctx.boss.insert(jobs, { db: bossDb(tx) });
       }
       for (const [connection, reason] of reconcile) await ctx.requestReconcile(connection, reason, tx);
       await eventsRepo.remove(tx, internal);
-      return { events: events.length, webhooks };
+      return { events: events.length, webhooks: deliveries.length };
     });
   }
 

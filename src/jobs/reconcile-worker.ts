@@ -26,14 +26,26 @@ export type ReconcileResult = 'ok' | 'applied' | 'failed' | 'deferred' | 'skippe
 
 type NewEvent = { type: string; connection: string; data: unknown };
 
-/** Tables and views found or gone: `datasource.added` / `datasource.removed`. */
+/** At most this many paths in one `datasource.*` event; `count` always tells how many. */
+const MAX_DATASOURCES_PER_EVENT = 1000;
+
+/**
+ * Tables and views found or gone: one `datasource.added` and one `datasource.removed` per sync
+ * (not one per object: the first sync of a large catalog would be a flood of 100,000 requests).
+ */
 function datasourceEvents(connection: string, sync: SyncReport | null): NewEvent[] {
   if (!sync) return [];
   const isSource = (k: string): boolean => k === 'table' || k === 'view';
-  return [
-    ...sync.added.filter((c) => isSource(c.kind)).map((c) => ({ type: 'datasource.added', connection, data: { connection, path: c.path, kind: c.kind } })),
-    ...sync.removed.filter((c) => isSource(c.kind)).map((c) => ({ type: 'datasource.removed', connection, data: { connection, path: c.path, kind: c.kind } })),
-  ];
+  const out: NewEvent[] = [];
+  for (const [type, list] of [['datasource.added', sync.added], ['datasource.removed', sync.removed]] as const) {
+    const sources = list.filter((c) => isSource(c.kind));
+    if (sources.length === 0) continue;
+    out.push({
+      type, connection,
+      data: { connection, count: sources.length, datasources: sources.slice(0, MAX_DATASOURCES_PER_EVENT).map((c) => ({ path: c.path, kind: c.kind })) },
+    });
+  }
+  return out;
 }
 
 export function createReconcileWorker(ctx: JobContext) {

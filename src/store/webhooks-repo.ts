@@ -91,19 +91,25 @@ export const webhooksRepo = {
     await db.query('UPDATE webhooks SET enabled = $2, disabled_reason = $3, updated_at = now() WHERE id = $1', [id, enabled, reason]);
   },
 
-  /** One delivery per enabled endpoint subscribed to the event's type (or to `*`); returns them. */
-  async fanOut(db: Executor, event: { id: number; type: string }, newId: () => string): Promise<DeliveryRow[]> {
-    const hooks = await db.query<{ id: string }>(
-      `SELECT id FROM webhooks WHERE enabled AND ($1 = ANY(events) OR '*' = ANY(events)) ORDER BY id`,
-      [event.type],
+  /**
+   * One delivery per (event, enabled endpoint subscribed to its type or to `*`), for a batch of
+   * events in one statement; returns the new deliveries' ids.
+   */
+  async fanOut(db: Executor, events: readonly { id: number; type: string }[], newId: () => string): Promise<string[]> {
+    if (events.length === 0) return [];
+    const hooks = await db.query<{ id: string; events: string[] }>('SELECT id, events FROM webhooks WHERE enabled ORDER BY id');
+    const pairs: { id: string; hook: string; event: number; type: string }[] = [];
+    for (const e of events) {
+      for (const h of hooks) if (h.events.includes(e.type) || h.events.includes('*')) pairs.push({ id: newId(), hook: h.id, event: e.id, type: e.type });
+    }
+    if (pairs.length === 0) return [];
+    const rows = await db.query<{ id: string }>(
+      `INSERT INTO webhook_deliveries (id, webhook_id, event_id, type)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])
+       ON CONFLICT (webhook_id, event_id) DO NOTHING RETURNING id`,
+      [pairs.map((p) => p.id), pairs.map((p) => p.hook), pairs.map((p) => p.event), pairs.map((p) => p.type)],
     );
-    if (hooks.length === 0) return [];
-    const rows = await db.query<Raw>(
-      `INSERT INTO webhook_deliveries (id, webhook_id, event_id, type) SELECT m, w, $3, $4 FROM unnest($1::text[], $2::text[]) AS x(m, w)
-       ON CONFLICT (webhook_id, event_id) DO NOTHING RETURNING *`,
-      [hooks.map(() => newId()), hooks.map((h) => h.id), event.id, event.type],
-    );
-    return rows.map(toDelivery);
+    return rows.map((r) => r.id);
   },
   async delivery(db: Executor, id: string): Promise<DeliveryRow | null> {
     const rows = await db.query<Raw>('SELECT * FROM webhook_deliveries WHERE id = $1', [id]);

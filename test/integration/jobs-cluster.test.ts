@@ -43,7 +43,7 @@ describe.skipIf(!pgAvailable)('two servers on one PostgreSQL store', () => {
     await withPg(pgUrl(TARGET), (c) => c.query('CREATE SCHEMA shop; CREATE TABLE shop.orders (id int)'));
     const a = await start();
     await start();
-    expect((await api(a, 'POST', '/connections', { name: CONN, type: 'postgres', url: pgUrl(TARGET), options: { protect: [`${CONN}/${TARGET}/shop`] } })).status).toBe(201);
+    expect((await api(a, 'POST', '/connections', { name: CONN, type: 'postgres', url: pgUrl(TARGET), options: { protect: [`${CONN}/${TARGET}/shop`], databases: [TARGET] } })).status).toBe(201);
     await api(a, 'PUT', '/policies/readers', { name: 'readers', type: 'subscription', access: 'read', to: { groups: ['readers'] }, on: { paths: [`${CONN}/${TARGET}/shop/*`] } });
   });
 

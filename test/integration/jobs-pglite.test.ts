@@ -38,7 +38,7 @@ describe.skipIf(!pgAvailable)('jobs on the embedded store (PGlite), PostgreSQL t
       timeoutMs: 120_000,
     });
     secret = ((await api('POST', '/webhooks', { url: receiver.url, events: ['access.granted', 'access.revoked', 'policy.created', 'drift.detected'] })).json as { secret: string }).secret;
-    expect((await api('POST', '/connections', { name: CONN, type: 'postgres', url: pgUrl(TARGET), options: { protect: [`${CONN}/${TARGET}/shop`] } })).status).toBe(201);
+    expect((await api('POST', '/connections', { name: CONN, type: 'postgres', url: pgUrl(TARGET), options: { protect: [`${CONN}/${TARGET}/shop`], databases: [TARGET] } })).status).toBe(201);
   });
 
   afterAll(async () => {

@@ -8,6 +8,9 @@
  * retries and history, health in `status`, and `/metrics`.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, pgAvailable } from '../helpers/databases.js';
@@ -19,6 +22,8 @@ const TARGET = 'jobs_pg_target';
 const STORE = 'jobs_pg_store';
 const CONN = 'jobs_pg';
 const USERS = ['jobs_pg_alice', 'jobs_pg_bob', 'jobs_pg_mallory'];
+const NOTIFY = 'jobs_pg_notify';
+const NOTIFY_DB = 'jobs_pg_notify_db';
 const token = `stw_${randomBytes(16).toString('hex')}`;
 
 type Json = Record<string, unknown> & { [k: string]: unknown };
@@ -51,20 +56,24 @@ describe.skipIf(!pgAvailable)('jobs on a PostgreSQL store, PostgreSQL target (ov
     expect(goodSecret).toMatch(/^whsec_/);
     const failing = await api('POST', '/webhooks', { url: bad.url, events: ['policy.created'] });
     badId = (failing.json as Json).id as string;
-    const conn = await api('POST', '/connections', { name: CONN, type: 'postgres', url: pgUrl(TARGET), options: { protect: [`${CONN}/${TARGET}/shop`] } });
+    const conn = await api('POST', '/connections', { name: CONN, type: 'postgres', url: pgUrl(TARGET), options: { protect: [`${CONN}/${TARGET}/shop`], databases: [TARGET] } });
     expect(conn.status).toBe(201);
   });
 
   afterAll(async () => {
     await server?.stop();
+    // The server's own log, for when a test here fails.
+    if (server) writeFileSync(join(tmpdir(), 'steward-jobs-postgres-serve.log'), server.log());
     await good?.close();
     await bad?.close();
     await withPg(PG_URL, async (c) => {
       await c.query(`DROP DATABASE IF EXISTS ${TARGET} WITH (FORCE)`);
       await c.query(`DROP DATABASE IF EXISTS ${STORE} WITH (FORCE)`);
+      await c.query(`DROP DATABASE IF EXISTS ${NOTIFY_DB} WITH (FORCE)`);
       await dropRoles(c, USERS);
     });
     await dropRolesWithPrefix(`steward_${CONN}__`);
+    await dropRolesWithPrefix(`steward_${NOTIFY}__`);
   });
 
   it('a policy change through the API becomes a grant, with no CLI call', async () => {
@@ -119,12 +128,24 @@ describe.skipIf(!pgAvailable)('jobs on a PostgreSQL store, PostgreSQL target (ov
     }
     const st = (await api('GET', '/catalog/search?q=items')).json as { path: string }[];
     expect(st.map((o) => o.path)).toContain(`${CONN}/${TARGET}/shop/items`);
+    await withPg(pgUrl(TARGET), (c) => c.query('CREATE TABLE shop.scratch (id int)'));
+    await until('the sync to find shop.scratch', async () => good.received.some((r) => r.body.includes('"datasource.added"') && r.body.includes('shop/scratch')));
+    await withPg(pgUrl(TARGET), (c) => c.query('DROP TABLE shop.scratch'));
   });
 
   it('webhook deliveries are signed and verify with the standardwebhooks package', async () => {
-    await until('events at the receiver', async () => {
+    // An update (its access is unchanged: the policy has expired already).
+    await api('PUT', '/policies/alice-refunds', {
+      name: 'alice-refunds', type: 'subscription', access: 'read', to: { users: ['jobs_pg_alice'] }, on: { paths: [`${CONN}/${TARGET}/shop/refunds`] },
+      expires: new Date(Date.now() - 60_000).toISOString(),
+    });
+    const wanted = ['policy.created', 'policy.updated', 'access.granted', 'access.revoked', 'drift.detected', 'datasource.added', 'datasource.removed'];
+    const missing = (): string[] => {
       const types = new Set(good.received.map((r) => (JSON.parse(r.body) as { type: string }).type));
-      return ['policy.created', 'access.granted', 'access.revoked', 'drift.detected', 'datasource.added'].every((t) => types.has(t));
+      return wanted.filter((t) => !types.has(t));
+    };
+    await until('events at the receiver', async () => missing().length === 0).catch((err: Error) => {
+      throw new Error(`${err.message}; missing: ${missing().join(', ')}`);
     });
     const wh = new Webhook(goodSecret);
     for (const r of good.received) {
@@ -166,6 +187,40 @@ describe.skipIf(!pgAvailable)('jobs on a PostgreSQL store, PostgreSQL target (ov
       const w = ((await api('GET', '/webhooks')).json as { id: string; enabled: boolean; disabledReason: string | null }[]).find((x) => x.id === badId);
       return w?.enabled === false && /410/.test(w.disabledReason ?? '');
     });
+  });
+
+  it('a notify-only connection announces its plan once and runs nothing', async () => {
+    await withPg(PG_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${NOTIFY_DB} WITH (FORCE)`).then(() => c.query(`CREATE DATABASE ${NOTIFY_DB}`)));
+    await withPg(pgUrl(NOTIFY_DB), (c) => c.query('CREATE SCHEMA shop; CREATE TABLE shop.orders (id int)'));
+    const added = await api('POST', '/connections', { name: NOTIFY, type: 'postgres', url: pgUrl(NOTIFY_DB), options: { protect: [`${NOTIFY}/${NOTIFY_DB}/shop`], mode: 'notify', databases: [NOTIFY_DB] } });
+    expect(added.status).toBe(201);
+    await api('PUT', '/policies/notify-readers', { name: 'notify-readers', type: 'subscription', access: 'read', to: { users: ['jobs_pg_alice'] }, on: { paths: [`${NOTIFY}/${NOTIFY_DB}/shop/orders`] } });
+    const notified = () => good.received.map((r) => JSON.parse(r.body) as { type: string; data: Json }).filter((e) => e.type === 'plan.notified' && e.data.connection === NOTIFY);
+    await until('plan.notified', async () => notified().length > 0);
+    const plan = notified()[0]!.data;
+    expect((plan.statements as string[]).some((sql) => sql.startsWith('GRANT SELECT ON TABLE "shop"."orders"'))).toBe(true);
+    expect(await asUser(NOTIFY_DB, 'jobs_pg_alice', 'SELECT * FROM shop.orders')).toMatch(/permission denied/);
+    // Drift checks every second compute the same plan: announced once.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(notified()).toHaveLength(1);
+  });
+
+  it('a database that goes away: health error, announced, and the failed apply too', async () => {
+    await withPg(PG_URL, (c) => c.query(`DROP DATABASE ${NOTIFY_DB} WITH (FORCE)`));
+    await until('health error', async () => {
+      const st = ((await api('GET', '/status')).json as { connection: string; health: Json }[]).find((s) => s.connection === NOTIFY);
+      return st?.health.status === 'error';
+    });
+    const st = ((await api('GET', '/status')).json as { connection: string; health: Json }[]).find((s) => s.connection === NOTIFY)!;
+    expect(st.health.lastError).toMatch(/jobs_pg_notify_db/);
+    expect(st.health.lastErrorAt).toBeTruthy();
+    await until('connection.health_changed and apply.failed', async () => {
+      const events = good.received.map((r) => JSON.parse(r.body) as { type: string; data: Json }).filter((e) => e.data.connection === NOTIFY);
+      return events.some((e) => e.type === 'connection.health_changed' && e.data.to === 'error') && events.some((e) => e.type === 'apply.failed');
+    });
+    const m = await api('GET', '/metrics');
+    expect(m.text).toContain(`steward_connection_health{connection="${NOTIFY}",status="error"} 1`);
+    expect((await api('DELETE', `/connections/${NOTIFY}`)).status).toBe(204);
   });
 
   it('status shows health per connection; /metrics speaks Prometheus behind the token', async () => {

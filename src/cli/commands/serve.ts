@@ -78,9 +78,10 @@ export function registerServe(program: Command): void {
         const shutdown = async (): Promise<void> => {
           if (closing) return;
           closing = true;
-          // Stop taking requests, let running jobs finish (others take over what does not), then close.
+          // Stop taking requests, let running jobs finish within the job timeout (what does not
+          // is failed now and retried by another server), then close.
           await app.close();
-          await jobs.stop().catch((err: unknown) => log(`stopping jobs: ${redactSecrets((err as Error).message)}`));
+          await jobs.stop(jobsConfig.queue?.expireSeconds !== undefined ? jobsConfig.queue.expireSeconds * 1000 : undefined).catch((err: unknown) => log(`stopping jobs: ${redactSecrets((err as Error).message)}`));
           await services.close();
           process.exit(0);
         };
