@@ -73,13 +73,44 @@ describe.skipIf(!pgAvailable)('two servers on one PostgreSQL store', () => {
     expect(new Set(ran).size).toBe(ran.length);
   });
 
+  it('a rolling restart loses nothing: SIGTERM mid-job, the other server finishes, a new one joins', async () => {
+    const lockHolder = new pg.Client({ connectionString: pgUrl(TARGET) });
+    await lockHolder.connect();
+    try {
+      await lockHolder.query('SELECT pg_advisory_lock($1::bigint)', [advisoryLockKey(`steward:${CONN}`)]);
+      const user = USERS[5]!;
+      expect((await api(servers[1]!, 'PUT', `/users/${user}`, { groups: ['readers'] })).status).toBe(204);
+      let holder = '';
+      await until('a server to take the job', async () => {
+        const rows = await withPg(pgUrl(STORE), (c) => c.query<{ holder: string }>('SELECT holder FROM connection_leases WHERE connection = $1', [CONN]));
+        holder = rows.rows[0]?.holder ?? '';
+        return holder !== '';
+      });
+      const leaving = servers.find((s) => holder.startsWith(s.serverId))!;
+      const staying = servers.find((s) => s !== leaving && s.child.exitCode === null)!;
+      // Graceful stop: no new requests or jobs; the running one has the job timeout to finish,
+      // then is handed back to the queue.
+      await leaving.stop();
+      expect(leaving.child.exitCode).toBe(0);
+      servers.splice(servers.indexOf(leaving), 1);
+      const joined = await start();
+      await lockHolder.query('SELECT pg_advisory_unlock_all()');
+      await until(`${user} to read after the restart`, async () => (await reads(user)) === 'ok', 60_000);
+      const ran = (await applies(joined)).flatMap((e) => (e.details.statements ?? []).filter((x) => x.ok && x.sql.includes(`"${user}"`)));
+      expect(ran).toHaveLength(1);
+      expect(staying.child.exitCode).toBeNull();
+    } finally {
+      await lockHolder.end();
+    }
+  });
+
   it('a server killed with SIGKILL mid-job: the other finishes the work', async () => {
     const lockHolder = new pg.Client({ connectionString: pgUrl(TARGET) });
     await lockHolder.connect();
     try {
       await lockHolder.query('SELECT pg_advisory_lock($1::bigint)', [advisoryLockKey(`steward:${CONN}`)]);
       const user = USERS[4]!;
-      expect((await api(servers[0]!, 'PUT', `/users/${user}`, { groups: ['readers'] })).status).toBe(204);
+      expect((await api(servers.find((x) => x.child.exitCode === null)!, 'PUT', `/users/${user}`, { groups: ['readers'] })).status).toBe(204);
       // The reconcile is running (it holds the connection's lease) and waits for the apply lock.
       let holder = '';
       await until('a server to take the job', async () => {
@@ -88,7 +119,7 @@ describe.skipIf(!pgAvailable)('two servers on one PostgreSQL store', () => {
         return holder !== '';
       });
       const victim = servers.find((s) => holder.startsWith(s.serverId))!;
-      const survivor = servers.find((s) => s !== victim)!;
+      const survivor = servers.find((s) => s !== victim && s.child.exitCode === null)!;
       expect(victim).toBeDefined();
       await victim.kill();
       await lockHolder.query('SELECT pg_advisory_unlock_all()');
