@@ -161,7 +161,7 @@ export async function runT11(opts: { quick: boolean }): Promise<ScenarioResult> 
   }
   notes.push(
     `Each run: PUT /users/uK adds one group; the poller logs in as uK (password, TCP) every ${POLL_MS} ms and SELECTs from a table only that group reaches. ` +
-      'Times run from sending the request to the first successful (or, leaving, refused) SELECT. The server debounces a change by 100 ms, then syncs the ' +
+      'Times run from sending the request to the first successful (or, leaving, refused) SELECT. The server debounces a change by 50 ms, then syncs the ' +
       'connection and applies the one-statement plan; see docs/benchmarks.md.',
   );
   return { scenario: 't11', title: `T3/T11 through the server: API call → enforced (${database}, ${tables * 10} tables)`, rows, notes };

@@ -34,7 +34,7 @@ export const DEFAULT_WEBHOOK_RETRIES_MS = [5_000, 300_000, 1_800_000, 7_200_000,
 export const DEFAULT_JOBS_OPTIONS: Omit<JobsOptions, 'schedule'> = {
   tickMs: 1000,
   dispatchMs: 1000,
-  debounceMs: 100,
+  debounceMs: 50,
   lease: { heartbeatMs: 5000, staleMs: 20_000 },
   // A worker that died is noticed after 30 s, by a maintenance pass at most 10 s later: its job
   // is running elsewhere within a minute.

@@ -33,10 +33,10 @@ export async function scheduleExpiry(ctx: JobContext, ex: Executor, policy: stri
 export function createDispatcher(ctx: JobContext) {
   const enabled = jobsEnabledFor(ctx.opts.schedule);
 
-  async function dispatchBatch(): Promise<{ events: number; webhooks: number }> {
+  async function dispatchBatch(): Promise<{ events: number; webhooks: number; reconciles: number }> {
     return ctx.services.db.transaction(async (tx) => {
       const events = await eventsRepo.claim(tx, BATCH);
-      if (events.length === 0) return { events: 0, webhooks: 0 };
+      if (events.length === 0) return { events: 0, webhooks: 0, reconciles: 0 };
       const conns = await connectionsRepo.list(tx);
       const governed = conns.filter((c) => enabled(c.options)).map((c) => c.name);
       const reconcile = new Map<string, string>();
@@ -61,7 +61,7 @@ export function createDispatcher(ctx: JobContext) {
       }
       for (const [connection, reason] of reconcile) await ctx.requestReconcile(connection, reason, tx);
       await eventsRepo.remove(tx, internal);
-      return { events: events.length, webhooks: deliveries.length };
+      return { events: events.length, webhooks: deliveries.length, reconciles: reconcile.size };
     });
   }
 
@@ -81,7 +81,9 @@ export function createDispatcher(ctx: JobContext) {
           for (;;) {
             if (ctx.stopping()) return;
             const r = await dispatchBatch();
+            // Committed: the jobs are visible now (a reconcile once its debounce has passed).
             if (r.webhooks > 0) ctx.wake(QUEUES.webhook);
+            if (r.reconciles > 0) ctx.wake(QUEUES.reconcile, ctx.opts.debounceMs + 5);
             if (r.events < BATCH) break;
           }
         } while (again);
