@@ -10,8 +10,9 @@
  * deliveries. Public event types (`policy.created`, …) are kept after dispatch as the source of
  * webhook deliveries; internal ones (`internal.*`) are deleted once dispatched.
  *
- * Identity and tag changes are recorded once per statement, and only when no such change is
- * already pending: a configuration file of 50,000 users adds a handful of rows, not 50,000.
+ * Identity and tag changes are recorded once per statement (not per row): a configuration file
+ * of 50,000 users adds a handful of rows, not 50,000; the dispatcher folds them into one
+ * reconcile per connection.
  */
 export const OUTBOX_SQL = `
 CREATE TABLE events (
@@ -26,8 +27,9 @@ CREATE INDEX events_pending ON events (id) WHERE dispatched_at IS NULL;
 
 CREATE FUNCTION steward_note_model_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO events (type) SELECT 'internal.model_changed'
-  WHERE NOT EXISTS (SELECT 1 FROM events WHERE dispatched_at IS NULL AND type = 'internal.model_changed');
+  -- Always a new row: skipping it when one seems pending would race with a dispatcher that has
+  -- claimed that row but not committed, and this change would wait for the next drift check.
+  INSERT INTO events (type) VALUES ('internal.model_changed');
   RETURN NULL;
 END $$;
 CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE ON users FOR EACH STATEMENT EXECUTE FUNCTION steward_note_model_change();
