@@ -5,6 +5,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { checkLiteralHost, guardedLookup } from './webhook-target.js';
 
 export interface SendResult {
@@ -42,7 +43,7 @@ export async function postWebhook(
     const req = send(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'Steward-Webhooks/1', 'content-length': Buffer.byteLength(body), ...headers },
-      lookup: guardedLookup(opts.allowPrivate) as never,
+      lookup: guardedLookup(opts.allowPrivate) as unknown as LookupFunction,
     }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jobsConfigOf } from '../../src/cli/commands/serve.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { connectionsOf } from '../../src/config/to-model.js';
 import { DEFAULT_SCHEDULE, effectiveSchedule, jobsEnabledFor } from '../../src/jobs/schedule.js';
 import { healthVerdict } from '../../src/services/health-service.js';
 import type { HealthRow } from '../../src/store/health-repo.js';
@@ -49,5 +51,17 @@ describe('schedules', () => {
     });
     expect(() => jobsConfigOf({ ...base, driftInterval: 'often' })).toThrow(/^--drift-interval: "often" is not a duration/);
     expect(() => jobsConfigOf({ ...base, jobTimeout: '1s' })).toThrow(/^--job-timeout: "1s" is too short/);
+  });
+});
+
+describe('schedule in steward.yaml', () => {
+  const yaml = (schedule: string) => `connections:\n  wh:\n    type: postgres\n    url: postgres://u@h/db\n    schedule: ${schedule}\n`;
+  it('is carried into the connection options', () => {
+    const [c] = connectionsOf(parseConfig(yaml('{ sync: 10m, drift: off }'), 'steward.yaml', {}));
+    expect(c!.options?.schedule).toEqual({ sync: '10m', drift: 'off' });
+  });
+  it('refuses a bad duration or an unknown key, naming the line and field', () => {
+    expect(() => parseConfig(yaml('{ sync: often }'), 'steward.yaml', {})).toThrow(/steward\.yaml:5: connections\.wh\.schedule\.sync/);
+    expect(() => parseConfig(yaml('{ every: 1h }'), 'steward.yaml', {})).toThrow(/schedule.*every|every.*unknown/);
   });
 });
