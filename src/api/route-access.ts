@@ -76,6 +76,19 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteRule>> = {
   'POST /api/v1/owners': GOVERN,
   'DELETE /api/v1/owners': GOVERN,
 
+  // Webhooks send events (access granted and revoked, plans) to other systems: set up by an
+  // admin; their list and delivery history (response excerpts) read by governors and admins.
+  'GET /api/v1/webhooks': GOVERN,
+  'POST /api/v1/webhooks': ADMIN,
+  'DELETE /api/v1/webhooks/:id': ADMIN,
+  'POST /api/v1/webhooks/:id/rotate': ADMIN,
+  'POST /api/v1/webhooks/:id/enable': ADMIN,
+  'GET /api/v1/webhooks/:id/deliveries': GOVERN,
+  'POST /api/v1/webhooks/:id/deliveries/:delivery/redeliver': ADMIN,
+
+  // Prometheus metrics: a viewer token (counts and durations, no names of people or objects).
+  'GET /metrics': READ,
+
   // Tokens grant roles: only an admin hands them out, lists or revokes them.
   'GET /api/v1/tokens': ADMIN,
   'POST /api/v1/tokens': ADMIN,

@@ -6,6 +6,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { PLATFORM_TYPES } from '../domain/connection.js';
 import { ROLES } from '../domain/roles.js';
+import { ScheduleSchema } from '../config/schema.js';
 
 /** A string enum as `{ type: string, enum }`: one clear validation message instead of an anyOf of literals. */
 export const StringEnum = <T extends string>(values: readonly T[], opts: { description?: string; default?: T } = {}) =>
@@ -64,6 +65,7 @@ const ConnectionOptionsInput = Type.Partial(
     hostPattern: Type.String({ minLength: 1 }),
     ignoreGrantees: Strings,
     rolePrefix: Type.String({ minLength: 1 }),
+    schedule: ScheduleSchema,
   }),
   { additionalProperties: false },
 );

@@ -19,11 +19,18 @@ import { identityRoutes } from './routes/identities.js';
 import { ownerRoutes } from './routes/owners.js';
 import { reconcileRoutes } from './routes/reconcile.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import type { Registry } from 'prom-client';
 import { ErrorBody } from './schemas.js';
 
 export interface ServerOptions {
   /** Log requests and errors (pino, JSON lines): true for stdout, or where and how. Off by default, as in tests. */
   readonly logger?: boolean | LogOptions;
+  /** Serve these Prometheus metrics at `/metrics` (behind the bearer token). */
+  readonly metrics?: Registry;
+  /** Called after every request that may have changed something (the jobs look at the outbox). */
+  readonly onChange?: () => void;
 }
 
 declare module 'fastify' {
@@ -71,6 +78,8 @@ export async function createServer(services: Services, opts: ServerOptions = {})
   app.addHook('preHandler', authorizeOwner(services.owners));
   app.addHook('preHandler', withAuditContext);
   if (log !== false) app.addHook('onResponse', logRequest);
+  const onChange = opts.onChange;
+  if (onChange) app.addHook('onResponse', async (req) => void (req.method !== 'GET' && req.method !== 'HEAD' && onChange()));
 
   // Registered before any route: the plugin collects routes as they are added.
   await app.register(swagger, {
@@ -92,6 +101,7 @@ export async function createServer(services: Services, opts: ServerOptions = {})
   app.addSchema(ErrorBody);
 
   await app.register(healthRoutes(services));
+  if (opts.metrics) await app.register(metricsRoutes(opts.metrics));
   await app.register(
     async (api) => {
       await api.register(connectionRoutes(services));
@@ -101,6 +111,7 @@ export async function createServer(services: Services, opts: ServerOptions = {})
       await api.register(identityRoutes(services));
       await api.register(ownerRoutes(services));
       await api.register(tokenRoutes(services));
+      await api.register(webhookRoutes(services));
     },
     { prefix: '/api/v1' },
   );

@@ -7,6 +7,7 @@ import { registerOwner } from './commands/owner.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
+import { registerWebhook } from './commands/webhook.js';
 
 /** The package's version; src/cli and dist/cli both sit two levels below package.json. */
 function version(): string {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerIdentities(program);
   registerOwner(program);
   registerToken(program);
+  registerWebhook(program);
   program
     .command('schema')
     .description('print the JSON Schema of steward.yaml')

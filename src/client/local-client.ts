@@ -124,6 +124,14 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
     listTokens: () => s.tokens.list(),
     revokeToken: (name) => attempt({ action: 'token.revoke', target: `token:${name}` }, () => s.tokens.revoke(name, actor)),
 
+    listWebhooks: () => s.webhooks.list(),
+    addWebhook: (input) => s.webhooks.add(input, actor),
+    removeWebhook: (id) => s.webhooks.remove(id, actor),
+    rotateWebhookSecret: (id, graceMs) => s.webhooks.rotate(id, actor, graceMs),
+    enableWebhook: (id) => s.webhooks.enable(id, actor),
+    webhookDeliveries: (id, limit) => s.webhooks.deliveries(id, limit),
+    redeliverWebhook: (id, delivery) => s.webhooks.redeliver(id, delivery, actor),
+
     close: () => s.close(),
   };
 }

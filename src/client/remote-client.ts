@@ -141,6 +141,14 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
     listTokens: () => call('GET', '/tokens'),
     revokeToken: (name) => call('DELETE', `/tokens/${seg(name)}`),
 
+    listWebhooks: () => call('GET', '/webhooks'),
+    addWebhook: (input) => call('POST', '/webhooks', { body: input }),
+    removeWebhook: (id) => call('DELETE', `/webhooks/${seg(id)}`),
+    rotateWebhookSecret: (id, graceMs) => call('POST', `/webhooks/${seg(id)}/rotate`, { body: graceMs === undefined ? {} : { graceMs } }),
+    enableWebhook: (id) => call('POST', `/webhooks/${seg(id)}/enable`),
+    webhookDeliveries: (id, limit) => call('GET', `/webhooks/${seg(id)}/deliveries`, { query: { limit } }),
+    redeliverWebhook: (id, delivery) => call('POST', `/webhooks/${seg(id)}/deliveries/${seg(delivery)}/redeliver`),
+
     close: async () => undefined,
   };
 }

@@ -13,6 +13,7 @@ import type { ApplyOutcome, ApplyStatus, ConnectionPlan, PlanExpectation } from 
 import type { Operation } from '../domain/plan.js';
 import type { Policy } from '../domain/policy.js';
 import type { ConnectionStatus } from '../store/status-repo.js';
+import type { DeliveryView, WebhookView } from '../services/webhook-service.js';
 
 /**
  * A plan as the CLI and API show it: without the (large, internal) desired state and timings,
@@ -115,6 +116,15 @@ export interface StewardClient {
   createToken(input: TokenInput): Promise<CreatedToken>;
   listTokens(): Promise<TokenInfo[]>;
   revokeToken(name: string): Promise<TokenInfo>;
+
+  listWebhooks(): Promise<WebhookView[]>;
+  /** The secret is in this answer only. */
+  addWebhook(input: { url: string; events: readonly string[] }): Promise<WebhookView & { secret: string }>;
+  removeWebhook(id: string): Promise<void>;
+  rotateWebhookSecret(id: string, graceMs?: number): Promise<{ secret: string; previousSecretValidUntil: string }>;
+  enableWebhook(id: string): Promise<WebhookView>;
+  webhookDeliveries(id: string, limit?: number): Promise<DeliveryView[]>;
+  redeliverWebhook(id: string, delivery: string): Promise<void>;
 
   close(): Promise<void>;
 }

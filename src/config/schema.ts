@@ -91,6 +91,15 @@ const PolicyUnion = Type.Unsafe<Static<typeof SubscriptionSchema> | Static<typeo
 /** One policy, standalone (with the condition definition), for the API and `policy put`. */
 export const PolicySchema = { ...PolicyUnion, $defs: { Condition: ConditionSchema } };
 
+/** Background jobs per connection (`steward serve`): durations such as 30s, 5m, 1h; 0 or off. */
+export const ScheduleSchema = Type.Object(
+  {
+    sync: Type.Optional(Type.String({ pattern: '^(0|off|\\d+(\\.\\d+)?(ms|s|m|h))$', description: 'object sync interval (default: serve --sync-interval, 1h)' })),
+    drift: Type.Optional(Type.String({ pattern: '^(0|off|\\d+(\\.\\d+)?(ms|s|m|h))$', description: 'drift check interval (default: serve --drift-interval, 5m)' })),
+  },
+  { additionalProperties: false },
+);
+
 export const ConnectionConfigSchema = Type.Object(
   {
     type: Type.Union(['postgres', 'mysql', 'mariadb', 'redshift'].map((t) => Type.Literal(t))),
@@ -103,6 +112,7 @@ export const ConnectionConfigSchema = Type.Object(
     hostPattern: Type.Optional(Type.String({ minLength: 1 })),
     ignoreGrantees: Type.Optional(StringList),
     rolePrefix: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$' })),
+    schedule: Type.Optional(ScheduleSchema),
   },
   { additionalProperties: false },
 );

@@ -25,6 +25,7 @@ export function connectionsOf(cfg: ConfigFile): ConnectionInput[] {
       ...(c.hostPattern !== undefined ? { hostPattern: c.hostPattern } : {}),
       ...(c.ignoreGrantees !== undefined ? { ignoreGrantees: c.ignoreGrantees } : {}),
       ...(c.rolePrefix !== undefined ? { rolePrefix: c.rolePrefix } : {}),
+      ...(c.schedule !== undefined ? { schedule: c.schedule } : {}),
     };
     return { name, type: c.type, url: c.url, options };
   });

@@ -20,6 +20,16 @@ export interface ConnectionOptions {
   readonly ignoreGrantees: readonly string[];
   /** Prefix of every role Steward creates; default `steward_<connection>__` (see defaultRolePrefix). */
   readonly rolePrefix: string;
+  /** Background jobs of `steward serve` for this connection; absent fields take the server's defaults. */
+  readonly schedule?: ConnectionSchedule;
+}
+
+/** Durations like `30s`, `5m`, `1h`; `0` or `off` turns that job off for the connection. */
+export interface ConnectionSchedule {
+  /** Object sync (then reconcile). */
+  readonly sync?: string;
+  /** Drift check: sync, then plan and revert (or report) what differs. */
+  readonly drift?: string;
 }
 
 export const DEFAULT_OPTIONS: ConnectionOptions = {

@@ -1,5 +1,6 @@
 import { CONNECTION_NAME_RE, DEFAULT_OPTIONS, defaultRolePrefix, PLATFORM_TYPES, type ConnectionOptions, type ConnectionSpec, type PlatformType } from '../domain/connection.js';
 import { StewardError, invalidInput, notFound } from '../domain/errors.js';
+import { parseDuration } from '../domain/duration.js';
 import { compileGlob } from '../domain/glob.js';
 import type { CheckReport, Platform, PlatformSession } from '../platforms/platform.js';
 import type { SecretBox } from '../security/secret-box.js';
@@ -73,6 +74,10 @@ export function validateConnection(
   if (options.mode !== 'enforce' && options.mode !== 'notify') throw invalidInput('mode', `"${String(options.mode)}" is not enforce or notify`);
   if (!/^[a-z_][a-z0-9_]*$/.test(options.rolePrefix)) throw invalidInput('rolePrefix', `"${options.rolePrefix}" is not a plain lowercase identifier`);
   checkPrincipalTemplate(input.name, options.principalTemplate);
+  for (const [k, v] of Object.entries(options.schedule ?? {})) {
+    if (k !== 'sync' && k !== 'drift') throw invalidInput(`schedule.${k}`, 'unknown field', 'use schedule: { sync: 1h, drift: 5m }');
+    if (v !== undefined) parseDuration(`schedule.${k}`, String(v));
+  }
   return { type, platform, options, redacted: parsed.redacted };
 }
 

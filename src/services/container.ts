@@ -8,7 +8,6 @@ import { loadMasterKey, createSecretBox } from '../security/secret-box.js';
 import type { Db } from '../store/db.js';
 import type { OpenOptions } from '../store/db.js';
 import { openStore, type StoreLocation } from '../store/open-store.js';
-import { statusRepo } from '../store/status-repo.js';
 import { createAccessService } from './access-service.js';
 import { createApplyService } from './apply-service.js';
 import { createAuditService } from './audit-service.js';
@@ -17,6 +16,9 @@ import { createConnectionService } from './connection-service.js';
 import { createIdentityService } from './identity-service.js';
 import { createOwnershipService } from './ownership-service.js';
 import { createTokenService } from './token-service.js';
+import { createHealthService } from './health-service.js';
+import { createWebhookService } from './webhook-service.js';
+import { DEFAULT_SCHEDULE, jobsEnabledFor } from '../jobs/schedule.js';
 
 /** Every service, wired once; the CLI, the API and the jobs all use this. */
 export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Readonly<Record<PlatformType, Platform>>; now?: () => Date }) {
@@ -28,6 +30,7 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
   const sync = createSyncService({ db, ...(deps.now ? { now: deps.now } : {}) });
   const config = createConfigService({ db, connections, audit, platforms, ...(deps.now ? { now: deps.now } : {}) });
   const reconcile = createReconcileService({ db, connections, sync, audit, ...(deps.now ? { now: deps.now } : {}) });
+  const health = createHealthService({ db, jobsEnabled: jobsEnabledFor(DEFAULT_SCHEDULE) });
   return {
     db,
     platforms,
@@ -42,7 +45,10 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
     access: createAccessService({ db, connections, config, ...(deps.now ? { now: deps.now } : {}) }),
     tokens: createTokenService({ db, audit }),
     owners: createOwnershipService({ db, audit }),
-    status: () => statusRepo.list(db),
+    health,
+    webhooks: createWebhookService({ db, box, audit }),
+    /** Every connection's last sync, apply, drift, and health verdict. */
+    status: () => health.statusView(),
     /** Sync one connection (opening and closing its session). */
     async syncConnection(name: string, under?: readonly string[]) {
       // A connection that cannot be opened is a failed sync too: `status` must show it.

@@ -23,6 +23,11 @@ export interface Executor {
 
 export interface Db extends Executor {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * The driver's own query, for a library that brings its SQL (the job queue): with values one
+   * statement, without values a script of several whose last result is returned.
+   */
+  raw(sql: string, values?: readonly unknown[]): Promise<{ rows: unknown[] }>;
   /** Run `fn` in one transaction; nested calls on the given executor join it. */
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -46,6 +51,12 @@ class PgliteDb implements Db {
 
   async copyCsv(copySql: string, csv: string): Promise<void> {
     await this.db.query(copySql, [], { blob: new Blob([csv]) });
+  }
+
+  async raw(sql: string, values?: readonly unknown[]): Promise<{ rows: unknown[] }> {
+    if (values !== undefined && values.length > 0) return { rows: (await this.db.query(sql, values as unknown[])).rows };
+    const results = await this.db.exec(sql);
+    return { rows: results.at(-1)?.rows ?? [] };
   }
 
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
@@ -87,6 +98,11 @@ class PostgresDb implements Db {
 
   async exec(sql: string): Promise<void> {
     await this.pool.query(sql);
+  }
+
+  async raw(sql: string, values?: readonly unknown[]): Promise<{ rows: unknown[] }> {
+    const res = (await this.pool.query(sql, values as unknown[] | undefined)) as pg.QueryResult | pg.QueryResult[];
+    return { rows: Array.isArray(res) ? (res.at(-1)?.rows ?? []) : res.rows };
   }
 
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {

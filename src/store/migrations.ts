@@ -3,6 +3,7 @@
  * for the embedded and the external store. Never edit a released migration: add a new one.
  */
 import type { Db } from './db.js';
+import { HEALTH_SQL, OUTBOX_SQL, WEBHOOKS_SQL } from './migrations-jobs.js';
 
 interface Migration {
   readonly version: number;
@@ -168,6 +169,10 @@ ALTER TABLE connection_status
   ADD COLUMN reported_drift integer NOT NULL DEFAULT 0;
 CREATE INDEX audit_events_started ON audit_events (connection) WHERE outcome = 'started';`,
   },
+  // 10–19: continuous governance (jobs, outbox, webhooks, health).
+  { version: 10, name: 'outbox-and-change-triggers', sql: OUTBOX_SQL },
+  { version: 11, name: 'webhooks', sql: WEBHOOKS_SQL },
+  { version: 12, name: 'connection-health-schedules-leases', sql: HEALTH_SQL },
   // 20–29: API tokens with roles, audit targets, data owners.
   {
     version: 20,

@@ -3,6 +3,7 @@
  * expiring, revocable, acting as a user), data owners, and the audit trail of who did what.
  * An in-memory store and the real services; no database server needed.
  */
+import { Registry } from 'prom-client';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ async function call(method: string, url: string, opts: { token?: string | null; 
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   const qs = opts.query ? `?${new URLSearchParams(opts.query).toString()}` : '';
   const res = await app.inject({ method: method as 'GET', url: url + qs, headers, ...(opts.body !== undefined ? { payload: opts.body as object } : {}) });
-  return { status: res.statusCode, json: res.body === '' ? undefined : JSON.parse(res.body), headers: res.headers };
+  return { status: res.statusCode, json: res.body === '' || !String(res.headers['content-type'] ?? '').includes('json') ? undefined : JSON.parse(res.body), headers: res.headers };
 }
 
 beforeAll(async () => {
@@ -41,7 +42,8 @@ beforeAll(async () => {
   tokens.owner = (await services.tokens.create({ name: 'olga-owner', role: 'owner', user: 'olga' }, 'test')).token;
   tokens.viewer = (await services.tokens.create({ name: 'view', role: 'viewer' }, 'test')).token;
   tokens.scim = (await services.tokens.create({ name: 'idp', role: 'scim' }, 'test')).token;
-  app = await createServer(services);
+  // With a metrics registry, as `serve` runs it: every route of the table is registered.
+  app = await createServer(services, { metrics: new Registry() });
 });
 
 afterAll(async () => {

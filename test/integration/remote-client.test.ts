@@ -53,6 +53,13 @@ const CALLS: Record<Method, (c: StewardClient) => Promise<unknown>> = {
   createToken: (c) => c.createToken({ name: 'rc', role: 'viewer', expiresAt: new Date(Date.now() + 86_400_000) }),
   listTokens: (c) => c.listTokens(),
   revokeToken: (c) => c.revokeToken('rc'),
+  listWebhooks: (c) => c.listWebhooks(),
+  addWebhook: (c) => c.addWebhook({ url: 'http://127.0.0.1:1/hook', events: ['policy.created'] }),
+  removeWebhook: (c) => c.removeWebhook('nope'),
+  rotateWebhookSecret: (c) => c.rotateWebhookSecret('nope'),
+  enableWebhook: (c) => c.enableWebhook('nope'),
+  webhookDeliveries: (c) => c.webhookDeliveries('nope'),
+  redeliverWebhook: (c) => c.redeliverWebhook('nope', 'nope'),
 };
 
 let db: Db;

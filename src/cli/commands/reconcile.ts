@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import type { StatusView } from '../../services/health-service.js';
 import type { ApplyView, PlanView } from '../../client/steward-client.js';
 import type { ConfigFile } from '../../config/schema.js';
 import { issueText, type ConfigWarning } from '../../config/issues.js';
@@ -8,7 +9,7 @@ import type { Operation } from '../../domain/plan.js';
 import type { StatementResult } from '../../platforms/platform.js';
 import type { SavedPlan } from '../saved-plan.js';
 import { StewardError, invalidInput } from '../../domain/errors.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../../domain/duration.js';
 import { wholeNumber } from '../args.js';
 import { table, type Output } from '../output.js';
 import { run } from '../run.js';
@@ -264,8 +265,13 @@ export function registerReconcile(program: Command): void {
         const drift = (s: (typeof st)[number]): string => (s.reportedDrift > 0 ? `${s.driftCount} (${s.reportedDrift} reported)` : String(s.driftCount));
         out.result(st, () =>
           table(
-            ['CONNECTION', 'LAST SYNC', 'OBJECTS', 'LAST APPLY', 'DRIFT', 'UNCONVERGED', 'BLOCKED', 'ERROR'],
-            st.map((s) => [s.connection, when(s.lastSyncAt), s.lastSync?.objects ?? '', apply(s), drift(s), s.unconverged, s.blocked, s.lastSyncError ?? s.lastApplyError ?? '']),
+            ['CONNECTION', 'HEALTH', 'LAST SYNC', 'OBJECTS', 'LAST APPLY', 'DRIFT', 'UNCONVERGED', 'BLOCKED', 'PRIVILEGES', 'LAST ERROR'],
+            st.map((s) => {
+              const h = (s as { health?: StatusView['health'] }).health;
+              const err = h?.lastError ? `${when(h.lastErrorAt)} ${h.lastError}` : (s.lastSyncError ?? s.lastApplyError ?? '');
+              const privileges = h?.privilegesOk === true ? 'ok' : h?.privilegesOk === false ? 'missing' : '';
+              return [s.connection, h ? (h.status === 'healthy' ? 'healthy' : `${h.status}: ${h.reason}`) : '', when(s.lastSyncAt), s.lastSync?.objects ?? '', apply(s), drift(s), s.unconverged, s.blocked, privileges, err];
+            }),
           ),
         );
       });

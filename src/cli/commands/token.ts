@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { invalidInput } from '../../domain/errors.js';
 import { ROLES } from '../../domain/roles.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../../domain/duration.js';
 import { table } from '../output.js';
 import { run } from '../run.js';
 

@@ -1,4 +1,4 @@
-import { invalidInput } from '../domain/errors.js';
+import { invalidInput } from './errors.js';
 
 /** Parse `30s`, `5m`, `1h`, `30d`, `500ms` or `0`/`off` (disabled → 0) into milliseconds. */
 export function parseDuration(flag: string, text: string): number {
