@@ -15,6 +15,7 @@ import { cleanAll } from './fixtures/clean.js';
 import { runS1Postgres } from './s1-postgres.js';
 import { runT4 } from './t4-sync.js';
 import { runS1Mariadb } from './s1-mariadb.js';
+import { runT5 } from './t5-secure-view.js';
 import { runT9 } from './t9-cli.js';
 import { runT11 } from './t11-propagation.js';
 
@@ -22,6 +23,7 @@ const SCENARIOS: Record<string, { title: string; run: (o: { quick: boolean }) =>
   s1: { title: 'S1 on PostgreSQL (T1, T2, T3, T6)', run: runS1Postgres },
   t4: { title: 'T4 object sync on PostgreSQL', run: runT4 },
   mariadb: { title: 'S1-shaped on MariaDB', run: runS1Mariadb },
+  t5: { title: 'T5 secure view vs hand-written query on PostgreSQL', run: runT5 },
   t9: { title: 'T9 the CLI as users feel it', run: runT9 },
   t11: { title: 'T3/T11 through the server: API call → enforced', run: runT11 },
 };

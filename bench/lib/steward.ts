@@ -50,6 +50,9 @@ export function timedPlatforms(phases: Phases): Record<PlatformType, Platform> {
         readActualState: time('readActualState', (scope: Parameters<PlatformSession['readActualState']>[0]) => s.readActualState(scope)),
         execute: time('execute', (st: Parameters<PlatformSession['execute']>[0], o: Parameters<PlatformSession['execute']>[1]) => s.execute(st, o)),
         close: () => s.close(),
+        // Data policies: passed through untimed (they are part of the plan's actual-state read).
+        ...(s.readSecureViews ? { readSecureViews: s.readSecureViews.bind(s) } : {}),
+        ...(s.checkRegexes ? { checkRegexes: s.checkRegexes.bind(s) } : {}),
       };
       return session;
     },

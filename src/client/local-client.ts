@@ -4,6 +4,7 @@ import type { Services } from '../services/container.js';
 import type { ApplyView, StewardClient } from './steward-client.js';
 import { applyView } from './steward-client.js';
 import { removeConnection } from './remove-connection.js';
+import { atConfigLines } from '../config/locate-policy-error.js';
 
 interface Attempt {
   readonly action: string;
@@ -77,20 +78,22 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
     search: (text, opts) => s.catalog.search(text, opts),
 
     async plan(config, connection) {
-      return s.applier.plan(config, connection);
+      // Plan-time errors about a policy point at its line of the configuration.
+      return atConfigLines(config, () => s.applier.plan(config, connection));
     },
     storeConfig,
     applyConnection,
     applyConfig: (config, opts) =>
       attempt({ action: 'apply', target: 'config', ...(opts.connection ? { connection: opts.connection } : {}) }, async () => {
-        const r = await s.applier.apply(config, {
+        // Plan-time errors about a policy point at its line of the configuration.
+        const r = await atConfigLines(config, () => s.applier.apply(config, {
           actor,
           ...(opts.connection ? { connection: opts.connection } : {}),
           ...(opts.force ? { force: true } : {}),
           ...(opts.sync === false ? { sync: false } : {}),
           ...(opts.expect ? { expect: opts.expect } : {}),
           ...(opts.onStatement ? { onStatement: opts.onStatement } : {}),
-        });
+        }));
         return { stored: r.stored, connections: r.connections.map(applyView) };
       }),
 

@@ -12,6 +12,7 @@ import type { User } from '../domain/identity.js';
 import type { ApplyOutcome, ApplyStatus, ConnectionPlan, PlanExpectation } from '../reconcile/reconcile-service.js';
 import type { Operation } from '../domain/plan.js';
 import type { Policy } from '../domain/policy.js';
+import { redactPlanSecrets } from '../domain/secure-view.js';
 import type { ConnectionStatus } from '../store/status-repo.js';
 import type { DeliveryView, WebhookView } from '../services/webhook-service.js';
 
@@ -136,8 +137,8 @@ export function planView(p: PlanView): PlanView {
     type: p.type,
     mode: p.mode,
     drift: p.drift,
-    operations: p.operations,
-    statements: p.statements,
+    // Data policies: hash salts never leave the process.
+    ...redactPlanSecrets(p.operations, p.statements),
     reportedDrift: p.reportedDrift,
     driftCount: p.driftCount,
     revocationRatio: p.revocationRatio,
@@ -154,7 +155,8 @@ export function applyView(r: ApplyOutcome): ApplyView {
     status: r.status,
     plan: planView(r.plan),
     sync: r.sync ? { objects: r.sync.objects, ms: r.sync.ms, added: r.sync.added.length, changed: r.sync.changed.length, removed: r.sync.removed.length } : null,
-    results: r.results,
+    // Data policies: hash salts never leave the process.
+    results: r.results.map((x) => ({ ...x, statement: redactPlanSecrets([], [x.statement]).statements[0]! })),
     unconverged: r.unconverged,
     ...(r.error ? { error: r.error } : {}),
     auditId: r.auditId,

@@ -12,6 +12,9 @@ import { showName } from '../domain/principal-name.js';
 import { fieldName, type ConfigIssue, type FieldPath } from './issues.js';
 import type { ConfigFile } from './schema.js';
 import type { ConfigSource } from './source.js';
+import type { DataPolicy } from '../domain/policy.js';
+import { checkDataPolicy } from '../policy/compile-data-policies.js';
+import { DataPolicyProblem } from '../policy/data-policy-problem.js';
 
 /** Keys of a policy's `on` that hold path globs (any policy type). */
 export const GLOB_KEYS = ['paths', 'columns'] as const;
@@ -45,6 +48,13 @@ export function checkFile(cfg: ConfigFile, source: ConfigSource): ConfigIssue[] 
       glob(g, path);
       if (g.split('/')[0] !== conn) add(path, `${JSON.stringify(g)} does not start with the connection name`, `write it as ${conn}/…`);
     });
+    // Data policies: a view container per schema (or database), never one for all.
+    for (const [key, placeholder] of [['schema', '{schema}'], ['database', '{database}']] as const) {
+      const template = c.views?.[key];
+      if (template !== undefined && (!template.includes(placeholder) || template === placeholder)) {
+        add(['connections', conn, 'views', key], `${JSON.stringify(template)} must contain ${placeholder} and something else`, `e.g. "${placeholder}_secure": each ${key} needs a view ${key} of its own`);
+      }
+    }
   }
 
   (cfg.groups ?? []).forEach((g, i) => name(g, ['groups', i], 'group'));
@@ -75,6 +85,15 @@ export function checkFile(cfg: ConfigFile, source: ConfigSource): ConfigIssue[] 
     for (const key of GLOB_KEYS) {
       const list = on[key];
       if (Array.isArray(list)) list.forEach((g: string, j) => glob(g, ['policies', i, 'on', key, j]));
+    }
+    // Data policies: mask shape and values, predicates, user references (the catalog is checked at plan time).
+    if (p.type === 'mask' || p.type === 'rowFilter') {
+      try {
+        checkDataPolicy(p as DataPolicy);
+      } catch (err) {
+        if (!(err instanceof DataPolicyProblem)) throw err;
+        add(['policies', i, ...err.path], err.message, err.hint);
+      }
     }
   });
   return issues;

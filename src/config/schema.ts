@@ -31,6 +31,7 @@ const SelectorSchema = Type.Object(
     tags: Type.Optional(StringList),
     paths: Type.Optional(StringList),
     columnTags: Type.Optional(StringList),
+    columns: Type.Optional(Type.Array(Type.String({ minLength: 1, description: 'column path or glob: conn/db/schema/table/column' }))),
   },
   { additionalProperties: false },
 );
@@ -54,16 +55,74 @@ const GuardrailSchema = Type.Object(
   { additionalProperties: false },
 );
 
+// ---- Data policies (mask, rowFilter) ----------------------------------------------------------
+
+const ScalarSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+const RowPredicateRef = Type.Unsafe<unknown>({ $ref: '#/$defs/RowPredicate' });
+const UserRefOrList = Type.Union([
+  Type.String({ pattern: '^user\\.', description: 'user.groups or user.attributes.<name>' }),
+  Type.Array(ScalarSchema, { minItems: 1 }),
+]);
+
+/**
+ * A structured row predicate: a comparison on one column, or `and` / `or` / `not` of them.
+ * Strings starting with `user.` are references to the asking user's groups or attributes.
+ */
+export const RowPredicateSchema = Type.Union(
+  [
+    Type.Object({ column: Type.String({ minLength: 1 }), in: UserRefOrList }, { additionalProperties: false }),
+    Type.Object(
+      {
+        column: Type.String({ minLength: 1 }),
+        op: Type.Union(['=', '!=', '<', '<=', '>', '>=', 'in', 'notIn', 'isNull', 'isNotNull'].map((o) => Type.Literal(o))),
+        value: Type.Optional(Type.Union([ScalarSchema, Type.Array(ScalarSchema, { minItems: 1 })])),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object({ and: Type.Array(RowPredicateRef, { minItems: 1 }) }, { additionalProperties: false }),
+    Type.Object({ or: Type.Array(RowPredicateRef, { minItems: 1 }) }, { additionalProperties: false }),
+    Type.Object({ not: RowPredicateRef }, { additionalProperties: false }),
+  ],
+  { description: '{column, in}, {column, op, value}, {and: [...]}, {or: [...]} or {not: ...}' },
+);
+
+const Count = Type.Integer({ minimum: 0, maximum: 1000 });
+const MaskSpecSchema = Type.Union(
+  [
+    Type.Null({ description: 'hide the value' }),
+    Type.Literal('null'),
+    Type.Literal('hash'),
+    Type.Object({ constant: Type.Union([ScalarSchema, Type.Null()]) }, { additionalProperties: false }),
+    Type.Object({ hash: Type.Object({ salt: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }) }, { additionalProperties: false }),
+    Type.Object(
+      { regex: Type.Object({ pattern: Type.String({ minLength: 1 }), replacement: Type.String() }, { additionalProperties: false }) },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        round: Type.Union([
+          Type.Object({ step: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
+          Type.Object({ unit: Type.Union(['year', 'month', 'day', 'hour', 'minute'].map((u) => Type.Literal(u))) }, { additionalProperties: false }),
+        ]),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { partial: Type.Object({ keepFirst: Type.Optional(Count), keepLast: Type.Optional(Count) }, { additionalProperties: false }) },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'null | hash | {constant} | {hash: {salt}} | {regex: {pattern, replacement}} | {round: {step} | {unit}} | {partial: {keepFirst, keepLast}}' },
+);
+
 const MaskSchema = Type.Object(
   {
     name: Name,
     type: Type.Literal('mask'),
     on: SelectorSchema,
-    mask: Type.Union(['null', 'constant', 'hash', 'regex', 'round'].map((m) => Type.Literal(m))),
-    value: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Null()])),
-    pattern: Type.Optional(Type.String()),
-    replacement: Type.Optional(Type.String()),
+    mask: MaskSpecSchema,
     except: Type.Optional(ConditionRef),
+    when: Type.Optional(RowPredicateRef),
   },
   { additionalProperties: false },
 );
@@ -73,10 +132,20 @@ const RowFilterSchema = Type.Object(
     name: Name,
     type: Type.Literal('rowFilter'),
     on: SelectorSchema,
-    where: Type.Object({ column: Type.String({ minLength: 1 }), in: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    where: RowPredicateRef,
     except: Type.Optional(ConditionRef),
   },
   { additionalProperties: false },
+);
+
+const ViewsSchema = Type.Object(
+  {
+    schema: Type.Optional(Type.String({ minLength: 1, description: 'PostgreSQL: schema of secure views, with {schema}; default "{schema}_secure"' })),
+    database: Type.Optional(Type.String({ minLength: 1, description: 'MySQL/MariaDB: database of secure views, with {database}; default "{database}_secure"' })),
+    system: Type.Optional(Type.String({ minLength: 1, description: "schema (PostgreSQL, in each database) or database (MySQL/MariaDB) of Steward's profile table; default steward_<connection>" })),
+    hashSalt: Type.Optional(Type.String({ minLength: 1, description: 'salt of hash masks without their own' })),
+  },
+  { additionalProperties: false, description: 'where secure views (masks, row filters) live' },
 );
 
 // oneOf with a discriminator: a validator reports the errors of the branch the `type` names,
@@ -89,7 +158,7 @@ const PolicyUnion = Type.Unsafe<Static<typeof SubscriptionSchema> | Static<typeo
 });
 
 /** One policy, standalone (with the condition definition), for the API and `policy put`. */
-export const PolicySchema = { ...PolicyUnion, $defs: { Condition: ConditionSchema } };
+export const PolicySchema = { ...PolicyUnion, $defs: { Condition: ConditionSchema, RowPredicate: RowPredicateSchema } };
 
 /** Background jobs per connection (`steward serve`): durations such as 30s, 5m, 1h; 0 or off. */
 export const ScheduleSchema = Type.Object(
@@ -113,6 +182,7 @@ export const ConnectionConfigSchema = Type.Object(
     ignoreGrantees: Type.Optional(StringList),
     rolePrefix: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$' })),
     schedule: Type.Optional(ScheduleSchema),
+    views: Type.Optional(ViewsSchema),
   },
   { additionalProperties: false },
 );
@@ -135,7 +205,7 @@ export const ConfigSchema = Type.Object(
     tags: Type.Optional(Type.Record(Type.String({ minLength: 1 }), StringList)),
     policies: Type.Optional(Type.Array(PolicyUnion)),
   },
-  { additionalProperties: false, title: 'steward.yaml', $defs: { Condition: ConditionSchema } },
+  { additionalProperties: false, title: 'steward.yaml', $defs: { Condition: ConditionSchema, RowPredicate: RowPredicateSchema } },
 );
 
 export type ConfigFile = Static<typeof ConfigSchema>;

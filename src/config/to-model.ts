@@ -26,6 +26,7 @@ export function connectionsOf(cfg: ConfigFile): ConnectionInput[] {
       ...(c.ignoreGrantees !== undefined ? { ignoreGrantees: c.ignoreGrantees } : {}),
       ...(c.rolePrefix !== undefined ? { rolePrefix: c.rolePrefix } : {}),
       ...(c.schedule !== undefined ? { schedule: c.schedule } : {}),
+      ...(c.views !== undefined ? { views: c.views } : {}),
     };
     return { name, type: c.type, url: c.url, options };
   });

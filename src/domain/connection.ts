@@ -22,6 +22,8 @@ export interface ConnectionOptions {
   readonly rolePrefix: string;
   /** Background jobs of `steward serve` for this connection; absent fields take the server's defaults. */
   readonly schedule?: ConnectionSchedule;
+  /** Where secure views (masks, row filters) live; defaults in `src/policy/secure-locations.ts`. */
+  readonly views?: SecureViewOptions;
 }
 
 /** Durations like `30s`, `5m`, `1h`; `0` or `off` turns that job off for the connection. */
@@ -30,6 +32,18 @@ export interface ConnectionSchedule {
   readonly sync?: string;
   /** Drift check: sync, then plan and revert (or report) what differs. */
   readonly drift?: string;
+}
+
+/** Placement of secure views and of Steward's profile table; see INTERFACE.md. */
+export interface SecureViewOptions {
+  /** PostgreSQL: schema of the views of `db/schema/*`, with `{schema}` (and optionally `{database}`). */
+  readonly schema?: string;
+  /** MySQL/MariaDB: database of the views of `db/*`, with `{database}`. */
+  readonly database?: string;
+  /** Schema (PostgreSQL, in each database) or database (MySQL/MariaDB) of the profile table. */
+  readonly system?: string;
+  /** Salt of hash masks that do not name their own. */
+  readonly hashSalt?: string;
 }
 
 export const DEFAULT_OPTIONS: ConnectionOptions = {

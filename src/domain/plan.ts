@@ -1,4 +1,5 @@
 import type { DefaultObjects, Grantee, Privilege, RolePurpose, Securable } from './access.js';
+import type { SecureViewChange } from './secure-view.js';
 
 /**
  * A plan is plain immutable data: ordered, platform-neutral operations tagged by `kind`.
@@ -57,7 +58,10 @@ export type Operation =
       readonly grantees: readonly Grantee[];
       readonly drift?: boolean;
     }
-  | { readonly kind: 'setDefaultRole'; readonly user: Grantee; readonly role: string | null; readonly drift?: boolean };
+  | { readonly kind: 'setDefaultRole'; readonly user: Grantee; readonly role: string | null; readonly drift?: boolean }
+  // --- data policies ---------------------------------------------------------------------------
+  /** A secure-view change (view, profile rows, salts): see `src/domain/secure-view.ts`. */
+  | { readonly kind: 'secureView'; readonly change: SecureViewChange; readonly drift?: boolean };
 
 export type OperationKind = Operation['kind'];
 
@@ -86,4 +90,8 @@ export interface Statement {
   readonly op: number;
   /** Run as this role (`SET ROLE` around the statement, PostgreSQL): revoking another grantor's grant. */
   readonly runAs?: string;
+  /** Bind parameters (data policies: profile rows, salts, view records); absent: none. */
+  readonly params?: readonly unknown[];
+  /** The parameters hold secrets (hash salts): shown and recorded as `***`. */
+  readonly secret?: boolean;
 }

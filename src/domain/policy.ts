@@ -17,13 +17,18 @@ export interface Condition {
   readonly not?: Condition;
 }
 
-/** What a policy applies to: everything, or objects with any listed tag or matching any glob. */
+/**
+ * What a policy applies to: everything, or objects with any listed tag or matching any glob.
+ * Data policies also take `columnTags` and `columns` (column paths or globs).
+ */
 export interface Selector {
   readonly all?: boolean;
   readonly tags?: readonly string[];
   readonly paths?: readonly string[];
   /** Data policies: columns carrying any of these tags. */
   readonly columnTags?: readonly string[];
+  /** Data policies: full column paths (`conn/db/schema/table/column`) or globs of them. */
+  readonly columns?: readonly string[];
 }
 
 export type AccessType = 'read' | 'write';
@@ -46,27 +51,81 @@ export interface GuardrailPolicy {
   readonly on: Selector;
 }
 
-export type MaskKind = 'null' | 'constant' | 'hash' | 'regex' | 'round';
+/** A literal in a row predicate or a constant mask. */
+export type Scalar = string | number | boolean;
 
-/** Data policies are stored and validated now; their enforcement comes with the secure-view engine. */
+/**
+ * Operators of a structured row predicate. `in` / `notIn` take a list or a user reference;
+ * `isNull` / `isNotNull` take no value; the others take one literal (`=` and `!=` also a user
+ * reference, meaning `in` / `notIn`).
+ */
+export type PredicateOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'notIn' | 'isNull' | 'isNotNull';
+
+/** The operators comparing a column with one literal. */
+export type CompareOp = Extract<PredicateOp, '=' | '!=' | '<' | '<=' | '>' | '>='>;
+
+export const PREDICATE_OPS: readonly PredicateOp[] = ['=', '!=', '<', '<=', '>', '>=', 'in', 'notIn', 'isNull', 'isNotNull'];
+
+/**
+ * A row predicate over the columns of the table a data policy applies to. A string value that
+ * starts with `user.` is a reference to the asking user's values: `user.groups` or
+ * `user.attributes.<name>` (multi-valued: the column must be among them). No raw SQL.
+ */
+export type RowPredicate =
+  | { readonly column: string; readonly in: string | readonly Scalar[] }
+  | { readonly column: string; readonly op: PredicateOp; readonly value?: Scalar | readonly Scalar[] | null }
+  | { readonly and: readonly RowPredicate[] }
+  | { readonly or: readonly RowPredicate[] }
+  | { readonly not: RowPredicate };
+
+export type RoundUnit = 'year' | 'month' | 'day' | 'hour' | 'minute';
+export const ROUND_UNITS: readonly RoundUnit[] = ['year', 'month', 'day', 'hour', 'minute'];
+
+/**
+ * How a masked column is shown. `null` (YAML `null` or the string) hides the value; `constant`
+ * shows one value of the column's type; `hash` a SHA-256 hex digest (equal inputs, equal
+ * outputs), salted by the policy or the connection; `regex` replaces every match (`\1`..`\9`
+ * refer to groups, `\\` is a backslash); `round` numbers to the nearest multiple of `step`, or
+ * dates and timestamps down to a `unit`; `partial` keeps the first / last characters and stars
+ * the rest.
+ */
+export type MaskSpec =
+  | null
+  | 'null'
+  | 'hash'
+  | { readonly constant: Scalar | null }
+  | { readonly hash: { readonly salt?: string } }
+  | { readonly regex: { readonly pattern: string; readonly replacement: string } }
+  | { readonly round: { readonly step: number } | { readonly unit: RoundUnit } }
+  | { readonly partial: { readonly keepFirst?: number; readonly keepLast?: number } };
+
+/**
+ * Masks columns of protected tables in their secure views. Several masks on one column: the
+ * most specific target wins (a column path, then a column tag, then a table tag, then a glob);
+ * two at the same level are an error.
+ */
 export interface MaskPolicy {
   readonly name: string;
   readonly type: 'mask';
   readonly on: Selector;
-  readonly mask: MaskKind;
-  readonly value?: string | number | null;
-  readonly pattern?: string;
-  readonly replacement?: string;
+  readonly mask: MaskSpec;
+  /** Users matching this condition see raw values. */
   readonly except?: Condition;
+  /** Mask only the rows matching this predicate (rows where it is unknown are masked too). */
+  readonly when?: RowPredicate;
 }
 
+/** Shows a user only the rows matching `where` (several filters on a table combine with AND). */
 export interface RowFilterPolicy {
   readonly name: string;
   readonly type: 'rowFilter';
   readonly on: Selector;
-  readonly where: { readonly column: string; readonly in: string };
+  readonly where: RowPredicate;
+  /** Users matching this condition see every row. */
   readonly except?: Condition;
 }
+
+export type DataPolicy = MaskPolicy | RowFilterPolicy;
 
 export type Policy = SubscriptionPolicy | GuardrailPolicy | MaskPolicy | RowFilterPolicy;
 

@@ -2,6 +2,8 @@ import type { AccessScope, AccessState, Privilege } from '../domain/access.js';
 import type { CatalogSnapshot } from '../domain/catalog.js';
 import type { ConnectionOptions, ConnectionSpec, PlatformType } from '../domain/connection.js';
 import type { Plan, Statement } from '../domain/plan.js';
+import type { SecureViewActual } from '../domain/secure-view.js';
+import type { SecureViewDialect } from './secure-view-dialect.js';
 import type { PrincipalNameRule } from '../domain/principal-name.js';
 
 /** What the policy engine and planner need to know about a platform; core code reads flags, never types. */
@@ -129,6 +131,17 @@ export interface PlatformSession {
   /** Run compiled statements under the connection's lock; transactional in chunks where the platform allows. */
   execute(statements: readonly Statement[], opts: ExecuteOptions): Promise<ExecuteResult>;
   close(): Promise<void>;
+  // --- data policies (platforms with `secureViews`) --------------------------------------------
+  /** What Steward's secure-view objects look like now, among the candidate containers. */
+  readSecureViews?(candidates: SecureViewCandidates): Promise<SecureViewActual>;
+  /** Regular expressions the server's own engine refuses, with its reason. */
+  checkRegexes?(patterns: readonly string[]): Promise<{ readonly pattern: string; readonly error: string }[]>;
+}
+
+/** Where to look for secure-view state: system containers and view containers (segments). */
+export interface SecureViewCandidates {
+  readonly systems: readonly (readonly string[])[];
+  readonly containers: readonly (readonly string[])[];
 }
 
 /** One interface per platform; a registry typed by PlatformType makes a missing one a compile error. */
@@ -143,4 +156,6 @@ export interface Platform {
   compile(plan: Plan, options: ConnectionOptions): Statement[];
   /** Connect with the system account; throws StewardError('connection_failed') with a hint. */
   connect(spec: ConnectionSpec): Promise<PlatformSession>;
+  /** Data policies: the secure-view dialect; absent where masks and row filters are not enforced yet. */
+  readonly secureViews?: SecureViewDialect;
 }

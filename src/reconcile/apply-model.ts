@@ -108,6 +108,10 @@ export function applyOperation(s: AccessState, op: Operation, strict = false): A
       const rest = s.defaultRoles.filter((d) => granteeKey(d.user) !== key);
       return { ...s, defaultRoles: op.role === null ? rest : [...rest, { user: op.user, role: op.role }] };
     }
+    case 'secureView':
+      // Data policies change what a view shows, not who holds which privilege (the grants on
+      // views are ordinary grants of the plan).
+      return s;
   }
 }
 

@@ -19,6 +19,8 @@ import { planDigest, planDifference } from './plan-digest.js';
 import { buildPolicyInput, type CatalogSource } from './policy-input.js';
 import { managedBy } from './safety.js';
 import { stateDigest } from './state-digest.js';
+import { mergeOperations, prepareDataPolicies, type DataPolicyPlanning } from './data-policy-plan.js';
+import { redactPlanSecrets } from '../domain/secure-view.js';
 import { teardownPlan } from './teardown.js';
 
 /** One connection's plan: the neutral operations and the exact SQL, in order. */
@@ -117,6 +119,8 @@ interface Computed {
   readonly isKnown: (s: Securable) => boolean;
   /** What is left to do given the actual state read back (default: the plan computed again). */
   readonly residual?: (actual: AccessState) => Operation[];
+  /** Data policies: secure views and profile rows, read back after an apply too. */
+  readonly dataPolicies?: DataPolicyPlanning;
 }
 
 /**
@@ -143,7 +147,9 @@ export function createReconcileService(deps: {
   ): Promise<Computed> {
     const t0 = performance.now();
     const input = buildPolicyInput(spec, platform, model, catalog, now());
-    const { state: desired, scope } = computeDesiredState(input);
+    // --- data policies: secure views rewrite the desired access state (their state is read once) ---
+    const dataPolicies = prepareDataPolicies(input, platform);
+    const { state: desired, scope } = await dataPolicies.desired(computeDesiredState(dataPolicies.accessInput), session);
     const isKnown = knownObjects(input.catalog);
     const t1 = performance.now();
     const actual = await session.readActualState(scope);
@@ -157,6 +163,8 @@ export function createReconcileService(deps: {
       lastApplied = await statusRepo.appliedState(db, spec.name);
       plan = planChanges(actual, desired, { ...planOpts, lastApplied });
     }
+    // --- data policies: secure-view operations join the plan, ordered around roles and grants ---
+    plan = { ...plan, operations: mergeOperations(plan.operations, dataPolicies.operations(desired)) };
     let reported: readonly Operation[] = [];
     if (spec.options.drift === 'report') {
       const split = filterDrift(plan);
@@ -169,6 +177,7 @@ export function createReconcileService(deps: {
       scope,
       lastApplied,
       isKnown,
+      dataPolicies,
       plan: {
         connection: spec.name,
         type: spec.type,
@@ -193,6 +202,8 @@ export function createReconcileService(deps: {
     const actual = await open.session.readActualState(c.scope);
     if (c.residual) return c.residual(actual);
     let plan = planChanges(actual, c.plan.desired, { connection: open.spec.name, lastApplied: c.lastApplied, isKnown: c.isKnown });
+    // Data policies: the secure views and profile rows are read back as well.
+    if (c.dataPolicies !== undefined) plan = { ...plan, operations: mergeOperations(plan.operations, await c.dataPolicies.remaining(open.session, c.plan.desired)) };
     if (open.spec.options.drift === 'report') plan = filterDrift(plan).plan;
     return [...plan.operations];
   }
@@ -213,7 +224,8 @@ export function createReconcileService(deps: {
       connection,
       summary: `${plan.statements.length} statements planned`,
       details: {
-        operations: plan.operations,
+        // Data policies: hash salts never reach the audit log.
+        operations: redactPlanSecrets(plan.operations, []).operations,
         plannedStatements: plan.statements.map((s) => ({ sql: s.sql, database: s.database, ...(s.runAs ? { runAs: s.runAs } : {}) })),
         blocked: plan.blocked,
         drift: plan.driftCount,
@@ -336,7 +348,9 @@ export function createReconcileService(deps: {
         // below a relation): skip reading them when the connection has none.
         const relationDepth = open.platform.capabilities.hierarchy.length;
         const columnTags = m.tags.some((t) => t.connection === connection && decodePath(t.path).length > relationDepth);
-        const objects = await objectsRepo.live(db, connection, { withColumns: columnTags || opts.checkModel !== undefined });
+        // Data policies check their columns (names and types) and build views of every column.
+        const dataPolicies = m.policies.some((p) => p.type === 'mask' || p.type === 'rowFilter');
+        const objects = await objectsRepo.live(db, connection, { withColumns: columnTags || dataPolicies || opts.checkModel !== undefined });
         opts.checkModel?.(m, objects);
         c = await computePlan(open.spec, open.platform, open.session, m, { kind: 'stored', objects });
         await statusRepo.planned(db, connection, { drift: c.plan.driftCount, reported: c.plan.reportedDrift.length, blocked: c.plan.blocked.length });
@@ -406,7 +420,7 @@ export function createReconcileService(deps: {
               connection,
               outcome: 'skipped',
               summary: `notify-only: ${plan.operations.length} operations, ${plan.statements.length} statements not run`,
-              details: { operations: plan.operations, statements: plan.statements.map((s) => s.sql), blocked: plan.blocked },
+              details: { operations: redactPlanSecrets(plan.operations, []).operations, statements: plan.statements.map((s) => s.sql), blocked: plan.blocked },
             });
             await statusRepo.applied(db, connection, {
               outcome: 'notified',

@@ -1,6 +1,7 @@
 import { invalidInput } from '../domain/errors.js';
 import { decodePath } from '../domain/paths.js';
 import { explainAccess, whoCan } from '../policy/explain.js';
+import { explainWithDataPolicies, whoCanWithDataPolicies } from '../policy/explain-data-policies.js';
 import { buildPolicyInput } from '../reconcile/policy-input.js';
 import type { Db } from '../store/db.js';
 import { objectsRepo } from '../store/objects-repo.js';
@@ -26,11 +27,12 @@ export function createAccessService(deps: { db: Db; connections: ConnectionServi
   return {
     async explain(user: string, fullPath: string) {
       const { input, segments } = await inputFor(fullPath);
-      return explainAccess(input, user, segments);
+      // Data policies: SELECT goes through the secure view; masks and filters for the user.
+      return explainWithDataPolicies(explainAccess(input, user, segments), input, segments);
     },
     async whoCan(fullPath: string) {
       const { input, segments } = await inputFor(fullPath);
-      return whoCan(input, segments);
+      return whoCanWithDataPolicies(whoCan(input, segments), input, segments);
     },
   };
 }

@@ -8,6 +8,7 @@ import { granteeLabel, type Grantee, type Securable } from '../../domain/access.
 import type { Operation } from '../../domain/plan.js';
 import type { StatementResult } from '../../platforms/platform.js';
 import type { SavedPlan } from '../saved-plan.js';
+import { describeSecureViewChange } from '../../domain/secure-view.js';
 import { StewardError, invalidInput } from '../../domain/errors.js';
 import { parseDuration } from '../../domain/duration.js';
 import { wholeNumber } from '../args.js';
@@ -87,6 +88,8 @@ function describeOperation(op: Operation): string {
       return `${op.kind === 'grantDefault' ? 'grant' : 'revoke'} default ${op.privileges.join(', ')} on ${op.objects} in ${op.database}.${op.schema} (owner ${op.owner}) ${op.kind === 'grantDefault' ? 'to' : 'from'} ${who(op.grantees)}`;
     case 'setDefaultRole':
       return `set default role of ${granteeLabel(op.user)} to ${op.role ?? 'none'}`;
+    case 'secureView':
+      return describeSecureViewChange(op.change);
   }
 }
 

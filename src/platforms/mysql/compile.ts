@@ -7,6 +7,8 @@ import { roleGrantee, type Grantee } from '../../domain/access.js';
 import type { Dialect } from './dialect.js';
 import { escapeDatabasePattern } from './database-pattern.js';
 import { quoteIdent } from './quote.js';
+import { secureViewStatements } from '../secure-view-dialect.js';
+import { mysqlSecureViews } from './secure-views.js';
 
 /** The privileges a MySQL/MariaDB object grant can carry in the neutral model. */
 const OBJECT_PRIVILEGES: ReadonlySet<Privilege> = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE']);
@@ -54,7 +56,7 @@ function tableSql(segments: readonly string[]): string {
 }
 
 /** Compile one operation to its statements, in order. */
-function compileOperation(op: Operation, dialect: Dialect, rolePrefix: string): string[] {
+function compileOperation(op: Exclude<Operation, { kind: 'secureView' }>, dialect: Dialect, rolePrefix: string): string[] {
   const acct = (g: Grantee): string => accountSql(g, dialect);
   const role = (name: string): string => acct(roleGrantee(name));
   const list = (grantees: readonly Grantee[]): string => grantees.map(acct).join(', ');
@@ -118,7 +120,9 @@ function compileOperation(op: Operation, dialect: Dialect, rolePrefix: string): 
 export function compile(plan: Plan, options: ConnectionOptions, dialect: Dialect): Statement[] {
   const out: Statement[] = [];
   plan.operations.forEach((op, index) => {
-    for (const sql of compileOperation(op, dialect, options.rolePrefix)) out.push({ sql, database: null, op: index });
+    // Data policies: statements with bind parameters, from the dialect's secure views.
+    if (op.kind === 'secureView') out.push(...secureViewStatements(mysqlSecureViews(dialect), op.change, index, options));
+    else for (const sql of compileOperation(op, dialect, options.rolePrefix)) out.push({ sql, database: null, op: index });
   });
   return out;
 }

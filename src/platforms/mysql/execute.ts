@@ -3,7 +3,7 @@ import { StewardError } from '../../domain/errors.js';
 import type { Statement } from '../../domain/plan.js';
 import type { ExecuteOptions, ExecuteResult, StatementResult } from '../platform.js';
 import type { Dialect } from './dialect.js';
-import { text, type QueryFn } from './query.js';
+import { text, type QueryFn, type SqlValue } from './query.js';
 import { statementError } from './statement-error.js';
 
 /** MySQL 8 refuses lock names over 64 characters. */
@@ -48,7 +48,7 @@ export async function execute(
       const started = performance.now();
       let result: StatementResult;
       try {
-        await query({ sql: statement.sql, values: [] });
+        await query({ sql: statement.sql, values: (statement.params ?? []) as SqlValue[] });
         result = { statement, ok: true, ms: performance.now() - started };
       } catch (err) {
         result = { statement, ok: false, ms: performance.now() - started, error: statementError(err, dialect) };

@@ -8,6 +8,7 @@ import { mysqlPrincipalName } from './principal-name.js';
 import { quoteIdent } from './quote.js';
 import { connectSession } from './session.js';
 import { parseUrl } from './url.js';
+import { mysqlSecureViews } from './secure-views.js';
 
 /** Capability flags of a dialect: core code reads these, never the platform type. */
 export function capabilitiesOf(dialect: Dialect): Capabilities {
@@ -39,5 +40,6 @@ export function createMysqlPlatform(dialect: Dialect): Platform {
     quoteIdent,
     compile: (plan: Plan, options: ConnectionOptions) => compile(plan, options, dialect),
     connect: (spec: ConnectionSpec) => connectSession(spec, dialect),
+    secureViews: mysqlSecureViews(dialect),
   };
 }

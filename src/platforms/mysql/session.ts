@@ -12,6 +12,7 @@ import { acquireLock, execute } from './execute.js';
 import { introspect } from './introspect.js';
 import { text, type QueryFn, type Row, type SqlQuery } from './query.js';
 import { parseUrlWithSecret } from './url.js';
+import { checkRegexes, readSecureViewActual } from './secure-view-state.js';
 
 /**
  * Pin the session's sql_mode without NO_BACKSLASH_ESCAPES: account and role names are string
@@ -110,6 +111,8 @@ export async function connectSession(spec: ConnectionSpec, dialect: Dialect): Pr
       }
     },
     execute: (statements, opts) => withConnection((conn) => execute((q) => run(conn, q), statements, opts, dialect), true),
+    readSecureViews: (candidates) => readSecureViewActual(query, dialect, candidates),
+    checkRegexes: (patterns) => checkRegexes(query, patterns),
     close: () => pool.end(),
   };
 }

@@ -3,6 +3,8 @@ import type { ConnectionOptions } from '../../domain/connection.js';
 import { StewardError } from '../../domain/errors.js';
 import type { Operation, Plan, Statement } from '../../domain/plan.js';
 import { quoteIdent } from './quote.js';
+import { secureViewStatements } from '../secure-view-dialect.js';
+import { postgresSecureViews } from './secure-views.js';
 
 /**
  * Objects per GRANT/REVOKE statement. One multi-object statement is ~40× faster than single
@@ -109,7 +111,7 @@ function objectStatements(index: number, op: Extract<Operation, { kind: 'grant' 
   return out;
 }
 
-function compileOne(index: number, op: Operation): Statement[] {
+function compileOne(index: number, op: Operation, options: ConnectionOptions): Statement[] {
   const onDefault = (sql: string): Statement[] => [{ sql, database: null, op: index }];
   switch (op.kind) {
     case 'createRole':
@@ -144,6 +146,8 @@ function compileOne(index: number, op: Operation): Statement[] {
     case 'setDefaultRole':
       // Every granted role is active at login on PostgreSQL (INHERIT): nothing to do.
       return [];
+    case 'secureView':
+      return secureViewStatements(postgresSecureViews, op.change, index, options);
   }
 }
 
@@ -152,10 +156,10 @@ function compileOne(index: number, op: Operation): Statement[] {
  * tagged with its operation index and the database it must run in. Statements carry no
  * trailing semicolon; a script renderer adds them.
  */
-export function compile(plan: Plan, _options: ConnectionOptions): Statement[] {
+export function compile(plan: Plan, options: ConnectionOptions): Statement[] {
   const out: Statement[] = [];
   plan.operations.forEach((op, i) => {
-    for (const s of compileOne(i, op)) out.push(s);
+    for (const s of compileOne(i, op, options)) out.push(s);
   });
   return out;
 }

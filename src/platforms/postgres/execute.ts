@@ -91,7 +91,7 @@ export async function execute(
             await client.query(statement.sql);
             await client.query('RESET ROLE');
           } else {
-            await client.query(statement.sql);
+            await client.query(statement.sql, statement.params === undefined ? undefined : [...statement.params]);
           }
           done.push({ statement, ms: performance.now() - started });
         }

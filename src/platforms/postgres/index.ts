@@ -5,6 +5,7 @@ import { openPgClients } from './pg-clients.js';
 import { quoteIdent } from './quote.js';
 import { createPostgresSession } from './session.js';
 import { parseUrl } from './url.js';
+import { postgresSecureViews } from './secure-views.js';
 
 /** The PostgreSQL platform: pg.Client per database, pg_catalog introspection, ACL-based state. */
 export const postgresPlatform: Platform = {
@@ -13,6 +14,7 @@ export const postgresPlatform: Platform = {
   parseUrl,
   quoteIdent,
   compile,
+  secureViews: postgresSecureViews,
   async connect(spec) {
     const parsed = parseUrl(spec.url);
     const clients = await openPgClients(spec.url, parsed);

@@ -6,6 +6,7 @@ import type { PostgresContext } from './context.js';
 import { execute, lock } from './execute.js';
 import { introspect } from './introspect.js';
 import type { Queryable } from './queryable.js';
+import { checkRegexes, readSecureViewActual } from './secure-view-state.js';
 
 /** What a PostgreSQL session is built from: any per-database query function (pg, PGlite, a double). */
 export interface PostgresSessionDeps {
@@ -41,6 +42,8 @@ export function createPostgresSession(deps: PostgresSessionDeps): PlatformSessio
     readActualState: (scope) => readActualState(ctx, scope),
     lock: (key) => lock(ctx, key),
     execute: (statements, opts) => execute(ctx, statements, opts),
+    readSecureViews: (candidates) => readSecureViewActual((database) => ctx.clientFor(database === ctx.defaultDatabase ? null : database), candidates),
+    checkRegexes: async (patterns) => checkRegexes(await ctx.clientFor(null), patterns),
     async close() {
       if (closed) return;
       closed = true;
