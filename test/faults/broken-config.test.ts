@@ -175,6 +175,14 @@ describe('broken configuration through the steward CLI', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'invalid_input', details: { file, line: 9, field: 'policies[0].on.tags[0]' }, hint: expect.stringMatching(/did you mean "sales"/) } });
     expect(await storeSnapshot()).toBe(before);
+    // The refusal itself is on record: who tried what, and why it was refused.
+    const services = await openServices({ databaseUrl: null, dataDir }, env);
+    try {
+      const [last] = await services.audit.list({ limit: 1 });
+      expect(last).toMatchObject({ action: 'apply', outcome: 'error', summary: expect.stringContaining('policies[0].on.tags[0]') });
+    } finally {
+      await services.close();
+    }
   });
   it('prints warnings on stderr, one line each with file, line and field; --allow-empty accepts an empty file, which apply stores only if its plans can run', async () => {
     const file = join(DIR, 'comment-only.yaml');

@@ -14,6 +14,7 @@ interface AddFlags {
   drift?: 'enforce' | 'report';
   mode?: 'enforce' | 'notify';
   hostPattern?: string;
+  ignoreGrantee: string[];
   verify: boolean;
 }
 
@@ -31,6 +32,7 @@ export function registerConnection(program: Command): void {
     .option('--drift <mode>', 'enforce | report')
     .option('--mode <mode>', 'enforce | notify (plan and record, run nothing)')
     .option('--host-pattern <host>', 'MySQL/MariaDB account host of governed users (default %)')
+    .option('--ignore-grantee <name>', 'grantee whose grants on protected objects are never revoked: an ETL job, an owner\'s helper role (repeatable)', collect, [])
     .option('--no-verify', 'store without connecting first')
     .description('register a connection after checking that it works')
     .action(async (name: string, o: AddFlags, cmd: Command) => {
@@ -53,6 +55,7 @@ export function registerConnection(program: Command): void {
               ...(o.drift ? { drift: o.drift } : {}),
               ...(o.mode ? { mode: o.mode } : {}),
               ...(o.hostPattern ? { hostPattern: o.hostPattern } : {}),
+              ...(o.ignoreGrantee.length > 0 ? { ignoreGrantees: o.ignoreGrantee } : {}),
             },
           },
           { verify: o.verify !== false },
