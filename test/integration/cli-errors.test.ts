@@ -107,7 +107,7 @@ describe('bad CLI arguments: one line naming the field, and a hint', () => {
     const human = await steward('status');
     expect(human.stdout).toMatch(/ops_down .*127\.0\.0\.1:1/);
     expect((await steward('connection', 'remove', 'ops_down')).code).toBe(0);
-  });
+  }, 120_000);
 });
 
 describe.skipIf(!pgAvailable)('secrets out of argv, TLS without warnings (PostgreSQL)', () => {

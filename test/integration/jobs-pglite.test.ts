@@ -67,7 +67,7 @@ describe.skipIf(!pgAvailable)('jobs on the embedded store (PGlite), PostgreSQL t
     await until('granted, revoked and drift events', async () => {
       const types = new Set(receiver.received.map((r) => (JSON.parse(r.body) as { type: string }).type));
       return ['policy.created', 'access.granted', 'access.revoked', 'drift.detected'].every((t) => types.has(t));
-    });
+    }, 50_000);
     const wh = new Webhook(secret);
     for (const r of receiver.received) expect(() => wh.verify(r.body, r.headers as Record<string, string>)).not.toThrow();
     const status = ((await api('GET', '/status')).json as { connection: string; health: { status: string } }[])[0]!;
