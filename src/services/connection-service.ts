@@ -2,7 +2,7 @@ import { CONNECTION_NAME_RE, DEFAULT_OPTIONS, defaultRolePrefix, PLATFORM_TYPES,
 import { StewardError, invalidInput, notFound } from '../domain/errors.js';
 import { parseDuration } from '../domain/duration.js';
 import { compileGlob } from '../domain/glob.js';
-import type { CheckReport, Platform, PlatformSession } from '../platforms/platform.js';
+import type { CheckOptions, CheckReport, Platform, PlatformSession } from '../platforms/platform.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Db, Executor } from '../store/db.js';
 import { connectionsRepo, type ConnectionRow } from '../store/connections-repo.js';
@@ -204,10 +204,10 @@ export function createConnectionService(deps: {
     },
 
     /** Connect and report the system account's privileges. */
-    async check(name: string): Promise<CheckReport> {
+    async check(name: string, opts: CheckOptions | ((spec: ConnectionSpec, platform: Platform) => Promise<CheckOptions>) = {}): Promise<CheckReport> {
       const open = await this.open(name);
       try {
-        return await open.session.check();
+        return await open.session.check(typeof opts === 'function' ? await opts(open.spec, open.platform) : opts);
       } finally {
         await open.session.close();
       }
