@@ -192,7 +192,7 @@ describe.skipIf(!mariadbAvailable)('data policies end to end on MariaDB', () => 
     expect(r.teardown?.status).toBe('applied');
     expect(r.footprint?.viewObjects.every((o) => o.removable)).toBe(true);
     const [dbs] = await admin.query<mysql.RowDataPacket[]>('SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?, ?) ORDER BY 1', [DB, SECURE, SYSTEM]);
-    expect(dbs.map((d) => d.n)).toEqual([DB]);
+    expect(dbs.map((d) => String(d.n))).toEqual([DB]);
     const [roles] = await admin.query<mysql.RowDataPacket[]>("SELECT User AS u FROM mysql.user WHERE User LIKE 'steward\\_dp\\_e2em\\_%'");
     expect(roles).toEqual([]);
     const [rows] = await admin.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${DB}.customers`);
