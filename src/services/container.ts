@@ -72,5 +72,8 @@ export type Services = ReturnType<typeof createServices>;
 export async function openServices(loc: StoreLocation, env: NodeJS.ProcessEnv = process.env, opts: OpenOptions = {}): Promise<Services> {
   const masterKey = loadMasterKey(loc.dataDir, env);
   const db = await openStore(loc, opts);
-  return createServices({ db, masterKey });
+  const services = createServices({ db, masterKey });
+  // Hash salts stored in the clear by an older version are sealed with the master key.
+  await services.connections.sealStoredSalts();
+  return services;
 }
