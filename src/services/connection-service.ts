@@ -57,7 +57,7 @@ type StoredViews = NonNullable<ConnectionOptions['views']> & { readonly hashSalt
 const plain = (o: ConnectionOptions): unknown => JSON.parse(JSON.stringify(o)) as unknown;
 
 function redactOptions(options: ConnectionOptions): ConnectionOptions {
-  const v = options.views;
+  const v: StoredViews | undefined = options.views;
   if (v === undefined || (v.hashSalt === undefined && v.hashSaltSealed === undefined)) return options;
   const { hashSaltSealed: _sealed, ...views } = v;
   return { ...options, views: { ...views, hashSalt: '***' } };
@@ -154,7 +154,7 @@ export function createConnectionService(deps: {
 
   /** Options for planning: the hash salt opened (one stored in the clear by an older version is used as it is). */
   function openOptions(name: string, options: ConnectionOptions): ConnectionOptions {
-    const v = options.views;
+    const v: StoredViews | undefined = options.views;
     if (v?.hashSaltSealed === undefined) return options;
     const { hashSaltSealed, ...views } = v;
     return { ...options, views: { ...views, hashSalt: box.open(hashSaltSealed, saltContext(name)) } };
