@@ -84,4 +84,24 @@ describe('hash salts at rest', () => {
       await s.close();
     }
   });
+  it("a hash mask's own salt is sealed too, *** in policy lists, answers and the audit log, kept when the shown policy is put back", async () => {
+    const s = await open(key);
+    try {
+      const salt = `policy-${SALT}`;
+      const policy = { name: 'dp2-hash', type: 'mask', on: { columns: ['dp2_salted/shop/public/t/c'] }, mask: { hash: { salt } } };
+      const shown = await s.identities.putPolicy(policy, 'test');
+      expect(JSON.stringify(shown)).not.toContain(salt);
+      expect(JSON.stringify(await s.db.query('SELECT spec FROM policies'))).not.toContain(salt);
+      expect(JSON.stringify(await s.identities.listPolicies())).not.toContain(salt);
+      expect((await s.identities.getPolicy('dp2-hash')).policy).toMatchObject({ mask: { hash: { salt: '***' } } });
+      expect(JSON.stringify(await s.audit.list({}))).not.toContain(salt);
+      const model = await s.config.loadModel();
+      expect(model.policies.find((p) => p.name === 'dp2-hash')).toMatchObject({ mask: { hash: { salt } } });
+      // What `policy get` shows, put back unchanged, keeps the salt.
+      await s.identities.putPolicy((await s.identities.getPolicy('dp2-hash')).policy, 'test');
+      expect((await s.config.loadModel()).policies.find((p) => p.name === 'dp2-hash')).toMatchObject({ mask: { hash: { salt } } });
+    } finally {
+      await s.close();
+    }
+  });
 });
