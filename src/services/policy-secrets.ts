@@ -27,7 +27,7 @@ function hashOf(p: Policy): HashMask['hash'] | null {
   const m = p.mask as unknown;
   if (m === null || typeof m !== 'object' || !('hash' in m)) return null;
   const h = (m as HashMask).hash as unknown;
-  return h !== null && typeof h === 'object' ? (h as HashMask['hash']) : null;
+  return h !== null && typeof h === 'object' ? (h) : null;
 }
 
 function withHash(p: Policy, hash: HashMask['hash']): Policy {
