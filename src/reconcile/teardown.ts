@@ -1,4 +1,4 @@
-import { EMPTY_STATE, type AccessState } from '../domain/access.js';
+import { EMPTY_STATE, type AccessState, type Grantee } from '../domain/access.js';
 import type { Operation, Plan } from '../domain/plan.js';
 import type { SecureViewChange, SecureViewFootprint } from '../domain/secure-view.js';
 import { viewOwnerRole } from '../policy/secure-views.js';
@@ -59,7 +59,25 @@ export function teardownWithSecureViews(actual: AccessState, footprint: SecureVi
   }
   const owner = viewOwnerRole(rolePrefix);
   const ownerStays = footprint.objects.some((o) => !o.removable);
-  const ops = access.operations.filter((op) => !(ownerStays && op.kind === 'dropRole' && op.role === owner));
+  const isOwner = (g: Grantee): boolean => g.kind === 'role' && g.name === owner;
+  // What the view-owner role holds on its own objects (PostgreSQL lists an owner in the ACL once
+  // it grants anything) goes with them; revoking it first would leave the role — and the
+  // account acting through it — unable to reach the views it must drop.
+  const inFootprint = (segments: readonly string[]): boolean =>
+    footprint.objects.some((o) => o.segments.length <= segments.length && o.segments.every((s, i) => segments[i] === s));
+  const ops = access.operations
+    .filter((op) => !(ownerStays && op.kind === 'dropRole' && op.role === owner))
+    .flatMap((op): Operation[] => {
+      if (op.kind !== 'revoke' || !op.grantees.some(isOwner)) return [op];
+      const own = op.securables.filter((s) => inFootprint(s.segments));
+      if (own.length === 0) return [op];
+      const out: Operation[] = [];
+      const rest = op.securables.filter((s) => !inFootprint(s.segments));
+      if (rest.length > 0) out.push({ ...op, securables: rest });
+      const others = op.grantees.filter((g) => !isOwner(g));
+      if (others.length > 0) out.push({ ...op, securables: own, grantees: others });
+      return out;
+    });
   const grantRevocations = ops.filter((op) => op.kind === 'revoke' || op.kind === 'revokeDefault');
   const rest = ops.filter((op) => op.kind !== 'revoke' && op.kind !== 'revokeDefault');
   return { ...access, operations: [...grantRevocations, ...drops, ...rest] };

@@ -266,7 +266,11 @@ describe.skipIf(!pgAvailable)('data policies end to end on PostgreSQL', () => {
 
   it('connection remove --revoke drops the secure views and the system schema; a table someone made in the view schema keeps that schema and its owner role', async () => {
     await withPg(pgUrl(DB), (c) => c.query('CREATE TABLE shop_secure.notes (n text); INSERT INTO shop_secure.notes VALUES ($$mine$$)'));
-    const r = await client.removeConnection(CONN, { revoke: true });
+    const r = await client.removeConnection(CONN, { revoke: true }).catch(async (err: unknown) => {
+      // Say which statement failed: the teardown's audit event holds the plan.
+      const event = (await client.audit({})).find((e) => e.action === 'teardown');
+      throw new Error(`${(err as Error).message}\n${JSON.stringify(event?.details, null, 1)}`);
+    });
     expect(r.teardown?.status).toBe('applied');
     expect(r.footprint?.secureViews).toBe(1);
     expect(r.footprint?.viewObjects.map((o) => [o.path, o.removable, o.reason ?? ''])).toEqual([

@@ -41,4 +41,16 @@ describe('teardown with secure views', () => {
   it('a connection without secure views tears down as before', () => {
     expect(teardownWithSecureViews(EMPTY_STATE, { objects: [] }, 'c', 'p__').operations).toEqual([]);
   });
+  it("keeps the view-owner role's privileges on its own objects (they go with them) and revokes the rest", () => {
+    const grants = {
+      ...actual,
+      grants: [
+        { grantee: { kind: 'role', name: 'p__views' }, privileges: ['USAGE'], securable: { kind: 'schema', segments: ['db', 's_secure'] } },
+        { grantee: { kind: 'role', name: 'p__views' }, privileges: ['SELECT'], securable: { kind: 'table', segments: ['db', 's', 't'] } },
+      ],
+    } as unknown as typeof EMPTY_STATE;
+    const plan = teardownWithSecureViews(grants, footprint(true), 'c', 'p__');
+    const revoked = plan.operations.flatMap((op) => (op.kind === 'revoke' ? op.securables.map((x) => x.segments.join('.')) : []));
+    expect(revoked).toEqual(['db.s.t']);
+  });
 });
