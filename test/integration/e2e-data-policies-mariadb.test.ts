@@ -1,7 +1,7 @@
 /**
  * Data policies end to end on the real MariaDB, through Steward, as the least-privilege system
- * account (what `connection check` advises, plus what secure views need: see
- * `DATA_POLICY_GRANTS`): the same steward.yaml shape as on PostgreSQL (a hash mask on a `pii`
+ * account (exactly what `connection check` advises for this configuration, secure views
+ * included): the same steward.yaml shape as on PostgreSQL (a hash mask on a `pii`
  * column tag, a region row filter), applied; governed accounts log in with their passwords and
  * read the secure view in `<database>_secure`; the base table is closed to them. Databases
  * `dp_e2e_my*`, connection `dp_e2em`, accounts `dp_e2em_*`.

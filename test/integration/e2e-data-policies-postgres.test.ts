@@ -1,7 +1,7 @@
 /**
  * Data policies end to end on the real PostgreSQL, through Steward, as the least-privilege
- * system account (what `connection check` advises, plus CREATE on the database for the secure
- * schemas): a steward.yaml with a hash mask on a `pii` column tag and a region row filter is
+ * system account (exactly what `connection check` advises for this configuration, secure
+ * views included): a steward.yaml with a hash mask on a `pii` column tag and a region row filter is
  * stored and applied; governed users log in with their passwords and read the secure view; the
  * base table is closed to them. Database `dp_e2e_pg`, connection `dp_e2e` (Steward's roles
  * `steward_dp_e2e__*`), logins `dp_e2e_*`.
