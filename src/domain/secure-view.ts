@@ -186,6 +186,8 @@ export interface SecureViewObject {
   readonly removable: boolean;
   /** Why it stays (it holds objects Steward did not make). */
   readonly reason?: string;
+  /** Left, and owned by the view-owner role (PostgreSQL): that role cannot be dropped either. */
+  readonly keepsOwner?: boolean;
 }
 
 /** Everything Steward made for data policies on one connection, found by a teardown. */

@@ -58,7 +58,7 @@ export function teardownWithSecureViews(actual: AccessState, footprint: SecureVi
     drops.push({ kind: 'secureView', change });
   }
   const owner = viewOwnerRole(rolePrefix);
-  const ownerStays = footprint.objects.some((o) => !o.removable);
+  const ownerStays = footprint.objects.some((o) => !o.removable && o.keepsOwner === true);
   const isOwner = (g: Grantee): boolean => g.kind === 'role' && g.name === owner;
   // What the view-owner role holds on its own objects (PostgreSQL lists an owner in the ACL once
   // it grants anything) goes with them; revoking it first would leave the role — and the

@@ -10,7 +10,7 @@ describe('teardown with secure views', () => {
   const footprint = (removable: boolean): SecureViewFootprint => ({
     objects: [
       { kind: 'view', segments: ['db', 's_secure', 't'], system: ['db', 'sys'], removable: true },
-      { kind: 'viewContainer', segments: ['db', 's_secure'], removable, ...(removable ? {} : { reason: 'holds objects Steward did not make: "x"' }) },
+      { kind: 'viewContainer', segments: ['db', 's_secure'], removable, ...(removable ? {} : { reason: 'holds objects Steward did not make: "x"', keepsOwner: true }) },
       { kind: 'system', segments: ['db', 'sys'], removable: true },
     ],
   });

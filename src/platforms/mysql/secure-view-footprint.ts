@@ -9,8 +9,9 @@ const SYSTEM_OBJECTS = new Set(['profile', 'salt', 'views', 'user_profile']);
 /**
  * What Steward made for data policies on a MySQL/MariaDB connection, for a teardown: the views
  * whose definer is the view-owner role (or that the system database records), in the candidate
- * view databases; those databases, removable when they hold nothing else (no table, view,
- * routine, trigger or event of anyone else); the system database, removable when it holds only
+ * view databases; those of them holding at least one such view, removable when they hold
+ * nothing else (no table, view, routine, trigger or event of anyone else) — a database named
+ * like a view database without any of Steward's views is never touched; the system database, removable when it holds only
  * Steward's four objects. MySQL records no owner of a database: one holding only Steward's
  * views is one Steward made (or an empty one), and nothing is lost by dropping it. The account
  * sees every object of these databases through its database-level privileges there.
@@ -50,12 +51,16 @@ export async function readSecureViewFootprint(
       values: [db],
     });
     const foreign: string[] = [];
+    const mine: SecureViewObject[] = [];
     for (const t of tables) {
       const name = text(t.name);
       const ours = text(t.type) === 'VIEW' && (recorded.has(`${db}\u0000${name}`) || definers.has(text(t.definer)));
-      if (ours) views.push({ kind: 'view', segments: [db, name], system: systemReady ? [where.system] : null, removable: true });
+      if (ours) mine.push({ kind: 'view', segments: [db, name], system: systemReady ? [where.system] : null, removable: true });
       else foreign.push(name);
     }
+    // A database named like a view database but holding no view of Steward's is someone else's.
+    if (mine.length === 0) continue;
+    views.push(...mine);
     foreign.push(...(await otherObjects(query, db)));
     dbs.push({ kind: 'viewContainer', segments: [db], removable: foreign.length === 0, ...(foreign.length > 0 ? { reason: reasonOf(foreign) } : {}) });
   }

@@ -67,15 +67,16 @@ WHERE r.rolname = $1::text AND (n.nspowner = r.oid OR n.nspname = $2::text)`,
       if (s.name === system) {
         if (!s.ours) {
           // Not made by Steward: its tables (if Steward's) go with the system, the schema stays.
-          systems.push({ kind: 'system', segments: [db, system], removable: false, reason: `not owned by ${where.owner}: made by someone else` });
+          const owned = objects.some((o) => o.schema === system && o.ours);
+          systems.push({ kind: 'system', segments: [db, system], removable: false, reason: `not owned by ${where.owner}: made by someone else`, ...(owned ? { keepsOwner: true } : {}) });
           continue;
         }
         const foreign = foreignIn(system, (o) => o.ours && SYSTEM_OBJECTS.has(o.name));
-        systems.push({ kind: 'system', segments: [db, system], removable: foreign.length === 0, ...(foreign.length > 0 ? { reason: reasonOf(foreign) } : {}) });
+        systems.push({ kind: 'system', segments: [db, system], removable: foreign.length === 0, ...(foreign.length > 0 ? { reason: reasonOf(foreign), keepsOwner: true } : {}) });
         continue;
       }
       const foreign = foreignIn(s.name, (o) => o.ours && o.kind === 'v');
-      containers.push({ kind: 'viewContainer', segments: [db, s.name], removable: foreign.length === 0, ...(foreign.length > 0 ? { reason: reasonOf(foreign) } : {}) });
+      containers.push({ kind: 'viewContainer', segments: [db, s.name], removable: foreign.length === 0, ...(foreign.length > 0 ? { reason: reasonOf(foreign), keepsOwner: true } : {}) });
     }
   }
   const bySegments = (a: SecureViewObject, b: SecureViewObject): number => compareSegments(a.segments, b.segments);
