@@ -297,7 +297,7 @@ export const RemoveConnectionQuery = Type.Object(
 );
 export type RemoveConnectionQuery = Static<typeof RemoveConnectionQuery>;
 
-export const RemoveConnectionView = Open('connection, footprint (what Steward held there: roles, grants, memberships, defaultGrants, defaultRoles), footprintError?, teardown?');
+export const RemoveConnectionView = Open('connection, footprint (what Steward held there: roles, grants, memberships, defaultGrants, defaultRoles, secureViews, viewObjects), footprintError?, teardown?');
 
 // ---------------------------------------------------------------- status, explain, audit
 

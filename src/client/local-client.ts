@@ -1,3 +1,5 @@
+import { dataPolicyNeeds } from '../reconcile/data-policy-needs.js';
+import { objectsRepo } from '../store/objects-repo.js';
 import { StewardError, notFound, toStewardError } from '../domain/errors.js';
 import { decodePath } from '../domain/paths.js';
 import type { Services } from '../services/container.js';
@@ -58,7 +60,10 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
     addConnection: (input, opts) => attempt({ action: 'connection.add', connection: input.name }, () => s.connections.add(input, actor, opts)),
     removeConnection: (name, opts) =>
       attempt({ action: 'connection.remove', connection: name }, () => removeConnection(s, actor, name, { revoke: opts?.revoke === true, keep: opts?.keep === true })),
-    checkConnection: (name) => s.connections.check(name),
+    checkConnection: (name) =>
+      s.connections.check(name, async (spec, platform) =>
+        dataPolicyNeeds(spec, platform, await s.config.loadModel(), await objectsRepo.live(s.db, name, { withColumns: true }), new Date()),
+      ),
 
     sync: (connection, under) =>
       attempt({ action: 'sync', connection }, async () => {

@@ -1,6 +1,8 @@
 import { StewardError } from '../domain/errors.js';
 import type { Services } from '../services/container.js';
-import type { RemoveConnectionView } from './steward-client.js';
+import { encodePath } from '../domain/paths.js';
+import type { SecureViewObject } from '../domain/secure-view.js';
+import type { RemoveConnectionView, SecureViewObjectView } from './steward-client.js';
 
 /**
  * Forget a connection, never silently leaving Steward behind in its database: first read what
@@ -10,7 +12,8 @@ import type { RemoveConnectionView } from './steward-client.js';
  */
 export async function removeConnection(s: Services, actor: string, name: string, opts: { revoke: boolean; keep: boolean }): Promise<RemoveConnectionView> {
   const { revoke } = opts;
-  await s.connections.get(name);
+  const { type } = await s.connections.get(name);
+  const schemaPlatform = type !== 'mysql' && type !== 'mariadb';
   let footprint: RemoveConnectionView['footprint'] = null;
   let footprintError: string | undefined;
   let teardown: RemoveConnectionView['teardown'];
@@ -24,6 +27,8 @@ export async function removeConnection(s: Services, actor: string, name: string,
       memberships: ops.filter((o) => o.kind === 'revokeMembership').reduce((n, o) => n + (o.kind === 'revokeMembership' ? o.roles.length * o.members.length : 0), 0),
       defaultGrants: count('revokeDefault'),
       defaultRoles: count('setDefaultRole'),
+      secureViews: r.footprint.objects.filter((o) => o.kind === 'view').length,
+      viewObjects: r.footprint.objects.map((o) => viewObject(name, o, schemaPlatform)),
     };
     if (r.outcome !== null) {
       teardown = {
@@ -45,18 +50,25 @@ export async function removeConnection(s: Services, actor: string, name: string,
     footprintError = err instanceof Error ? err.message : String(err);
   }
   const f = footprint;
-  const held = f === null ? 0 : f.roles + f.grants + f.memberships + f.defaultGrants + f.defaultRoles;
+  const held = f === null ? 0 : f.roles + f.grants + f.memberships + f.defaultGrants + f.defaultRoles + f.viewObjects.length;
   // A connection that was never applied cannot have left anything, even when it cannot be reached.
   const status = (await s.status()).find((x) => x.connection === name);
   const neverApplied = status !== undefined && status.lastApplyAt === null && status.lastApplyOutcome === null;
   if (!revoke && !opts.keep && (held > 0 || (f === null && !neverApplied))) {
     // Never leave Steward's roles behind silently: the caller chooses.
-    const what = f === null ? `could not check what Steward holds there (${footprintError ?? 'unknown'})` : `Steward still holds ${f.roles} roles with ${f.grants} grants and ${f.memberships} memberships there`;
+    const views = f === null || f.viewObjects.length === 0 ? '' : `, and made ${f.secureViews} secure views and ${f.viewObjects.length - f.secureViews} schemas or databases for data policies`;
+    const what = f === null ? `could not check what Steward holds there (${footprintError ?? 'unknown'})` : `Steward still holds ${f.roles} roles with ${f.grants} grants and ${f.memberships} memberships there${views}`;
     throw new StewardError('conflict', `connection "${name}": ${what}`, {
-      hint: `take them away first with: steward connection remove ${name} --revoke, or leave them in place with --keep`,
+      hint: `take them away first with: steward connection remove ${name} --revoke (also drops what Steward made for data policies), or leave them in place with --keep`,
       details: { footprint: f },
     });
   }
   await s.connections.remove(name, actor);
   return { connection: name, footprint, ...(footprintError !== undefined ? { footprintError } : {}), ...(teardown ? { teardown } : {}) };
+}
+
+function viewObject(connection: string, o: SecureViewObject, schemaPlatform: boolean): SecureViewObjectView {
+  const what: SecureViewObjectView['what'] =
+    o.kind === 'view' ? 'secure view' : o.kind === 'viewContainer' ? (schemaPlatform ? 'view schema' : 'view database') : schemaPlatform ? 'system schema' : 'system database';
+  return { what, path: encodePath([connection, ...o.segments]), removable: o.removable, ...(o.reason !== undefined ? { reason: o.reason } : {}) };
 }

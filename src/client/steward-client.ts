@@ -39,11 +39,33 @@ export interface ApplyConfigView {
   readonly connections: readonly ApplyView[];
 }
 
+/** One object Steward made for data policies, by path. */
+export interface SecureViewObjectView {
+  readonly what: 'secure view' | 'view schema' | 'view database' | 'system schema' | 'system database';
+  readonly path: string;
+  readonly removable: boolean;
+  readonly reason?: string;
+}
+
 /** What removing a connection left, or took away, in its database. */
 export interface RemoveConnectionView {
   readonly connection: string;
   /** Steward's footprint found there (roles, grants they hold, memberships, default privileges, default roles); null: could not look. */
-  readonly footprint: { readonly roles: number; readonly grants: number; readonly memberships: number; readonly defaultGrants: number; readonly defaultRoles: number } | null;
+  readonly footprint: {
+    readonly roles: number;
+    readonly grants: number;
+    readonly memberships: number;
+    readonly defaultGrants: number;
+    readonly defaultRoles: number;
+    /** Data policies: the secure views Steward built there. */
+    readonly secureViews: number;
+    /**
+     * Data policies: every object Steward made there for them — secure views, the schemas or
+     * databases holding them, its system schema or database — and whether a teardown removes
+     * it (`removable`), or leaves it, with why.
+     */
+    readonly viewObjects: readonly SecureViewObjectView[];
+  } | null;
   /** Why the footprint could not be read. */
   readonly footprintError?: string;
   /** With `revoke`: the teardown that ran. */

@@ -168,7 +168,33 @@ export type SecureViewChange =
   | { readonly kind: 'deleteProfileRows'; readonly system: readonly string[]; readonly rows: readonly ProfileRow[] }
   | { readonly kind: 'insertProfileRows'; readonly system: readonly string[]; readonly rows: readonly ProfileRow[] }
   | { readonly kind: 'buildView'; readonly spec: SecureViewSpec; readonly readers: readonly string[]; readonly reason: BuildReason }
-  | { readonly kind: 'dropView'; readonly view: readonly string[]; readonly system: readonly string[] };
+  /** `system` null: the view's system container is gone or not ready (a teardown): nothing to forget there. */
+  | { readonly kind: 'dropView'; readonly view: readonly string[]; readonly system: readonly string[] | null }
+  /** Teardown: a view container Steward made, holding nothing but the secure views dropped before. */
+  | { readonly kind: 'dropViewContainer'; readonly container: readonly string[] }
+  /** Teardown: a system container with Steward's profile, salt and view-state tables, and nothing else. */
+  | { readonly kind: 'dropSystem'; readonly system: readonly string[] };
+
+/** One object Steward made for data policies, as a teardown finds it. */
+export interface SecureViewObject {
+  readonly kind: 'view' | 'viewContainer' | 'system';
+  /** Segments below the connection. */
+  readonly segments: readonly string[];
+  /** The system container whose view-state table records the view (views only; null: none ready). */
+  readonly system?: readonly string[] | null;
+  /** Removed by a teardown; false: left, see `reason`. */
+  readonly removable: boolean;
+  /** Why it stays (it holds objects Steward did not make). */
+  readonly reason?: string;
+  /** Left, and owned by the view-owner role (PostgreSQL): that role cannot be dropped either. */
+  readonly keepsOwner?: boolean;
+}
+
+/** Everything Steward made for data policies on one connection, found by a teardown. */
+export interface SecureViewFootprint {
+  /** Views first, then view containers, then system containers; each sorted by segments. */
+  readonly objects: readonly SecureViewObject[];
+}
 
 /**
  * A plan's operations and statements with hash salts replaced by `***`: what leaves the
@@ -207,5 +233,9 @@ export function describeSecureViewChange(c: SecureViewChange): string {
       return `build the secure view ${c.spec.view.join('.')} (${c.reason})`;
     case 'dropView':
       return `drop the secure view ${c.view.join('.')}`;
+    case 'dropViewContainer':
+      return `drop ${c.container.join('.')}, which held secure views`;
+    case 'dropSystem':
+      return `drop Steward's profile tables and ${c.system.join('.')}`;
   }
 }

@@ -2,7 +2,7 @@ import type { AccessScope, AccessState, Privilege } from '../domain/access.js';
 import type { CatalogSnapshot } from '../domain/catalog.js';
 import type { ConnectionOptions, ConnectionSpec, PlatformType } from '../domain/connection.js';
 import type { Plan, Statement } from '../domain/plan.js';
-import type { SecureViewActual } from '../domain/secure-view.js';
+import type { SecureViewActual, SecureViewFootprint } from '../domain/secure-view.js';
 import type { SecureViewDialect } from './secure-view-dialect.js';
 import type { PrincipalNameRule } from '../domain/principal-name.js';
 
@@ -118,7 +118,7 @@ export interface PlatformSession {
   /** Crawl the catalog; `under` limits it to a subtree (segments below the connection). */
   introspect(opts?: { readonly under?: readonly string[] }): Promise<CatalogSnapshot>;
   /** The system account's privileges for sync and for enforcement, and the SQL to grant what is missing. */
-  check(): Promise<CheckReport>;
+  check(opts?: CheckOptions): Promise<CheckReport>;
   /** Everything in `scope`, in the neutral model. */
   readActualState(scope: AccessScope): Promise<AccessState>;
   /**
@@ -134,8 +134,25 @@ export interface PlatformSession {
   // --- data policies (platforms with `secureViews`) --------------------------------------------
   /** What Steward's secure-view objects look like now, among the candidate containers. */
   readSecureViews?(candidates: SecureViewCandidates): Promise<SecureViewActual>;
+  /**
+   * Teardown: every secure view, view container and system container Steward made on this
+   * connection (`systems`: the system containers it may have; `containers`: view containers
+   * the current options point at; `owner`: the view-owner role), and which of them hold only
+   * Steward's objects.
+   */
+  readSecureViewFootprint?(where: SecureViewCandidates & { readonly owner: string }): Promise<SecureViewFootprint>;
   /** Regular expressions the server's own engine refuses, with its reason. */
   checkRegexes?(patterns: readonly string[]): Promise<{ readonly pattern: string; readonly error: string }[]>;
+}
+
+/** What the configuration asks of a connection beyond access, for `check`. */
+export interface CheckOptions {
+  /**
+   * Data policies reach the connection: advise what secure views need. `bases`: the tables
+   * (segments below the connection) the views go over; null: not known (catalog not synced),
+   * every governed table may get one.
+   */
+  readonly dataPolicies?: { readonly bases: readonly (readonly string[])[] | null };
 }
 
 /** Where to look for secure-view state: system containers and view containers (segments). */

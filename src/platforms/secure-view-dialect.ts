@@ -32,8 +32,12 @@ export interface SecureViewDialect {
    * `readers`, and record its desired digest and the server's rendered digest.
    */
   buildView(spec: SecureViewSpec, owner: string, readers: readonly string[]): ParamStatement[];
-  /** Drop a view Steward built, and forget its digests. */
-  dropView(view: readonly string[], system: readonly string[]): ParamStatement[];
+  /** Drop a view Steward built, and forget its digests (when `system` is not null). */
+  dropView(view: readonly string[], system: readonly string[] | null): ParamStatement[];
+  /** Teardown: drop a view container that holds nothing any more (RESTRICT where the platform has it). */
+  dropContainer(container: readonly string[]): ParamStatement[];
+  /** Teardown: drop Steward's profile, salt and view-state tables, the user_profile view, and their container. */
+  dropSystem(system: readonly string[]): ParamStatement[];
   /** Create what a system container holds (idempotent): profile, salt and view-state tables, the user_profile view. */
   setupSystem(system: readonly string[], owner: string): ParamStatement[];
   /** Create a view container (schema or database) if missing. */
@@ -79,6 +83,10 @@ export function changeStatements(dialect: SecureViewDialect, change: SecureViewC
       return dialect.buildView(change.spec, owner, change.readers);
     case 'dropView':
       return dialect.dropView(change.view, change.system);
+    case 'dropViewContainer':
+      return dialect.dropContainer(change.container);
+    case 'dropSystem':
+      return dialect.dropSystem(change.system);
   }
 }
 

@@ -105,8 +105,9 @@ const isGrant = (op: Operation): boolean =>
  */
 export function mergeOperations(access: readonly Operation[], secure: readonly Operation[]): Operation[] {
   if (secure.length === 0) return [...access];
-  const drops = secure.filter((o) => o.kind === 'secureView' && o.change.kind === 'dropView');
-  const builds = secure.filter((o) => !(o.kind === 'secureView' && o.change.kind === 'dropView'));
+  const isDrop = (o: Operation): boolean => o.kind === 'secureView' && (o.change.kind === 'dropView' || o.change.kind === 'dropViewContainer' || o.change.kind === 'dropSystem');
+  const drops = secure.filter(isDrop);
+  const builds = secure.filter((o) => !isDrop(o));
   let teardownAt = access.findIndex((op) => !isRevocation(op));
   if (teardownAt < 0) teardownAt = access.length;
   let buildAt = access.findIndex((op, i) => i >= teardownAt && isGrant(op));

@@ -21,7 +21,10 @@ import { managedBy } from './safety.js';
 import { stateDigest } from './state-digest.js';
 import { mergeOperations, prepareDataPolicies, type DataPolicyPlanning } from './data-policy-plan.js';
 import { redactPlanSecrets } from '../domain/secure-view.js';
-import { teardownPlan } from './teardown.js';
+import { teardownWithSecureViews } from './teardown.js';
+import type { SecureViewFootprint } from '../domain/secure-view.js';
+import { secureLocations } from '../policy/secure-locations.js';
+import { viewOwnerRole } from '../policy/secure-views.js';
 
 /** One connection's plan: the neutral operations and the exact SQL, in order. */
 export interface ConnectionPlan {
@@ -118,7 +121,7 @@ interface Computed {
   readonly lastApplied: AccessState | null;
   readonly isKnown: (s: Securable) => boolean;
   /** What is left to do given the actual state read back (default: the plan computed again). */
-  readonly residual?: (actual: AccessState) => Operation[];
+  readonly residual?: (actual: AccessState) => Operation[] | Promise<Operation[]>;
   /** Data policies: secure views and profile rows, read back after an apply too. */
   readonly dataPolicies?: DataPolicyPlanning;
 }
@@ -200,7 +203,7 @@ export function createReconcileService(deps: {
   /** Read the database back after an apply: what of the plan is still to do (report-mode drift and blocked work aside). */
   async function remaining(open: OpenConnection, c: Computed): Promise<Operation[]> {
     const actual = await open.session.readActualState(c.scope);
-    if (c.residual) return c.residual(actual);
+    if (c.residual) return await c.residual(actual);
     let plan = planChanges(actual, c.plan.desired, { connection: open.spec.name, lastApplied: c.lastApplied, isKnown: c.isKnown });
     // Data policies: the secure views and profile rows are read back as well.
     if (c.dataPolicies !== undefined) plan = { ...plan, operations: mergeOperations(plan.operations, await c.dataPolicies.remaining(open.session, c.plan.desired)) };
@@ -481,7 +484,7 @@ export function createReconcileService(deps: {
       connection: string,
       model: () => Promise<GovernanceModel>,
       opts: { actor: string; revoke: boolean; onStatement?: (r: StatementResult) => void },
-    ): Promise<{ plan: ConnectionPlan; outcome: Pick<ApplyOutcome, 'status' | 'results' | 'unconverged' | 'error' | 'auditId'> | null }> {
+    ): Promise<{ plan: ConnectionPlan; footprint: SecureViewFootprint; outcome: Pick<ApplyOutcome, 'status' | 'results' | 'unconverged' | 'error' | 'auditId'> | null }> {
       const held = await openLocked(connection, false);
       const { open } = held;
       try {
@@ -490,7 +493,19 @@ export function createReconcileService(deps: {
         const input = buildPolicyInput(open.spec, open.platform, m, { kind: 'stored', objects }, now());
         const { scope } = computeDesiredState(input);
         const actual = await open.session.readActualState(scope);
-        const plan = teardownPlan(actual, connection, open.spec.options.rolePrefix);
+        // Data policies: the secure views, view containers and system containers Steward made.
+        const readFootprint = async (): Promise<SecureViewFootprint> => {
+          if (open.platform.secureViews === undefined || open.session.readSecureViewFootprint === undefined) return { objects: [] };
+          const locations = secureLocations(connection, open.spec.options, open.platform.capabilities.hierarchy);
+          const databases = [...new Set(objects.filter((o) => o.kind === 'database').map((o) => o.name))];
+          return open.session.readSecureViewFootprint({
+            systems: locations.systemsOf(databases),
+            containers: open.platform.capabilities.hierarchy.includes('schema') ? [] : databases.map((db) => locations.viewOf([db, ''])),
+            owner: viewOwnerRole(open.spec.options.rolePrefix),
+          });
+        };
+        const footprint = await readFootprint();
+        const plan = teardownWithSecureViews(actual, footprint, connection, open.spec.options.rolePrefix);
         const statements = open.platform.compile(plan, open.spec.options);
         const c: Computed = {
           scope,
@@ -513,9 +528,10 @@ export function createReconcileService(deps: {
             timings: { desiredMs: 0, actualMs: 0, planMs: 0 },
           },
         };
-        if (!opts.revoke || plan.operations.length === 0) return { plan: c.plan, outcome: null };
-        const outcome = await execute(open, { ...c, residual: (after) => [...teardownPlan(after, connection, open.spec.options.rolePrefix).operations] }, { actor: opts.actor, action: 'teardown', ...(opts.onStatement ? { onStatement: opts.onStatement } : {}) });
-        return { plan: c.plan, outcome };
+        if (!opts.revoke || plan.operations.length === 0) return { plan: c.plan, footprint, outcome: null };
+        const residual = async (after: AccessState): Promise<Operation[]> => [...teardownWithSecureViews(after, await readFootprint(), connection, open.spec.options.rolePrefix).operations];
+        const outcome = await execute(open, { ...c, residual }, { actor: opts.actor, action: 'teardown', ...(opts.onStatement ? { onStatement: opts.onStatement } : {}) });
+        return { plan: c.plan, footprint, outcome };
       } finally {
         await held.close();
       }

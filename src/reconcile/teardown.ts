@@ -1,5 +1,7 @@
-import { EMPTY_STATE, type AccessState } from '../domain/access.js';
+import { EMPTY_STATE, type AccessState, type Grantee } from '../domain/access.js';
 import type { Operation, Plan } from '../domain/plan.js';
+import type { SecureViewChange, SecureViewFootprint } from '../domain/secure-view.js';
+import { viewOwnerRole } from '../policy/secure-views.js';
 import { planChanges } from './diff.js';
 import { managedBy } from './safety.js';
 
@@ -35,4 +37,48 @@ export function teardownPlan(actual: AccessState, connection: string, rolePrefix
   }
   const blocked = (full.blocked ?? []).filter((b) => b.operation.kind !== 'revoke' || b.operation.grantees.some(ours));
   return { connection, operations, ...(blocked.length > 0 ? { blocked } : {}) };
+}
+
+/**
+ * The teardown of a connection with data policies: Steward's grants are revoked first (a view
+ * dropped before a REVOKE on it would fail the REVOKE), then the secure views, the view
+ * containers and the system containers it made are dropped (views first) — while the system
+ * account is still a member of the view-owner role — and only then are memberships revoked
+ * and roles dropped. A container holding anything Steward did not make is left, and so is the
+ * view-owner role that owns it (dropping the role would fail); `footprint` says which and why.
+ */
+export function teardownWithSecureViews(actual: AccessState, footprint: SecureViewFootprint, connection: string, rolePrefix: string): Plan {
+  const access = teardownPlan(actual, connection, rolePrefix);
+  if (footprint.objects.length === 0) return access;
+  const drops: Operation[] = [];
+  for (const o of footprint.objects) {
+    if (!o.removable) continue;
+    const change: SecureViewChange =
+      o.kind === 'view' ? { kind: 'dropView', view: o.segments, system: o.system ?? null } : o.kind === 'viewContainer' ? { kind: 'dropViewContainer', container: o.segments } : { kind: 'dropSystem', system: o.segments };
+    drops.push({ kind: 'secureView', change });
+  }
+  const owner = viewOwnerRole(rolePrefix);
+  const ownerStays = footprint.objects.some((o) => !o.removable && o.keepsOwner === true);
+  const isOwner = (g: Grantee): boolean => g.kind === 'role' && g.name === owner;
+  // What the view-owner role holds on its own objects (PostgreSQL lists an owner in the ACL once
+  // it grants anything) goes with them; revoking it first would leave the role — and the
+  // account acting through it — unable to reach the views it must drop.
+  const inFootprint = (segments: readonly string[]): boolean =>
+    footprint.objects.some((o) => o.segments.length <= segments.length && o.segments.every((s, i) => segments[i] === s));
+  const ops = access.operations
+    .filter((op) => !(ownerStays && op.kind === 'dropRole' && op.role === owner))
+    .flatMap((op): Operation[] => {
+      if (op.kind !== 'revoke' || !op.grantees.some(isOwner)) return [op];
+      const own = op.securables.filter((s) => inFootprint(s.segments));
+      if (own.length === 0) return [op];
+      const out: Operation[] = [];
+      const rest = op.securables.filter((s) => !inFootprint(s.segments));
+      if (rest.length > 0) out.push({ ...op, securables: rest });
+      const others = op.grantees.filter((g) => !isOwner(g));
+      if (others.length > 0) out.push({ ...op, securables: own, grantees: others });
+      return out;
+    });
+  const grantRevocations = ops.filter((op) => op.kind === 'revoke' || op.kind === 'revokeDefault');
+  const rest = ops.filter((op) => op.kind !== 'revoke' && op.kind !== 'revokeDefault');
+  return { ...access, operations: [...grantRevocations, ...drops, ...rest] };
 }

@@ -1,3 +1,4 @@
+import type { PolicySecrets } from './policy-secrets.js';
 import { catalogPaths, type CatalogObjectRef, type CatalogPaths } from '../config/catalog-paths.js';
 import { errorOf, fieldName, type ConfigIssue, type ConfigWarning } from '../config/issues.js';
 import type { ConfigFile } from '../config/schema.js';
@@ -47,7 +48,7 @@ type StoredModel = GovernanceModel & { sources: Map<string, string>; groupSource
  * (`validate-config.ts`) against the store and the synced catalogs before anything is stored,
  * and storing it is one transaction.
  */
-export function createConfigService(deps: { db: Db; connections: ConnectionService; audit: AuditService; platforms: Readonly<Record<PlatformType, Platform>>; now?: () => Date }) {
+export function createConfigService(deps: { db: Db; connections: ConnectionService; audit: AuditService; platforms: Readonly<Record<PlatformType, Platform>>; secrets: PolicySecrets; now?: () => Date }) {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -62,7 +63,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
     return {
       users: users.map(({ source: _s, ...u }) => u),
       groups: groups.map((g) => g.name),
-      policies: policies.map((p) => p.policy),
+      policies: policies.map((p) => deps.secrets.open(p.policy)),
       tags: tags.map((t) => ({ connection: t.connection, path: t.path, tag: t.tag, source: t.source })),
       sources,
       groupSources: new Map(groups.map((g) => [g.name, g.source])),
@@ -213,7 +214,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
         await identitiesRepo.pruneSource(tx, FILE, file.users.map((u) => u.name), file.groups);
         await tagsRepo.deleteSource(tx, FILE);
         await tagsRepo.add(tx, file.tags, FILE);
-        for (const p of file.policies) await policiesRepo.put(tx, p, FILE);
+        for (const p of file.policies) await policiesRepo.put(tx, deps.secrets.seal(p, (await policiesRepo.get(tx, p.name))?.policy ?? null), FILE);
         await policiesRepo.pruneSource(tx, FILE, file.policies.map((p) => p.name));
         const result = { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce };
         await deps.audit.record(tx, {

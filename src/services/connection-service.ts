@@ -1,8 +1,9 @@
+import { isDeepStrictEqual } from 'node:util';
 import { CONNECTION_NAME_RE, DEFAULT_OPTIONS, defaultRolePrefix, PLATFORM_TYPES, type ConnectionOptions, type ConnectionSpec, type PlatformType } from '../domain/connection.js';
 import { StewardError, invalidInput, notFound } from '../domain/errors.js';
 import { parseDuration } from '../domain/duration.js';
 import { compileGlob } from '../domain/glob.js';
-import type { CheckReport, Platform, PlatformSession } from '../platforms/platform.js';
+import type { CheckOptions, CheckReport, Platform, PlatformSession } from '../platforms/platform.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Db, Executor } from '../store/db.js';
 import { connectionsRepo, type ConnectionRow } from '../store/connections-repo.js';
@@ -36,13 +37,31 @@ const view = (r: ConnectionRow): ConnectionView => ({
   name: r.name,
   type: r.type,
   url: r.urlRedacted,
-  options: r.options,
+  options: redactOptions(r.options),
   source: r.source,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
 });
 
 const sealContext = (name: string): string => `connection:${name}`;
+const saltContext = (name: string): string => `connection:${name}:views.hashSalt`;
+
+/**
+ * The hash salt of a connection (`views.hashSalt`) is a secret like its URL: stored sealed as
+ * `views.hashSaltSealed` (a store written by an older version may still hold it in the clear,
+ * until `sealStoredSalts`), shown as `***`, opened only for planning.
+ */
+type StoredViews = NonNullable<ConnectionOptions['views']> & { readonly hashSaltSealed?: string };
+
+/** As stored: what JSON keeps (no undefined members). */
+const plain = (o: ConnectionOptions): unknown => JSON.parse(JSON.stringify(o)) as unknown;
+
+function redactOptions(options: ConnectionOptions): ConnectionOptions {
+  const v: StoredViews | undefined = options.views;
+  if (v === undefined || (v.hashSalt === undefined && v.hashSaltSealed === undefined)) return options;
+  const { hashSaltSealed: _sealed, ...views } = v;
+  return { ...options, views: { ...views, hashSalt: '***' } };
+}
 
 /** Check a connection's name, type, URL and options; returns the normalized parts. */
 export function validateConnection(
@@ -121,7 +140,24 @@ export function createConnectionService(deps: {
   }
 
   function specOf(r: ConnectionRow): ConnectionSpec {
-    return { name: r.name, type: r.type, url: box.open(r.urlEncrypted, sealContext(r.name)), options: r.options };
+    return { name: r.name, type: r.type, url: box.open(r.urlEncrypted, sealContext(r.name)), options: openOptions(r.name, r.options) };
+  }
+
+  /** Options as stored: the hash salt sealed. */
+  function sealOptions(name: string, options: ConnectionOptions): ConnectionOptions {
+    const salt = options.views?.hashSalt;
+    if (salt === undefined) return options;
+    const { hashSalt: _plain, ...views } = options.views!;
+    const sealed: StoredViews = { ...views, hashSaltSealed: box.seal(salt, saltContext(name)) };
+    return { ...options, views: sealed };
+  }
+
+  /** Options for planning: the hash salt opened (one stored in the clear by an older version is used as it is). */
+  function openOptions(name: string, options: ConnectionOptions): ConnectionOptions {
+    const v: StoredViews | undefined = options.views;
+    if (v?.hashSaltSealed === undefined) return options;
+    const { hashSaltSealed, ...views } = v;
+    return { ...options, views: { ...views, hashSalt: box.open(hashSaltSealed, saltContext(name)) } };
   }
 
   async function verify(platform: Platform, spec: ConnectionSpec): Promise<void> {
@@ -151,7 +187,7 @@ export function createConnectionService(deps: {
       const write = {
         name: input.name,
         type: v.type,
-        options: v.options,
+        options: sealOptions(input.name, v.options),
         urlEncrypted: box.seal(input.url, sealContext(input.name)),
         urlRedacted: v.redacted,
         source: opts.source ?? 'api',
@@ -171,10 +207,13 @@ export function createConnectionService(deps: {
       const spec: ConnectionSpec = { name: input.name, type: v.type, url: input.url, options: v.options };
       const urlChanged = !existing || box.open(existing.urlEncrypted, sealContext(existing.name)) !== input.url;
       if (urlChanged && opts.verify !== false) await verify(v.platform, spec);
+      // Deep equality: jsonb does not keep key order.
+      const sameOptions = existing !== null && isDeepStrictEqual(plain(openOptions(existing.name, existing.options)), plain(v.options));
       const write = {
         name: input.name,
         type: v.type,
-        options: v.options,
+        // Unchanged options keep their sealed salt as stored.
+        options: sameOptions ? existing.options : sealOptions(input.name, v.options),
         urlEncrypted: urlChanged || !existing ? box.seal(input.url, sealContext(input.name)) : existing.urlEncrypted,
         urlRedacted: v.redacted,
         source: 'file',
@@ -185,7 +224,7 @@ export function createConnectionService(deps: {
         await audit.record(tx, { actor, action: 'connection.add', connection: input.name, outcome: 'ok', summary: `${v.type} ${v.redacted}`, before: null, after });
         return 'created';
       }
-      if (!urlChanged && existing.type === v.type && JSON.stringify(existing.options) === JSON.stringify(v.options)) return 'unchanged';
+      if (!urlChanged && existing.type === v.type && sameOptions) return 'unchanged';
       await connectionsRepo.update(tx, write);
       const after = view((await connectionsRepo.get(tx, input.name))!);
       await audit.record(tx, {
@@ -203,11 +242,25 @@ export function createConnectionService(deps: {
       });
     },
 
+    /**
+     * Seal the hash salts a store written by an older version holds in the clear (run when the
+     * store is opened with its master key); returns how many were sealed.
+     */
+    async sealStoredSalts(): Promise<number> {
+      let sealed = 0;
+      for (const r of await connectionsRepo.list(db)) {
+        if (r.options.views?.hashSalt === undefined) continue;
+        await connectionsRepo.setOptions(db, r.name, sealOptions(r.name, r.options));
+        sealed++;
+      }
+      return sealed;
+    },
+
     /** Connect and report the system account's privileges. */
-    async check(name: string): Promise<CheckReport> {
+    async check(name: string, opts: CheckOptions | ((spec: ConnectionSpec, platform: Platform) => Promise<CheckOptions>) = {}): Promise<CheckReport> {
       const open = await this.open(name);
       try {
-        return await open.session.check();
+        return await open.session.check(typeof opts === 'function' ? await opts(open.spec, open.platform) : opts);
       } finally {
         await open.session.close();
       }

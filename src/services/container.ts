@@ -1,3 +1,4 @@
+import { policySecrets } from './policy-secrets.js';
 import { createCatalogService } from '../catalog/catalog-service.js';
 import { createSyncService } from '../catalog/sync-service.js';
 import type { PlatformType } from '../domain/connection.js';
@@ -28,7 +29,8 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
   const audit = createAuditService({ db });
   const connections = createConnectionService({ db, box, platforms, audit });
   const sync = createSyncService({ db, ...(deps.now ? { now: deps.now } : {}) });
-  const config = createConfigService({ db, connections, audit, platforms, ...(deps.now ? { now: deps.now } : {}) });
+  const secrets = policySecrets(box);
+  const config = createConfigService({ db, connections, audit, platforms, secrets, ...(deps.now ? { now: deps.now } : {}) });
   const reconcile = createReconcileService({ db, connections, sync, audit, ...(deps.now ? { now: deps.now } : {}) });
   const health = createHealthService({ db, jobsEnabled: jobsEnabledFor(DEFAULT_SCHEDULE) });
   return {
@@ -41,7 +43,8 @@ export function createServices(deps: { db: Db; masterKey: Buffer; platforms?: Re
     reconcile,
     applier: createApplyService({ config, connections, reconcile, platforms }),
     catalog: createCatalogService({ db }),
-    identities: createIdentityService({ db, audit, config }),
+    identities: createIdentityService({ db, audit, config, secrets }),
+    policySecrets: secrets,
     access: createAccessService({ db, connections, config, ...(deps.now ? { now: deps.now } : {}) }),
     tokens: createTokenService({ db, audit }),
     owners: createOwnershipService({ db, audit }),
@@ -72,5 +75,9 @@ export type Services = ReturnType<typeof createServices>;
 export async function openServices(loc: StoreLocation, env: NodeJS.ProcessEnv = process.env, opts: OpenOptions = {}): Promise<Services> {
   const masterKey = loadMasterKey(loc.dataDir, env);
   const db = await openStore(loc, opts);
-  return createServices({ db, masterKey });
+  const services = createServices({ db, masterKey });
+  // Hash salts stored in the clear by an older version are sealed with the master key.
+  await services.connections.sealStoredSalts();
+  await services.policySecrets.sealStored(db);
+  return services;
 }

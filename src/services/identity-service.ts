@@ -1,3 +1,4 @@
+import type { PolicySecrets } from './policy-secrets.js';
 import { checkFile } from '../config/check-file.js';
 import { errorOf, fieldName } from '../config/issues.js';
 import type { ConfigFile } from '../config/schema.js';
@@ -37,8 +38,8 @@ async function checkAsConfig(config: ConfigService, incoming: ConfigFile, replac
 }
 
 /** Users, groups, principal mappings, tags and policies managed over the API and CLI (source `api`). */
-export function createIdentityService(deps: { db: Db; audit: AuditService; config: ConfigService }) {
-  const { db, audit, config } = deps;
+export function createIdentityService(deps: { db: Db; audit: AuditService; config: ConfigService; secrets: PolicySecrets }) {
+  const { db, audit, config, secrets } = deps;
   return {
     listUsers(): Promise<StoredUser[]> {
       return identitiesRepo.users(db);
@@ -128,13 +129,13 @@ export function createIdentityService(deps: { db: Db; audit: AuditService; confi
       });
     },
 
-    listPolicies(): Promise<StoredPolicy[]> {
-      return policiesRepo.list(db);
+    async listPolicies(): Promise<StoredPolicy[]> {
+      return (await policiesRepo.list(db)).map((p) => ({ ...p, policy: secrets.redact(p.policy) }));
     },
     async getPolicy(name: string): Promise<StoredPolicy> {
       const p = await policiesRepo.get(db, name);
       if (!p) throw notFound('policy', name);
-      return p;
+      return { ...p, policy: secrets.redact(p.policy) };
     },
     async putPolicy(p: unknown, actor: string): Promise<Policy> {
       // Loaded on use: the validator (Ajv, the TypeBox schema) is ~0.1 s of every CLI start otherwise.
@@ -149,14 +150,15 @@ export function createIdentityService(deps: { db: Db; audit: AuditService; confi
       await checkAsConfig(config, { policies: [p as unknown as NonNullable<ConfigFile['policies']>[number]] }, (m) => ({ ...m, policies: [...m.policies.filter((x) => x.name !== p.name), p] }));
       await db.transaction(async (tx) => {
         const before = (await policiesRepo.get(tx, p.name))?.policy ?? null;
-        await policiesRepo.put(tx, p, 'api');
-        await audit.record(tx, { actor, action: 'policy.put', target: `policy:${p.name}`, outcome: 'ok', summary: p.name, before, after: p });
+        await policiesRepo.put(tx, secrets.seal(p, before), 'api');
+        await audit.record(tx, { actor, action: 'policy.put', target: `policy:${p.name}`, outcome: 'ok', summary: p.name, before: before && secrets.redact(before), after: secrets.redact(p) });
       });
-      return p;
+      return secrets.redact(p);
     },
     async deletePolicy(name: string, actor: string): Promise<void> {
       await db.transaction(async (tx) => {
-        const before = (await policiesRepo.get(tx, name))?.policy ?? null;
+        const stored = (await policiesRepo.get(tx, name))?.policy ?? null;
+        const before = stored && secrets.redact(stored);
         if (!(await policiesRepo.remove(tx, name))) throw notFound('policy', name);
         await audit.record(tx, { actor, action: 'policy.delete', target: `policy:${name}`, outcome: 'ok', summary: name, before, after: null });
       });

@@ -56,6 +56,10 @@ export const connectionsRepo = {
       [c.name, c.type, JSON.stringify(c.options), c.urlEncrypted, c.urlRedacted, c.source],
     );
   },
+  /** Replace the stored options only (sealing secrets of an older store); not a user-visible change. */
+  async setOptions(db: Executor, name: string, options: ConnectionOptions): Promise<void> {
+    await db.query('UPDATE connections SET options = $2 WHERE name = $1', [name, JSON.stringify(options)]);
+  },
   async remove(db: Executor, name: string): Promise<boolean> {
     const rows = await db.query('DELETE FROM connections WHERE name = $1 RETURNING name', [name]);
     await db.query('DELETE FROM tags WHERE connection = $1', [name]);

@@ -1,7 +1,7 @@
 /**
  * Data policies end to end on the real MariaDB, through Steward, as the least-privilege system
- * account (what `connection check` advises, plus what secure views need: see
- * `DATA_POLICY_GRANTS`): the same steward.yaml shape as on PostgreSQL (a hash mask on a `pii`
+ * account (exactly what `connection check` advises for this configuration, secure views
+ * included): the same steward.yaml shape as on PostgreSQL (a hash mask on a `pii`
  * column tag, a region row filter), applied; governed accounts log in with their passwords and
  * read the secure view in `<database>_secure`; the base table is closed to them. Databases
  * `dp_e2e_my*`, connection `dp_e2em`, accounts `dp_e2em_*`.
@@ -27,12 +27,6 @@ const CONN = 'dp_e2em';
 const USERS = { alice: 'dp_e2em_alice', bob: 'dp_e2em_bob', hana: 'dp_e2em_hana' } as const;
 const ACCOUNT = 'dp_e2em_steward';
 const ACCOUNT_PW = 'Sys-pw-dp';
-/** Beyond the access check's advice: make the view and system databases, views with a role as definer, profile rows. */
-const DATA_POLICY_GRANTS = [
-  `GRANT CREATE, CREATE VIEW, SHOW VIEW, DROP, SELECT ON \`${SECURE}\`.* TO '${ACCOUNT}'@'%' WITH GRANT OPTION`,
-  `GRANT CREATE, CREATE VIEW, SHOW VIEW, DROP, SELECT, INSERT, UPDATE, DELETE ON \`${SYSTEM}\`.* TO '${ACCOUNT}'@'%' WITH GRANT OPTION`,
-  `GRANT SET USER ON *.* TO '${ACCOUNT}'@'%'`,
-];
 const SALT = 'pepper-my';
 const url = new URL(MARIADB_URL);
 
@@ -87,6 +81,7 @@ const kinds = (ops: readonly Operation[]): string[] => ops.map((o) => (o.kind ==
 describe.skipIf(!mariadbAvailable)('data policies end to end on MariaDB', () => {
   let admin: mysql.Connection;
   let client: StewardClient;
+  const advice: string[] = [];
   const env = { E2E_MY_URL: `mysql://${ACCOUNT}:${ACCOUNT_PW}@${url.hostname}:${url.port || 3306}`, E2E_SALT: SALT };
   const config = (bobRegions = '[us]') => parseConfig(yaml(bobRegions), 'steward.yaml', env);
   const apply = async (bobRegions?: string) => {
@@ -115,10 +110,23 @@ describe.skipIf(!mariadbAvailable)('data policies end to end on MariaDB', () => 
     const db = await openPglite(null);
     await migrate(db);
     client = createLocalClient(createServices({ db, masterKey: randomBytes(32) }), 'test');
-    // The system account: what connection check advises, run by an admin, then the data-policy grants.
+    // The system account: exactly what connection check advises for this configuration (data
+    // policies included), run by an admin.
     await client.storeConfig(config());
-    for (const statement of (await client.checkConnection(CONN)).grantSql) await admin.query(statement);
-    for (const statement of DATA_POLICY_GRANTS) await admin.query(statement);
+    advice.push(...(await client.checkConnection(CONN)).grantSql);
+    for (const statement of advice) await admin.query(statement);
+  });
+
+  it('connection check advises what secure views need, by escaped database patterns and never a data privilege on *.*', async () => {
+    const esc = (db: string): string => db.replaceAll('_', '\\_');
+    expect(advice).toContain(`GRANT CREATE, CREATE VIEW, SHOW VIEW, DROP, SELECT ON \`${esc(SECURE)}\`.* TO '${ACCOUNT}'@'%' WITH GRANT OPTION;`);
+    expect(advice).toContain(`GRANT CREATE, CREATE VIEW, SHOW VIEW, DROP, SELECT, INSERT, UPDATE, DELETE ON \`${esc(SYSTEM)}\`.* TO '${ACCOUNT}'@'%' WITH GRANT OPTION;`);
+    expect(advice).toContain(`GRANT SET USER ON *.* TO '${ACCOUNT}'@'%';`);
+    for (const line of advice.filter((l) => / ON \*\.\* /.test(l))) expect(line).not.toMatch(/SELECT|INSERT|UPDATE|DELETE|CREATE VIEW|DROP|SUPER|ALL/);
+    const report = await client.checkConnection(CONN);
+    expect(report.grantSql).toEqual([]);
+    expect(report.enforcement.filter((c) => !c.ok)).toEqual([]);
+    expect((report.excess ?? []).map((e) => e.what)).toEqual([]);
   });
 
   afterAll(async () => {
@@ -168,5 +176,27 @@ describe.skipIf(!mariadbAvailable)('data policies end to end on MariaDB', () => 
     expect((await apply('[us, apac]')).status).toBe('applied');
     expect(((await asUser(USERS.alice, `SELECT id FROM ${SECURE}.customers`)) as unknown[]).length).toBe(1);
     expect((await client.plan(config('[us, apac]')))[0]!.operations).toEqual([]);
+  });
+  it('connection remove without --revoke refuses, naming the secure views and the databases Steward made', async () => {
+    const err = (await client.removeConnection(CONN).catch((e: unknown) => e)) as Error & { details?: { footprint?: { viewObjects: { what: string; path: string }[] } } };
+    expect(err.message).toMatch(/and made 1 secure views and 2 schemas or databases for data policies/);
+    expect(err.details?.footprint?.viewObjects.map((o) => [o.what, o.path])).toEqual([
+      ['secure view', `${CONN}/${SECURE}/customers`],
+      ['view database', `${CONN}/${SECURE}`],
+      ['system database', `${CONN}/${SYSTEM}`],
+    ]);
+  });
+
+  it('connection remove --revoke drops the secure views, the view and system databases and the view role; the data stays', async () => {
+    const r = await client.removeConnection(CONN, { revoke: true });
+    expect(r.teardown?.status).toBe('applied');
+    expect(r.footprint?.viewObjects.every((o) => o.removable)).toBe(true);
+    const [dbs] = await admin.query<mysql.RowDataPacket[]>('SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?, ?) ORDER BY 1', [DB, SECURE, SYSTEM]);
+    expect(dbs.map((d) => String(d.n))).toEqual([DB]);
+    const [roles] = await admin.query<mysql.RowDataPacket[]>("SELECT User AS u FROM mysql.user WHERE User LIKE 'steward\\_dp\\_e2em\\_%'");
+    expect(roles).toEqual([]);
+    const [rows] = await admin.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${DB}.customers`);
+    expect(Number(rows[0]!.n)).toBe(3);
+    expect(await asUser(USERS.alice, `SELECT * FROM ${DB}.orders`)).toMatch(/denied/);
   });
 });

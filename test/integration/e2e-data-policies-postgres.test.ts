@@ -1,7 +1,7 @@
 /**
  * Data policies end to end on the real PostgreSQL, through Steward, as the least-privilege
- * system account (what `connection check` advises, plus CREATE on the database for the secure
- * schemas): a steward.yaml with a hash mask on a `pii` column tag and a region row filter is
+ * system account (exactly what `connection check` advises for this configuration, secure
+ * views included): a steward.yaml with a hash mask on a `pii` column tag and a region row filter is
  * stored and applied; governed users log in with their passwords and read the secure view; the
  * base table is closed to them. Database `dp_e2e_pg`, connection `dp_e2e` (Steward's roles
  * `steward_dp_e2e__*`), logins `dp_e2e_*`.
@@ -18,7 +18,7 @@ import { openPglite } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 import { pgAvailable } from '../helpers/databases.js';
 import { freshDatabase, pgUrl, withPg } from '../helpers/pg-admin.js';
-import { ACCOUNT_PASSWORD, adviseAndGrant, dropEverything, freshAccount } from '../helpers/pg-least-privilege.js';
+import { ACCOUNT_PASSWORD, dropEverything, freshAccount, runAdminScript } from '../helpers/pg-least-privilege.js';
 import { sha256hex } from '../helpers/secure-view-fixture.js';
 
 const DB = 'dp_e2e_pg';
@@ -85,6 +85,7 @@ const kinds = (ops: readonly Operation[]): string[] => ops.map((o) => (o.kind ==
 
 describe.skipIf(!pgAvailable)('data policies end to end on PostgreSQL', () => {
   let client: StewardClient;
+  const advice: string[] = [];
   const env = { E2E_URL: pgUrl(DB, ACCOUNT, ACCOUNT_PASSWORD), E2E_SALT: SALT };
   const config = (bobRegions = '[us]', extraTags = '') => parseConfig(yaml(bobRegions, extraTags), 'steward.yaml', env);
   const apply = async (bobRegions?: string, extraTags?: string) => {
@@ -105,12 +106,31 @@ describe.skipIf(!pgAvailable)('data policies end to end on PostgreSQL', () => {
       await c.query('INSERT INTO shop.orders VALUES (1, 10)');
       await c.query('RESET ROLE');
     });
-    // What connection check advises for access, and the one thing secure views add.
-    await adviseAndGrant(CONN, ACCOUNT, DB, { protect: [`${CONN}/${DB}/shop/*`], databases: [DB] });
-    await withPg(pgUrl(DB), (c) => c.query(`GRANT CREATE ON DATABASE ${DB} TO ${ACCOUNT}`));
     const db = await openPglite(null);
     await migrate(db);
     client = createLocalClient(createServices({ db, masterKey: randomBytes(32) }), 'test');
+    // The system account gets exactly what connection check advises for this configuration
+    // (data policies included), run by an administrator until nothing is missing.
+    await client.storeConfig(config());
+    for (let pass = 0; ; pass++) {
+      const report = await client.checkConnection(CONN);
+      advice.push(...report.grantSql);
+      if (report.grantSql.length === 0) break;
+      if (pass === 4) throw new Error(`check still proposes SQL: ${report.grantSql.join(' ')}`);
+      await runAdminScript(report.grantSql);
+    }
+  });
+
+  it('connection check advises what secure views need: CREATE on the database, nothing broader', async () => {
+    expect(advice).toContain(`GRANT CREATE ON DATABASE "${DB}" TO "${ACCOUNT}";`);
+    expect(advice.join('\n')).not.toMatch(/SUPERUSER|ALL PRIVILEGES|BYPASSRLS|CREATEDB/);
+    const report = await client.checkConnection(CONN);
+    expect(report.enforcement.filter((c) => !c.ok)).toEqual([]);
+    expect(report.enforcement.map((c) => c.what)).toContain(`CREATE on database "${DB}"`);
+    await withPg(pgUrl(DB), async (c) => {
+      const r = await c.query<{ rolsuper: boolean; rolcreatedb: boolean }>('SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = $1', [ACCOUNT]);
+      expect(r.rows).toEqual([{ rolsuper: false, rolcreatedb: false }]);
+    });
   });
 
   afterAll(async () => {
@@ -231,5 +251,46 @@ describe.skipIf(!pgAvailable)('data policies end to end on PostgreSQL', () => {
     await expect(client.plan(badRegex)).rejects.toThrow(/^steward\.yaml:\d+: policies\[3\]\.mask\.regex\.pattern: the database refuses the pattern: .*parenthes/);
     // Located at the file's line, like the errors found while loading it.
     await expect(client.plan(bad)).rejects.toThrow(/^steward\.yaml:\d+: policies\[3\]\.on\.columns\[0\]: table .*customers has no column "emial"$/);
+  });
+  it('connection remove without --revoke refuses, naming the secure views and the schemas Steward made', async () => {
+    const err = (await client.removeConnection(CONN).catch((e: unknown) => e)) as Error & { details?: { footprint?: { viewObjects: { what: string; path: string }[] } } };
+    expect(err.message).toMatch(/and made 1 secure views and 2 schemas or databases for data policies/);
+    expect(err.details?.footprint?.viewObjects.map((o) => [o.what, o.path])).toEqual([
+      ['secure view', `${CONN}/${DB}/shop_secure/customers`],
+      ['view schema', `${CONN}/${DB}/shop_secure`],
+      ['system schema', `${CONN}/${DB}/steward_${CONN}`],
+    ]);
+    // Nothing changed: the connection is still there and still enforced.
+    expect(((await asUser(ALICE, 'SELECT id FROM shop_secure.customers')) as unknown[]).length).toBe(1);
+  });
+
+  it('connection remove --revoke drops the secure views and the system schema; a table someone made in the view schema keeps that schema and its owner role', async () => {
+    await withPg(pgUrl(DB), (c) => c.query('CREATE TABLE shop_secure.notes (n text); INSERT INTO shop_secure.notes VALUES ($$mine$$)'));
+    const r = await client.removeConnection(CONN, { revoke: true }).catch(async (err: unknown) => {
+      // Say which statement failed: the teardown's audit event holds the plan.
+      const event = (await client.audit({})).find((e) => e.action === 'teardown');
+      throw new Error(`${(err as Error).message}\n${JSON.stringify(event?.details, null, 1)}`);
+    });
+    expect(r.teardown?.status).toBe('applied');
+    expect(r.footprint?.secureViews).toBe(1);
+    expect(r.footprint?.viewObjects.map((o) => [o.path, o.removable, o.reason ?? ''])).toEqual([
+      [`${CONN}/${DB}/shop_secure/customers`, true, ''],
+      [`${CONN}/${DB}/shop_secure`, false, 'holds objects Steward did not make: "notes"'],
+      [`${CONN}/${DB}/steward_${CONN}`, true, ''],
+    ]);
+    await withPg(pgUrl(DB), async (c) => {
+      const rels = await c.query<{ rel: string }>(
+        `SELECT n.nspname || '.' || c.relname AS rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('shop', 'shop_secure', 'steward_${CONN}') AND c.relkind IN ('r', 'v') ORDER BY 1`,
+      );
+      expect(rels.rows.map((x) => x.rel)).toEqual(['shop.customers', 'shop.orders', 'shop_secure.notes']);
+      expect((await c.query('SELECT n FROM shop_secure.notes')).rows).toEqual([{ n: 'mine' }]);
+      expect((await c.query('SELECT count(*)::int AS n FROM shop.customers')).rows).toEqual([{ n: 3 }]);
+      const roles = await c.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1', [PREFIX]);
+      expect(roles.rows.map((x) => x.rolname)).toEqual([`${PREFIX}views`]);
+    });
+    for (const u of [ALICE, HANA]) {
+      expect(await asUser(u, 'SELECT * FROM shop_secure.customers')).toMatch(/does not exist|permission denied/);
+      expect(await asUser(u, 'SELECT * FROM shop.orders')).toMatch(/permission denied/);
+    }
   });
 });

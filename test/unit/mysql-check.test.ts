@@ -159,4 +159,30 @@ describe('check', () => {
       "GRANT SELECT, INSERT, UPDATE, DELETE ON `shop`.* TO 'steward'@'%' WITH GRANT OPTION;",
     ]);
   });
+  it('advises secure views only with data policies: escaped view and system databases, SET USER, counted as needed afterwards', async () => {
+    const acct = "'st'@'%'";
+    const bare = await check(fakeServer('10.11.19-MariaDB', 'st@%', ['GRANT USAGE ON *.* TO `st`@`%`'], dbs), { dialect: 'mariadb', connection: 'conn', options });
+    expect(bare.grantSql.join('\n')).not.toMatch(/SET USER|_secure|steward/);
+    expect(bare.notes!.join(' ')).toMatch(/Data policies .* once the configuration has a mask or row filter/);
+    const views = await check(fakeServer('10.11.19-MariaDB', 'st@%', ['GRANT USAGE ON *.* TO `st`@`%`'], dbs), {
+      dialect: 'mariadb',
+      connection: 'conn',
+      options,
+      dataPolicies: { bases: [['hr_eu', 'payroll']] },
+    });
+    expect(views.grantSql.slice(-3)).toEqual([
+      `GRANT SET USER ON *.* TO ${acct};`,
+      `GRANT CREATE, CREATE VIEW, SHOW VIEW, DROP, SELECT ON \`hr\\_eu\\_secure\`.* TO ${acct} WITH GRANT OPTION;`,
+      `GRANT CREATE, CREATE VIEW, SHOW VIEW, DROP, SELECT, INSERT, UPDATE, DELETE ON \`steward\\_conn\`.* TO ${acct} WITH GRANT OPTION;`,
+    ]);
+    // Held, they are what secure views need, not excess.
+    const held = [
+      'GRANT SET USER ON *.* TO `st`@`%`',
+      'GRANT CREATE, CREATE VIEW, SHOW VIEW, DROP, SELECT ON `hr\\_eu\\_secure`.* TO `st`@`%` WITH GRANT OPTION',
+      'GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, SHOW VIEW ON `steward\\_conn`.* TO `st`@`%` WITH GRANT OPTION',
+    ];
+    const after = await check(fakeServer('10.11.19-MariaDB', 'st@%', held, dbs), { dialect: 'mariadb', connection: 'conn', options, dataPolicies: { bases: [['hr_eu', 'payroll']] } });
+    expect(after.enforcement.filter((c) => c.what.includes('secure') || c.what.includes('steward') || c.what.startsWith('SET USER')).every((c) => c.ok)).toBe(true);
+    expect(after.excess).toEqual([]);
+  });
 });

@@ -30,7 +30,7 @@ const reach = (entries: [string, Partial<RoleReach>][]): Map<string, RoleReach> 
 
 const facts = (over: Partial<DatabaseFacts> = {}): DatabaseFacts => ({
   name: 'shop',
-  access: { name: 'shop', owner: 'postgres', owned: false, grantable: false },
+  access: { name: 'shop', owner: 'postgres', owned: false, grantable: false, creatable: false },
   schemas: [
     { name: 'sales', owner: 'etl', owned: false, grantable: false },
     { name: 'counters', owner: 'etl', owned: false, grantable: false },
@@ -132,7 +132,7 @@ describe('PostgreSQL check advice (pure)', () => {
 
   it('asks nothing for what the account already holds or owns, and says default privileges work for an owner it is a member of', () => {
     const db = facts({
-      access: { name: 'shop', owner: 'postgres', owned: false, grantable: true },
+      access: { name: 'shop', owner: 'postgres', owned: false, grantable: true, creatable: false },
       schemas: facts().schemas.map((s) => ({ ...s, owned: true })),
       relations: facts().relations.map((r) => (r.owner === 'etl' ? { ...r, owned: true } : { ...r, grantable: 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE' })),
       sequences: facts().sequences.map((s) => ({ ...s, owned: true })),

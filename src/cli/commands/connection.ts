@@ -77,7 +77,7 @@ export function registerConnection(program: Command): void {
 
   c.command('remove')
     .argument('<name>')
-    .option('--revoke', "first take away everything Steward holds in the database: its roles, their grants and memberships, default privileges and default roles (grants others hold are not touched)")
+    .option('--revoke', "first take away everything Steward holds in the database: its roles, their grants and memberships, default privileges and default roles, and the secure views, view schemas or databases and system schema or database it made for data policies (grants and objects of others are not touched)")
     .option('--keep', 'leave what Steward holds in the database in place (refused otherwise while it holds anything)')
     .description('forget a connection and its catalog; says what Steward leaves in the database, or with --revoke takes it away')
     .action(async (name: string, o: { revoke?: boolean; keep?: boolean }, cmd: Command) => {
@@ -87,17 +87,25 @@ export function registerConnection(program: Command): void {
         out.result(r, () => {
           const lines = [`removed connection ${name}`];
           const f = r.footprint;
+          const gone = f?.viewObjects.filter((o) => o.removable) ?? [];
+          const stays = f?.viewObjects.filter((o) => !o.removable) ?? [];
           if (r.teardown) {
             lines.push(`  revoked what Steward held there: ${r.teardown.statements} statements (audit event ${r.teardown.auditId ?? '-'})`);
+            if (gone.length > 0) lines.push(`  dropped what Steward made for data policies: ${gone.map((o) => `${o.what} ${o.path}`).join(', ')}`);
+            for (const o of stays) lines.push(`  left the ${o.what} ${o.path}: ${o.reason ?? 'not Steward\'s alone'} (and the role that owns it)`);
           } else if (f === null) {
             lines.push(`  could not look at what Steward left in the database: ${r.footprintError ?? 'unknown error'}`);
             lines.push('  roles named like the connection\'s role prefix (steward_<connection>__…) may remain there');
-          } else if (f.roles + f.grants + f.memberships + f.defaultGrants + f.defaultRoles === 0) {
+          } else if (f.roles + f.grants + f.memberships + f.defaultGrants + f.defaultRoles + f.viewObjects.length === 0) {
             lines.push('  Steward left nothing in the database');
           } else {
             lines.push(
               `  left in the database: ${f.roles} Steward roles holding ${f.grants} grants, ${f.memberships} memberships, ${f.defaultGrants} default privileges, ${f.defaultRoles} default roles`,
             );
+            if (f.viewObjects.length > 0) {
+              lines.push(`  and what Steward made for data policies: ${f.secureViews} secure views, ${f.viewObjects.length - f.secureViews} schemas or databases:`);
+              for (const o of f.viewObjects) lines.push(`    ${o.what} ${o.path}`);
+            }
             lines.push('  left in place (--keep): they keep working as they are');
           }
           return lines.join('\n');

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from '../../domain/connection.js';
-import type { CheckReport, PrivilegeCheck } from '../platform.js';
+import type { CheckOptions, CheckReport, PrivilegeCheck } from '../platform.js';
+import { secureLocations } from '../../policy/secure-locations.js';
 import { SYSTEM_DATABASES } from './catalog.sql.js';
 import { splitCurrentUser } from './account-name.js';
 import { databasePatternMatches, escapeDatabasePattern, exactDatabaseOf } from './database-pattern.js';
@@ -15,7 +16,16 @@ export interface CheckInput {
   /** Connection name: the first segment of every protect glob. */
   readonly connection: string;
   readonly options: ConnectionOptions;
+  /** Data policies reach the connection: advise what secure views need (see `CheckOptions`). */
+  readonly dataPolicies?: CheckOptions['dataPolicies'];
 }
+
+/** On each secure-view database: create it and its views (a role as definer), replace and drop them, grant SELECT on them. */
+const VIEW_DB_PRIVILEGES = ['CREATE', 'CREATE VIEW', 'SHOW VIEW', 'DROP', 'SELECT'] as const;
+/** On the system database: the same, and write the profile, salt and view-state rows. */
+const SYSTEM_DB_PRIVILEGES = [...VIEW_DB_PRIVILEGES, 'INSERT', 'UPDATE', 'DELETE'] as const;
+/** The global privilege that makes a role the definer of a view. */
+const SET_DEFINER: Record<Dialect, string> = { mariadb: 'SET USER', mysql: 'SET_USER_ID' };
 
 /** Privileges Steward grants on governed databases, so it must hold them WITH GRANT OPTION. */
 const DATA_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;
@@ -226,6 +236,35 @@ export async function check(query: QueryFn, input: CheckInput): Promise<CheckRep
     if (missing.length > 0) grantSql.push(`GRANT ${missing.join(', ')} ON ${onDb(db)} TO ${account} WITH GRANT OPTION;`);
   }
 
+  // ── Data policies: secure views in `<database>_secure` databases and Steward's system database.
+  const viewDbs = new Map<string, readonly string[]>();
+  const needs = input.dataPolicies;
+  if (needs !== undefined) {
+    const locations = secureLocations(input.connection, input.options, ['database', 'table']);
+    const bases = needs.bases === null ? governed : [...new Set(needs.bases.map((b) => b[0]!))].sort();
+    for (const db of bases) viewDbs.set(locations.viewOf([db, ''])[0]!, VIEW_DB_PRIVILEGES);
+    if (bases.length > 0) viewDbs.set(locations.systemOf([])[0]!, SYSTEM_DB_PRIVILEGES);
+    const setDefiner = SET_DEFINER[dialect];
+    const ok = held.global(setDefiner) || held.global('SUPER');
+    enforcement.push({
+      what: `${setDefiner} on *.*`,
+      ok,
+      detail: `data policies: make Steward's view role the definer of the secure views (a global privilege: it lets the account name any account as the definer of a view or routine it may create)${dialect === 'mysql' ? '; MySQL 8.2 and later name it SET_ANY_DEFINER' : ''}`,
+    });
+    if (!ok && bases.length > 0) grantSql.push(`GRANT ${setDefiner} ON *.* TO ${account};`);
+    for (const [db, privileges] of viewDbs) {
+      const missing = privileges.filter((p) => !held.database(p, db, true));
+      const system = privileges === SYSTEM_DB_PRIVILEGES;
+      enforcement.push({
+        what: `${privileges.join(', ')} on ${onDb(db)} WITH GRANT OPTION`,
+        ok: missing.length === 0,
+        detail: `data policies: ${system ? "Steward's system database (profile rows, hash salts, view records)" : 'a secure-view database'}${missing.length > 0 ? `; missing: ${missing.join(', ')}` : ''}`,
+      });
+      // The grant option is per database in MySQL: one statement, what is missing.
+      if (missing.length > 0) grantSql.push(`GRANT ${missing.join(', ')} ON ${onDb(db)} TO ${account} WITH GRANT OPTION;`);
+    }
+  }
+
   return {
     serverVersion: version,
     user: current,
@@ -233,9 +272,15 @@ export async function check(query: QueryFn, input: CheckInput): Promise<CheckRep
     sync,
     enforcement,
     grantSql,
-    excess: excessOf(grantRows.map((r) => text(Object.values(r)[0])), dialect, governed),
-    notes: notesOn(dialect, governed),
+    excess: excessOf(grantRows.map((r) => text(Object.values(r)[0])), dialect, governed, viewDbs, needs !== undefined ? SET_DEFINER[dialect] : null),
+    notes: [...notesOn(dialect, governed), secureViewNote(dialect, needs !== undefined, [...viewDbs.keys()])],
   };
+}
+
+function secureViewNote(dialect: Dialect, used: boolean, dbs: readonly string[]): string {
+  const what = `${VIEW_DB_PRIVILEGES.join(', ')} WITH GRANT OPTION on each secure-view database, the same and INSERT, UPDATE, DELETE on Steward's system database, and ${SET_DEFINER[dialect]} on *.* (to make its view role the definer of the views)`;
+  if (!used) return `Data policies (masks, row filters) are enforced with secure views, which need ${what}; check advises them once the configuration has a mask or row filter reaching this connection.`;
+  return `Data policies: secure views need ${what} — here ${dbs.join(', ') || 'no database yet'}. The account can read every table there and, with ${SET_DEFINER[dialect]}, create views running as any account it names.`;
 }
 
 /**
@@ -244,9 +289,15 @@ export async function check(query: QueryFn, input: CheckInput): Promise<CheckRep
  * governed databases (a wildcard pattern reaching others included), other privileges on the
  * grant tables.
  */
-function excessOf(lines: readonly string[], dialect: Dialect, governed: readonly string[]): PrivilegeCheck[] {
+function excessOf(
+  lines: readonly string[],
+  dialect: Dialect,
+  governed: readonly string[],
+  viewDbs: ReadonlyMap<string, readonly string[]>,
+  setDefiner: string | null,
+): PrivilegeCheck[] {
   const out: PrivilegeCheck[] = [];
-  const neededGlobal = NEEDED_GLOBAL[dialect];
+  const neededGlobal = setDefiner === null ? NEEDED_GLOBAL[dialect] : new Set([...NEEDED_GLOBAL[dialect], setDefiner]);
   for (const raw of lines) {
     const l = parseGrantLine(raw);
     if (l === null) continue;
@@ -263,6 +314,12 @@ function excessOf(lines: readonly string[], dialect: Dialect, governed: readonly
         continue;
       }
       const exact = exactDatabaseOf(l.database);
+      const viewNeeds = exact === null ? undefined : viewDbs.get(exact);
+      if (viewNeeds !== undefined) {
+        const extra = [...l.privileges].filter((p) => !viewNeeds.includes(p));
+        if (extra.length > 0) out.push({ what: `${extra.join(', ')} on ${quoteIdent(l.database)}.*`, ok: false, detail: `more than secure views need in ${exact}` });
+        continue;
+      }
       if (exact !== null && governed.includes(exact)) {
         const extra = [...l.privileges].filter((p) => !(DATA_PRIVILEGES as readonly string[]).includes(p));
         if (extra.length > 0) out.push({ what: `${extra.join(', ')} on ${quoteIdent(l.database)}.*`, ok: false, detail: `more than Steward grants in ${exact}` });

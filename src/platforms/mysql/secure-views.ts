@@ -52,9 +52,21 @@ export function mysqlSecureViews(dialect: Dialect): SecureViewDialect {
     },
 
     dropView(view, system) {
+      const out = [stmt(`DROP VIEW IF EXISTS ${qualified(view[0]!, view[1]!)}`)];
+      if (system !== null) out.push(stmt(`DELETE FROM ${qualified(system[0]!, 'views')} WHERE db_name = ? AND view_name = ?`, [view[0]!, view[1]!]));
+      return out;
+    },
+
+    // MySQL has no DROP DATABASE … RESTRICT: the teardown plans this only for a database it found
+    // holding nothing but Steward's views (dropped just before), under the connection's lock.
+    dropContainer: (container) => [stmt(`DROP DATABASE IF EXISTS ${quoteIdent(container[0]!)}`)],
+
+    dropSystem(system) {
+      const db = quoteIdent(system[0]!);
       return [
-        stmt(`DROP VIEW IF EXISTS ${qualified(view[0]!, view[1]!)}`),
-        stmt(`DELETE FROM ${qualified(system[0]!, 'views')} WHERE db_name = ? AND view_name = ?`, [view[0]!, view[1]!]),
+        stmt(`DROP VIEW IF EXISTS ${db}.${quoteIdent('user_profile')}`),
+        stmt(`DROP TABLE IF EXISTS ${['profile', 'salt', 'views'].map((t) => `${db}.${quoteIdent(t)}`).join(', ')}`),
+        stmt(`DROP DATABASE IF EXISTS ${db}`),
       ];
     },
 

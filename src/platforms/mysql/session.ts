@@ -1,3 +1,4 @@
+import { readSecureViewFootprint } from './secure-view-footprint.js';
 import type mysql from 'mysql2/promise';
 import type { AccessScope } from '../../domain/access.js';
 import type { ConnectionSpec } from '../../domain/connection.js';
@@ -83,7 +84,7 @@ export async function connectSession(spec: ConnectionSpec, dialect: Dialect): Pr
 
   return {
     introspect: (opts) => introspect(query, { dialect, databases: spec.options.databases, ...(opts?.under ? { under: opts.under } : {}) }),
-    check: () => check(query, { dialect, connection: spec.name, options: spec.options }),
+    check: (opts) => check(query, { dialect, connection: spec.name, options: spec.options, ...(opts?.dataPolicies ? { dataPolicies: opts.dataPolicies } : {}) }),
     readActualState: (scope: AccessScope) => readActualState(query, scope, { dialect, hostPattern: spec.options.hostPattern, systemAccount }),
     async lock(key) {
       if (held !== null) throw new StewardError('conflict', 'this session already holds the connection lock');
@@ -112,6 +113,7 @@ export async function connectSession(spec: ConnectionSpec, dialect: Dialect): Pr
     },
     execute: (statements, opts) => withConnection((conn) => execute((q) => run(conn, q), statements, opts, dialect), true),
     readSecureViews: (candidates) => readSecureViewActual(query, dialect, candidates),
+    readSecureViewFootprint: (where) => readSecureViewFootprint(query, { system: where.systems[0]?.[0] ?? '', containers: where.containers.map((c) => c[0]!), owner: where.owner }),
     checkRegexes: (patterns) => checkRegexes(query, patterns),
     close: () => pool.end(),
   };

@@ -27,6 +27,8 @@ export interface DatabaseAccessRow extends OwnedRow {
   readonly name: string;
   /** The account holds CONNECT WITH GRANT OPTION (itself or through a role it inherits from). */
   readonly grantable: boolean;
+  /** The account may create schemas in it (CREATE, itself or inherited). */
+  readonly creatable: boolean;
 }
 
 export interface SchemaAccessRow extends OwnedRow {
@@ -107,7 +109,8 @@ FROM pg_roles r WHERE r.rolname = current_user`,
     return {
       text: `WITH ${ME}
 SELECT d.datname AS name, pg_get_userbyid(d.datdba) AS owner, d.datdba IN (SELECT oid FROM me) AS owned,
-  ${grantable(`coalesce(d.datacl, acldefault('d', d.datdba))`, 'CONNECT')} AS grantable
+  ${grantable(`coalesce(d.datacl, acldefault('d', d.datdba))`, 'CONNECT')} AS grantable,
+  has_database_privilege(d.oid, 'CREATE') AS creatable
 FROM pg_database d WHERE d.datname = ANY($1::text[])`,
       values: [names],
     };

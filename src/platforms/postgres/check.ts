@@ -1,6 +1,7 @@
 import { StewardError } from '../../domain/errors.js';
 import { compileGlob, type Glob } from '../../domain/glob.js';
-import type { CheckReport, PrivilegeCheck } from '../platform.js';
+import { cmp } from '../../domain/canonical-state.js';
+import type { CheckOptions, CheckReport, PrivilegeCheck } from '../platform.js';
 import { reachOf } from './acting-as.js';
 import { adviseDatabase, type DatabaseAdvice } from './check-advice.js';
 import { governedIn, rolesInvolved, type DatabaseFacts, type Governance, type Governed } from './check-governed.js';
@@ -47,7 +48,7 @@ function compileProtect(globs: readonly string[]): Glob[] {
  *   default privileges, revoke that owner's grants) and what membership would cost.
  * A superuser needs nothing (and is told it holds far more than it needs).
  */
-export async function check(ctx: PostgresContext): Promise<CheckReport> {
+export async function check(ctx: PostgresContext, opts: CheckOptions = {}): Promise<CheckReport> {
   const globs = compileProtect(ctx.options.protect);
   const main = await ctx.clientFor(null);
   const accountQ = checkSql.account();
@@ -103,9 +104,53 @@ export async function check(ctx: PostgresContext): Promise<CheckReport> {
       advice.push(a);
     }
     const governsAnything = facts.some((f) => f.governed.relations.length > 0);
-    return report(account, connectable, sync, enforcement, script, notesFor(account, reach, advice, governsAnything, gov.rolePrefix));
+    const views = adviseSecureViews(opts, facts, access, user, enforcement, script);
+    return report(account, connectable, sync, enforcement, script, [...notesFor(account, reach, advice, governsAnything, gov.rolePrefix), views]);
   }
-  return report(account, connectable, sync, enforcement, script, notesFor(account, new Map(), advice, false, gov.rolePrefix));
+  return report(account, connectable, sync, enforcement, script, [...notesFor(account, new Map(), advice, false, gov.rolePrefix), ...(account.superuser ? [] : [SECURE_VIEW_NOTE])]);
+}
+
+const SECURE_VIEW_NOTE =
+  'Data policies (masks, row filters) are enforced with secure views, which also need CREATE on each database holding a table they reach (for Steward\'s system schema and the view schemas, owned by its view role) and SELECT WITH GRANT OPTION on those tables (part of the access advice); check advises them once the configuration has a mask or row filter reaching this connection.';
+
+/**
+ * Data policies: Steward creates its system schema and the secure-view schemas in each
+ * database with a view (CREATE on the database), owned by its view role (a role it creates:
+ * CREATEROLE, advised above); the view role reads the base tables through SELECT the account
+ * grants it (SELECT WITH GRANT OPTION, part of the access advice on protected tables).
+ */
+function adviseSecureViews(
+  opts: CheckOptions,
+  facts: readonly { db: DatabaseFacts; governed: Governed }[],
+  access: ReadonlyMap<string, DatabaseAccessRow>,
+  user: string,
+  enforcement: PrivilegeCheck[],
+  script: AdminScript,
+): string {
+  const needs = opts.dataPolicies;
+  if (needs === undefined) return SECURE_VIEW_NOTE;
+  const names =
+    needs.bases === null
+      ? facts.filter((f) => f.governed.relations.length > 0).map((f) => f.db.name)
+      : [...new Set(needs.bases.map((b) => b[0]!))];
+  for (const name of names.sort(cmp)) {
+    const row = access.get(name);
+    if (row === undefined) continue; // not connectable: reported under sync
+    const ok = row.owned || row.creatable;
+    enforcement.push({ what: `CREATE on database "${name}"`, ok, detail: "data policies: Steward creates its system schema and the secure-view schemas there, owned by its view role" });
+    if (!ok) script.cluster(`GRANT CREATE ON DATABASE ${quoteIdent(name)} TO ${user};`);
+    const f = facts.find((x) => x.db.name === name);
+    if (f === undefined) continue;
+    const bases = needs.bases === null ? null : new Set(needs.bases.filter((b) => b[0] === name).map((b) => `${b[1]}\u0000${b[2]}`));
+    const read = f.governed.relations.filter((r) => bases === null || bases.has(`${r.schema}\u0000${r.name}`));
+    const missing = read.filter((r) => !r.owned && !r.grantable.split(',').includes('SELECT'));
+    enforcement.push({
+      what: `SELECT WITH GRANT OPTION on the tables secure views read in "${name}"`,
+      ok: missing.length === 0,
+      detail: `${read.length} tables: Steward's view role reads them through SELECT the account grants it (proposed with the access grants above)`,
+    });
+  }
+  return `Data policies: Steward creates a role (its view role) owning the secure views and its system schema in ${names.length === 0 ? 'no database yet' : names.map((n) => `"${n}"`).join(', ')}; the account becomes a member of it to build and drop them, and CREATE on those databases lets it create schemas there (nothing else).`;
 }
 
 function report(

@@ -48,9 +48,21 @@ export const postgresSecureViews: SecureViewDialect = {
 
   dropView(view, system) {
     const db = view[0]!;
+    const out: ParamStatement[] = [{ sql: `DROP VIEW IF EXISTS ${qualified(view[1]!, view[2]!)}`, params: null, database: db }];
+    if (system !== null) out.push({ sql: `DELETE FROM ${qualified(system[1]!, 'views')} WHERE schema_name = $1 AND view_name = $2`, params: [view[1]!, view[2]!], database: db });
+    return out;
+  },
+
+  // RESTRICT (the default): a schema that holds anything by then is not dropped, and the teardown says so.
+  dropContainer: (container) => [{ sql: `DROP SCHEMA IF EXISTS ${quoteIdent(container[1]!)}`, params: null, database: container[0]! }],
+
+  dropSystem(system) {
+    const [db, schema] = system as [string, string];
+    const s = quoteIdent(schema);
     return [
-      { sql: `DROP VIEW IF EXISTS ${qualified(view[1]!, view[2]!)}`, params: null, database: db },
-      { sql: `DELETE FROM ${qualified(system[1]!, 'views')} WHERE schema_name = $1 AND view_name = $2`, params: [view[1]!, view[2]!], database: db },
+      { sql: `DROP VIEW IF EXISTS ${s}.${quoteIdent('user_profile')}`, params: null, database: db },
+      { sql: `DROP TABLE IF EXISTS ${['profile', 'salt', 'views'].map((t) => `${s}.${quoteIdent(t)}`).join(', ')}`, params: null, database: db },
+      { sql: `DROP SCHEMA IF EXISTS ${s}`, params: null, database: db },
     ];
   },
 

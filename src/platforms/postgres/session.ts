@@ -1,3 +1,4 @@
+import { readSecureViewFootprint } from './secure-view-footprint.js';
 import type { ConnectionOptions } from '../../domain/connection.js';
 import type { PlatformSession } from '../platform.js';
 import { readActualState } from './actual-state.js';
@@ -38,11 +39,12 @@ export function createPostgresSession(deps: PostgresSessionDeps): PlatformSessio
   let closed = false;
   return {
     introspect: (opts) => introspect(ctx, opts),
-    check: () => check(ctx),
+    check: (opts) => check(ctx, opts),
     readActualState: (scope) => readActualState(ctx, scope),
     lock: (key) => lock(ctx, key),
     execute: (statements, opts) => execute(ctx, statements, opts),
     readSecureViews: (candidates) => readSecureViewActual((database) => ctx.clientFor(database === ctx.defaultDatabase ? null : database), candidates),
+    readSecureViewFootprint: (where) => readSecureViewFootprint((database) => ctx.clientFor(database === ctx.defaultDatabase ? null : database), where),
     checkRegexes: async (patterns) => checkRegexes(await ctx.clientFor(null), patterns),
     async close() {
       if (closed) return;
