@@ -271,9 +271,10 @@ export function createReconcileService(deps: {
     try {
       unconverged = await remaining(open, c);
     } catch (err) {
-      const message = redactSecrets(err instanceof Error ? err.message : String(err));
+      // The connection lost while running is why the read-back failed too: say both, the cause first.
+      const message = `${error !== undefined ? `${error}; ` : ''}could not read the database back: ${redactSecrets(err instanceof Error ? err.message : String(err))}`;
       unconverged = [...plan.operations];
-      await audit.finish(auditId, 'error', `${ran}/${plan.statements.length} statements; could not read the database back: ${message}`, { error: message });
+      await audit.finish(auditId, ran > 0 ? 'partial' : 'error', `${ran}/${plan.statements.length} statements: ${message}`, { error: message });
       await statusRepo.applied(db, connection, { outcome: 'failed', error: message, state: null, unconverged: unconverged.length, reportedDrift: plan.reportedDrift.length, blocked: plan.blocked.length });
       return { status: 'failed', results: exec.results, unconverged, error: message, auditId };
     }
