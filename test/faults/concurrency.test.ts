@@ -13,7 +13,7 @@
  * - afterwards the connection has converged: a plan has nothing to do, the store holds the
  *   configuration that ran last, and what each user can do (felt by the server) is what that
  *   configuration says.
- * Rounds per case: STEWARD_CONCURRENCY_ROUNDS (default 3).
+ * Rounds per case: STEWARD_CONCURRENCY_ROUNDS (default 2).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ import { startCutProxy, type CutProxy } from './helpers/cut-proxy.js';
 import { auditSince, lastAuditId, statusOf, steward, type AuditRow, type CliRun } from './helpers/fault-cli.js';
 import { SYSTEM_PASSWORD, isChange, mariadbTarget, postgresTarget, type Variant } from './helpers/fault-targets.js';
 
-const ROUNDS = Number(process.env.STEWARD_CONCURRENCY_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.STEWARD_CONCURRENCY_ROUNDS ?? 2);
 const STORE_DB = 'flt2_store_conc';
 const MASTER_KEY = randomBytes(32).toString('hex');
 const ADMIN_TOKEN = `stw_${randomBytes(16).toString('hex')}`;
