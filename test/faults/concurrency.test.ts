@@ -20,12 +20,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quoteIdent } from '../../src/platforms/postgres/quote.js';
-import { PG_URL, pgAvailable } from '../helpers/databases.js';
-import { pgUrl, withPg } from '../helpers/pg-admin.js';
+import { pgAvailable } from '../helpers/databases.js';
+import { pgUrl } from '../helpers/pg-admin.js';
 import { startServe, until, type ServeProcess } from '../helpers/serve-process.js';
 import { startCutProxy, type CutProxy } from './helpers/cut-proxy.js';
-import { auditSince, lastAuditId, statusOf, steward, type AuditRow, type CliRun } from './helpers/fault-cli.js';
+import { type AuditRow, auditSince, type CliRun, lastAuditId, statusOf, steward, useStoreDatabase } from './helpers/fault-cli.js';
 import { SYSTEM_PASSWORD, isChange, mariadbTarget, postgresTarget, type Variant } from './helpers/fault-targets.js';
 
 const ROUNDS = Number(process.env.STEWARD_CONCURRENCY_ROUNDS ?? 2);
@@ -38,19 +37,7 @@ const work = mkdtempSync(join(tmpdir(), 'flt2-conc-'));
 /** What must never reach an operator from a race: raw driver and store errors. */
 const RAW = /tuple concurrently updated|duplicate key|deadlock|could not serialize|ER_[A-Z_]+|\bat .+:\d+:\d+/i;
 
-beforeAll(async () => {
-  if (!pgAvailable) return;
-  await withPg(PG_URL, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(STORE_DB)} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${quoteIdent(STORE_DB)}`);
-  });
-}, 120_000);
-
-afterAll(async () => {
-  rmSync(work, { recursive: true, force: true });
-  if (!pgAvailable) return;
-  await withPg(PG_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(STORE_DB)} WITH (FORCE)`));
-}, 120_000);
+useStoreDatabase(STORE_DB, work);
 
 /** An apply either ran to the end or was refused clearly because the other one held the lock. */
 function expectRanOrRefused(r: CliRun, conn: string, what: string): 'ran' | 'refused' {

@@ -18,15 +18,14 @@
  *   and `steward status` is healthy again.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quoteIdent } from '../../src/platforms/postgres/quote.js';
-import { PG_URL, pgAvailable } from '../helpers/databases.js';
+import { pgAvailable } from '../helpers/databases.js';
 import { pgUrl, withPg } from '../helpers/pg-admin.js';
 import { startCutProxy, type CutProxy } from './helpers/cut-proxy.js';
-import { auditEvent, auditSince, expectClearFailure, lastAuditId, statusOf, steward, type CliRun } from './helpers/fault-cli.js';
+import { auditEvent, auditSince, type CliRun, expectClearFailure, lastAuditId, statusOf, steward, useStoreDatabase } from './helpers/fault-cli.js';
 import { SYSTEM_PASSWORD, isChange, mariadbTarget, postgresTarget, type FaultTarget, type Variant } from './helpers/fault-targets.js';
 
 const STORE_DB = 'flt2_store_dbfaults';
@@ -34,19 +33,7 @@ const MASTER_KEY = randomBytes(32).toString('hex');
 const TABLES = 40;
 const work = mkdtempSync(join(tmpdir(), 'flt2-dbfaults-'));
 
-beforeAll(async () => {
-  if (!pgAvailable) return;
-  await withPg(PG_URL, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(STORE_DB)} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${quoteIdent(STORE_DB)}`);
-  });
-}, 120_000);
-
-afterAll(async () => {
-  rmSync(work, { recursive: true, force: true });
-  if (!pgAvailable) return;
-  await withPg(PG_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(STORE_DB)} WITH (FORCE)`));
-}, 120_000);
+useStoreDatabase(STORE_DB, work);
 
 /** A fault injected while `steward apply` goes from one configuration to the other. */
 interface Fault {

@@ -4,8 +4,28 @@
  * looks at afterwards (`steward status --json`, `steward audit --json`).
  */
 import { execFile } from 'node:child_process';
-import { expect } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { quoteIdent } from '../../../src/platforms/postgres/quote.js';
 import { stewardCommand } from '../../helpers/cli-bundle.js';
+import { PG_URL, pgAvailable } from '../../helpers/databases.js';
+import { withPg } from '../../helpers/pg-admin.js';
+
+/** A fresh metadata store database on the test PostgreSQL for this file (and its work folder), dropped after it. */
+export function useStoreDatabase(name: string, workDir: string): void {
+  beforeAll(async () => {
+    if (!pgAvailable) return;
+    await withPg(PG_URL, async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      await c.query(`CREATE DATABASE ${quoteIdent(name)}`);
+    });
+  }, 120_000);
+  afterAll(async () => {
+    rmSync(workDir, { recursive: true, force: true });
+    if (!pgAvailable) return;
+    await withPg(PG_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+  }, 120_000);
+}
 
 export interface CliRun {
   readonly code: number;
