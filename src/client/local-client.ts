@@ -29,10 +29,13 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
       return await fn();
     } catch (err) {
       const e = toStewardError(err);
+      // A failure about one connection (unreachable, locked by another apply) is filed under it.
+      const about = (e.details as { connection?: unknown } | null | undefined)?.connection;
+      const connection = what.connection ?? (typeof about === 'string' ? about : null);
       // The failure itself is what the caller needs; a store too broken to record it will say so on the next call.
       await s.audit
         .record(s.db, {
-          actor, action: what.action, connection: what.connection ?? null, ...(what.target !== undefined ? { target: what.target } : {}),
+          actor, action: what.action, connection, ...(what.target !== undefined ? { target: what.target } : {}),
           outcome: 'error', summary: `${e.code}: ${e.message}`,
         })
         .catch(() => undefined);

@@ -274,9 +274,10 @@ export function createReconcileService(deps: {
     try {
       unconverged = await remaining(open, c);
     } catch (err) {
-      const message = redactSecrets(err instanceof Error ? err.message : String(err));
+      // The connection lost while running is why the read-back failed too: say both, the cause first.
+      const message = `${error !== undefined ? `${error}; ` : ''}could not read the database back: ${redactSecrets(err instanceof Error ? err.message : String(err))}`;
       unconverged = [...plan.operations];
-      await audit.finish(auditId, 'error', `${ran}/${plan.statements.length} statements; could not read the database back: ${message}`, { error: message });
+      await audit.finish(auditId, ran > 0 ? 'partial' : 'error', `${ran}/${plan.statements.length} statements: ${message}`, { error: message });
       await statusRepo.applied(db, connection, { outcome: 'failed', error: message, state: null, unconverged: unconverged.length, reportedDrift: plan.reportedDrift.length, blocked: plan.blocked.length });
       return { status: 'failed', results: exec.results, unconverged, error: message, auditId };
     }
@@ -301,16 +302,32 @@ export function createReconcileService(deps: {
     return { status, results: exec.results, unconverged, ...(error ? { error } : {}), auditId };
   }
 
+  /** Open a session on the connection; a database that cannot be reached is named, and recorded as a failed sync. */
+  async function connect(connection: string, live?: { spec: ConnectionSpec; platform: Platform }, record = true): Promise<OpenConnection> {
+    try {
+      return live ? { spec: live.spec, platform: live.platform, session: await live.platform.connect(live.spec) } : await deps.connections.open(connection);
+    } catch (err) {
+      const named = aboutConnection(connection, err);
+      // Kept visible in `steward status` (a connection not stored yet has no status row: nothing is written).
+      if (record && named instanceof StewardError && named.code === 'connection_failed') {
+        await statusRepo.syncFailed(db, connection, redactSecrets(named.message).split('\n')[0]!).catch(() => undefined);
+      }
+      throw named;
+    }
+  }
+
   /** Open, lock, mark a dead predecessor, sync: the common start of every locked path. */
   async function openLocked(
     connection: string,
     sync: boolean,
     live?: ApplyOptions['live'],
   ): Promise<{ open: OpenConnection; lock: HeldLock; sync: SyncReport | null; close: () => Promise<void> }> {
-    const open: OpenConnection = live ? { spec: live.spec, platform: live.platform, session: await live.platform.connect(live.spec) } : await deps.connections.open(connection);
+    const open = await connect(connection, live);
     let lock: HeldLock | null = null;
     try {
-      lock = await open.session.lock(lockKeyOf(connection));
+      lock = await open.session.lock(lockKeyOf(connection)).catch((err: unknown) => {
+        throw aboutConnection(connection, err);
+      });
       // Holding the lock, no other apply of this connection can be running: one left `started`
       // was killed.
       await audit.markInterrupted(connection);
@@ -451,9 +468,8 @@ export function createReconcileService(deps: {
      * stored), the model is the one given (store, or store overlaid with a file).
      */
     async plan(connection: string, model: GovernanceModel, opts: { spec?: ConnectionSpec; platform?: Platform } = {}): Promise<ConnectionPlan> {
-      const open = opts.spec && opts.platform
-        ? { spec: opts.spec, platform: opts.platform, session: await opts.platform.connect(opts.spec) }
-        : await deps.connections.open(connection);
+      // A plan changes nothing, not even the status.
+      const open = await connect(connection, opts.spec && opts.platform ? { spec: opts.spec, platform: opts.platform } : undefined, false);
       try {
         const snapshot = await open.session.introspect();
         return (await computePlan(open.spec, open.platform, open.session, model, { kind: 'discovered', objects: snapshot.objects })).plan;
@@ -537,6 +553,17 @@ export function createReconcileService(deps: {
       }
     },
   };
+}
+
+/**
+ * A database that cannot be reached, or a lock another apply holds, is about one connection:
+ * say which, in the message (a command may act on several) and in `details.connection`.
+ */
+function aboutConnection(connection: string, err: unknown): unknown {
+  if (!(err instanceof StewardError) || (err.code !== 'connection_failed' && err.code !== 'locked')) return err;
+  const details: Record<string, unknown> = typeof err.details === 'object' && err.details !== null ? { ...(err.details as Record<string, unknown>) } : {};
+  if (details.connection !== undefined) return err;
+  return new StewardError(err.code, `connection "${connection}": ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), details: { ...details, connection }, cause: err });
 }
 
 /** The name of a connection's lock (PostgreSQL advisory lock key material, MySQL GET_LOCK name). */

@@ -38,6 +38,13 @@ export function healthVerdict(h: HealthRow | null, s: ConnectionStatus | null, j
   if (!jobsEnabled) return { status: 'disabled', reason: 'background sync and drift checks are off for this connection' };
   if (h?.lastErrorAt && (!h.lastOkAt || h.lastErrorAt >= h.lastOkAt)) return { status: 'error', reason: h.lastError ?? 'the last job failed' };
   if (h?.reachable === false) return { status: 'error', reason: 'the database is unreachable' };
+  // What the last apply and sync recorded, whoever ran them (a CLI apply has no job to observe it).
+  if (s?.lastApplyOutcome === 'failed' || s?.lastApplyOutcome === 'interrupted') {
+    const what = s.lastApplyOutcome === 'failed' ? 'the last apply failed' : 'the last apply was interrupted';
+    return { status: 'error', reason: s.lastApplyError ? `${what}: ${s.lastApplyError}` : what };
+  }
+  const appliedSince = s?.lastApplyOutcome === 'ok' && s.lastApplyAt !== null && s.lastSyncAt !== null && s.lastApplyAt > s.lastSyncAt;
+  if (s?.lastSyncError && !appliedSince) return { status: 'error', reason: `the last sync failed: ${s.lastSyncError}` };
   if (h?.privilegesOk === false) return { status: 'degraded', reason: `the system account lacks: ${(h.privilegesMissing ?? []).join('; ')}` };
   if (s && s.driftCount > 0) return { status: 'degraded', reason: `${s.driftCount} drift found and not reverted` };
   return { status: 'healthy', reason: 'ok' };

@@ -30,6 +30,16 @@ describe('health verdict', () => {
     expect(healthVerdict(row({ unsupported: true, lastError: 'redshift sync is not implemented' }), status(0), true)).toEqual({ status: 'disabled', reason: 'redshift sync is not implemented' });
     expect(healthVerdict(row({}), status(0), false).status).toBe('disabled');
   });
+
+  it('an apply that failed or was interrupted, or a failed sync, is an error whoever ran it (no job needed)', () => {
+    const failed = { ...status(0), lastApplyOutcome: 'failed' as const, lastApplyError: 'connection lost' };
+    expect(healthVerdict(null, failed, true)).toEqual({ status: 'error', reason: 'the last apply failed: connection lost' });
+    expect(healthVerdict(row({}), { ...status(0), lastApplyOutcome: 'interrupted' }, true)).toEqual({ status: 'error', reason: 'the last apply was interrupted' });
+    const syncFailed = { ...status(0), lastSyncAt: t(5), lastSyncError: 'cannot connect' };
+    expect(healthVerdict(row({}), syncFailed, true)).toEqual({ status: 'error', reason: 'the last sync failed: cannot connect' });
+    // A successful apply after the failed sync reached the database: history.
+    expect(healthVerdict(row({}), { ...syncFailed, lastApplyAt: t(6) }, true).status).toBe('healthy');
+  });
 });
 
 describe('schedules', () => {
