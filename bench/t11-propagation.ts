@@ -58,7 +58,8 @@ function otherGroup(k: number): { group: number; schema: number } {
  * - STEWARD_BENCH_T11_STORES: `pg`, `embedded` or both (default);
  * - STEWARD_BENCH_T11_RUNS: joins and leaves per store (default 7, quick 5);
  * - STEWARD_BENCH_T11_CPU_PROF: a directory: the server runs with `--cpu-prof` there;
- * - STEWARD_BENCH_T11_LOG: a directory: the server's log is written there.
+ * - STEWARD_BENCH_T11_LOG: a directory: the server's log is written there;
+ * - STEWARD_BENCH_T11_REUSE=1: the fixture exists as built (no check, no VACUUM FULL).
  */
 const knobs = {
   prefix: process.env.STEWARD_BENCH_T11_PREFIX ?? '',
@@ -66,6 +67,7 @@ const knobs = {
   runs: Number(process.env.STEWARD_BENCH_T11_RUNS ?? 0),
   cpuProf: process.env.STEWARD_BENCH_T11_CPU_PROF ?? '',
   log: process.env.STEWARD_BENCH_T11_LOG ?? '',
+  reuse: process.env.STEWARD_BENCH_T11_REUSE === '1',
 };
 
 export async function runT11(opts: { quick: boolean }): Promise<ScenarioResult> {
@@ -79,7 +81,9 @@ export async function runT11(opts: { quick: boolean }): Promise<ScenarioResult> 
   const nodeArgs = knobs.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${knobs.cpuProf}`] : [];
   const rows: Row[] = [];
   const notes: string[] = [];
-  await ensurePgS1(database, tables, prefix);
+  // Reusing a fixture skips its check and VACUUM FULL, whose exclusive locks on the shared catalogs
+  // (pg_authid) stall every login on a cluster others are using.
+  if (!knobs.reuse) await ensurePgS1(database, tables, prefix);
   await dropRolesWithPrefix(prefix, database);
   await vacuumCatalogs(database);
   const config = parseConfig(

@@ -100,9 +100,9 @@ WHERE ${PREFIX_RANGE('r.rolname', '$1', '$3')} AND NOT (m.rolname = ANY($2::text
 FROM pg_database d
 CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
 JOIN pg_roles g ON g.oid = a.grantee
-WHERE d.datacl IS NOT NULL AND starts_with(g.rolname, $1) AND a.privilege_type = 'CONNECT'
+WHERE d.datacl IS NOT NULL AND ${PREFIX_RANGE('g.rolname', '$1', '$2')} AND a.privilege_type = 'CONNECT'
 GROUP BY d.datname, g.rolname`,
-      values: [prefix],
+      values: [prefix, prefixEnd(prefix)],
     };
   },
 
