@@ -7,7 +7,7 @@
  * then the same poller: what any tool would take to make the change visible.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -51,16 +51,39 @@ function otherGroup(k: number): { group: number; schema: number } {
   return { group: x, schema: readsOf(x)[0]! };
 }
 
+/**
+ * Knobs for profiling on a shared machine (environment):
+ * - STEWARD_BENCH_T11_PREFIX: prefix of the fixture database, store database and connection
+ *   (e.g. `lat_`), so that this run shares nothing with other benchmarks running at the time;
+ * - STEWARD_BENCH_T11_STORES: `pg`, `embedded` or both (default);
+ * - STEWARD_BENCH_T11_RUNS: joins and leaves per store (default 7, quick 5);
+ * - STEWARD_BENCH_T11_CPU_PROF: a directory: the server runs with `--cpu-prof` there;
+ * - STEWARD_BENCH_T11_LOG: a directory: the server's log is written there;
+ * - STEWARD_BENCH_T11_REUSE=1: the fixture exists as built (no check, no VACUUM FULL).
+ */
+const knobs = {
+  prefix: process.env.STEWARD_BENCH_T11_PREFIX ?? '',
+  stores: process.env.STEWARD_BENCH_T11_STORES ?? 'pg,embedded',
+  runs: Number(process.env.STEWARD_BENCH_T11_RUNS ?? 0),
+  cpuProf: process.env.STEWARD_BENCH_T11_CPU_PROF ?? '',
+  log: process.env.STEWARD_BENCH_T11_LOG ?? '',
+  reuse: process.env.STEWARD_BENCH_T11_REUSE === '1',
+};
+
 export async function runT11(opts: { quick: boolean }): Promise<ScenarioResult> {
-  const database = opts.quick ? 'bench_s1_quick' : 'bench_s1';
+  if (!/^[a-z0-9_]*$/.test(knobs.prefix)) throw new Error(`STEWARD_BENCH_T11_PREFIX: "${knobs.prefix}" is not [a-z0-9_]*`);
+  const database = `${knobs.prefix}${opts.quick ? 'bench_s1_quick' : 'bench_s1'}`;
   const tables = opts.quick ? 50 : 500;
-  const connection = 's1prop';
+  const connection = `${knobs.prefix}s1prop`;
   const prefix = `steward_${connection}__`;
-  const storeDb = 'bench_t11_store';
-  const runs = opts.quick ? 5 : 7;
+  const storeDb = `${knobs.prefix}bench_t11_store`;
+  const runs = knobs.runs > 0 ? knobs.runs : opts.quick ? 5 : 7;
+  const nodeArgs = knobs.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${knobs.cpuProf}`] : [];
   const rows: Row[] = [];
   const notes: string[] = [];
-  await ensurePgS1(database, tables, prefix);
+  // Reusing a fixture skips its check and VACUUM FULL, whose exclusive locks on the shared catalogs
+  // (pg_authid) stall every login on a cluster others are using.
+  if (!knobs.reuse) await ensurePgS1(database, tables, prefix);
   await dropRolesWithPrefix(prefix, database);
   await vacuumCatalogs(database);
   const config = parseConfig(
@@ -83,7 +106,7 @@ export async function runT11(opts: { quick: boolean }): Promise<ScenarioResult> 
     log(`T11 ${label}: converged through the jobs in ${convergeMs.toFixed(0)} ms`);
     // Steady state: the converge job goes on after the grants are visible (audit, applied state, events).
     await new Promise((r) => setTimeout(r, 5000));
-    const join: number[] = [];
+    const joins: number[] = [];
     const leave: number[] = [];
     const statements: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -94,17 +117,27 @@ export async function runT11(opts: { quick: boolean }): Promise<ScenarioResult> 
       const t0 = performance.now();
       const put = await api('PUT', `/users/u${k}`, { groups: [own, `grp${group}`] });
       if (put.status !== 204) throw new Error(`PUT /users/u${k}: ${put.status} ${put.text}`);
-      join.push(await pollAs(database, `u${k}`, sql, 'ok', t0));
+      joins.push(await pollAs(database, `u${k}`, sql, 'ok', t0));
       await new Promise((r) => setTimeout(r, 300));
-      const audit = (await api('GET', `/audit?connection=${connection}&action=apply&limit=1`)).json as { details: { statements?: unknown[] } }[];
-      statements.push(audit[0]?.details.statements?.length ?? -1);
+      // The apply's audit event, once its statements are recorded (the job goes on after the grant is visible).
+      let ran = -1;
+      for (let wait = 0; ran < 0 && wait < 100; wait++) {
+        // The list leaves the statements out; the event itself has them.
+        const [newest] = (await api('GET', `/audit?connection=${connection}&action=apply&limit=1`)).json as { id: number; outcome: string }[];
+        if (newest !== undefined && newest.outcome !== 'started') {
+          const event = (await api('GET', `/audit/${newest.id}`)).json as { details: { statements?: unknown[] } };
+          ran = event.details.statements?.length ?? -1;
+        }
+        if (ran < 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      statements.push(ran);
       const t1 = performance.now();
       await api('PUT', `/users/u${k}`, { groups: [own] });
       leave.push(await pollAs(database, `u${k}`, sql, 'denied', t1));
       await new Promise((r) => setTimeout(r, 300));
-      log(`T11 ${label} run ${i + 1}/${runs}: join ${join.at(-1)!.toFixed(0)} ms, leave ${leave.at(-1)!.toFixed(0)} ms`);
+      log(`T11 ${label} run ${i + 1}/${runs}: join ${joins.at(-1)!.toFixed(0)} ms, leave ${leave.at(-1)!.toFixed(0)} ms`);
     }
-    const joinS = series(join);
+    const joinS = series(joins);
     rows.push({
       step: `API: user joins group → SELECT works (${label})`, ms: joinS, floor: { name: 'the GRANT run directly + poll', ms: floorS },
       statements: [...new Set(statements)].join('/'), target: '≤ 1000 ms median, 1 statement',
@@ -112,13 +145,24 @@ export async function runT11(opts: { quick: boolean }): Promise<ScenarioResult> 
     });
     rows.push({ step: `API: user leaves group → SELECT denied (${label})`, ms: series(leave), floor: { name: 'the REVOKE run directly + poll', ms: floorLeaveS }, statements: 1 });
     // The server logs each applying reconcile with its timings: where the time goes.
-    const jobs = [...server.log().matchAll(/reconcile \S+ \((?:change|policy[^)]*)\): applied, 1 statements, \d+ drift, (\d+) ms \(sync (\d+), desired (\d+), actual (\d+), plan (\d+)\)/g)]
-      .map((m) => m.slice(1, 6).map(Number) as [number, number, number, number, number]);
-    const med = (k: number): string => series(jobs.map((j) => j[k]!)).median.toFixed(0);
+    if (knobs.log) writeFileSync(join(knobs.log, `serve-${label.replace(/\W+/g, '-')}.log`), server.log());
+    const lines = [...server.log().matchAll(/reconcile \S+ \((?:change|policy[^)]*)\): applied(?: \(memberships only\))?, 1 statements, [^\n]*/g)].map((m) => m[0]);
+    const num = (line: string, re: RegExp): number | null => {
+      const m = re.exec(line);
+      return m ? Number(m[1]) : null;
+    };
+    const med = (re: RegExp): string => {
+      const xs = lines.map((l) => num(l, re)).filter((x): x is number => x !== null);
+      return xs.length > 0 ? series(xs).median.toFixed(0) : '–';
+    };
+    const scoped = lines.filter((l) => l.includes('(memberships only)')).length;
     notes.push(
       `${label}: converge of S1 through the jobs (POST /config → u${last} reads) ${convergeMs.toFixed(0)} ms. ` +
-        `One-statement reconcile jobs (${jobs.length}), medians in ms: whole job ${med(0)} = sync ${med(1)} + desired ${med(2)} + actual ${med(3)} + plan ${med(4)} + the rest ` +
-        '(model and catalog load, execute, audit, applied state, events); what is not in the job is the API call, the outbox dispatch and the queue.',
+        `One-statement reconcile jobs: ${lines.length} (${scoped} membership-scoped). Medians in ms: whole job ${med(/drift, (\d+) ms/)}; ` +
+        `waited in the queue ${med(/queued (\d+) ms/)} (50 ms debounce included); steps end at: lease ${med(/lease (\d+)/)}, locked ${med(/locked (\d+)/)}, ` +
+        `model ${med(/model (\d+)/)}, objects ${med(/objects (\d+)/)}, planned ${med(/planned (\d+)/)} (desired ${med(/desired (\d+)/)}, actual ${med(/actual (\d+)/)}, ` +
+        `plan ${med(/plan (\d+)\)/)}), audited ${med(/audited (\d+)/)}, executed ${med(/executed (\d+)/)} (the grant is visible from here), ` +
+        `verified ${med(/verified (\d+)/)}, recorded ${med(/recorded (\d+)/)}; sync ${med(/sync (\d+)/)}; process CPU per job ${med(/process CPU (\d+) ms/)}.`,
     );
   };
 
@@ -144,11 +188,12 @@ export async function runT11(opts: { quick: boolean }): Promise<ScenarioResult> 
   const floorLeaveS = series(floorLeave);
 
   // PostgreSQL store.
+  if (knobs.stores.includes('pg')) {
   await withPg('postgres', async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${storeDb} WITH (FORCE)`);
     await c.query(`CREATE DATABASE ${storeDb}`);
   });
-  let server = await startServe({ env: { ...env, STEWARD_DATABASE_URL: pgUrl(storeDb) }, args });
+  const server = await startServe({ env: { ...env, STEWARD_DATABASE_URL: pgUrl(storeDb) }, args, nodeArgs });
   try {
     await measure('PostgreSQL store', server, 1);
   } finally {
@@ -156,10 +201,12 @@ export async function runT11(opts: { quick: boolean }): Promise<ScenarioResult> 
     await dropRolesWithPrefix(prefix, database);
     await withPg('postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${storeDb} WITH (FORCE)`));
   }
+  }
 
   // Embedded store.
+  if (knobs.stores.includes('embedded')) {
   const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-t11-'));
-  server = await startServe({ env: { ...env, STEWARD_DATABASE_URL: '', STEWARD_DATA_DIR: dataDir }, args, timeoutMs: 120_000 });
+  const server = await startServe({ env: { ...env, STEWARD_DATABASE_URL: '', STEWARD_DATA_DIR: dataDir }, args, nodeArgs, timeoutMs: 120_000 });
   try {
     await measure('embedded store', server, 31);
   } finally {
@@ -167,10 +214,11 @@ export async function runT11(opts: { quick: boolean }): Promise<ScenarioResult> 
     rmSync(dataDir, { recursive: true, force: true });
     await dropRolesWithPrefix(prefix, database);
   }
+  }
   notes.push(
     `Each run: PUT /users/uK adds one group; the poller logs in as uK (password, TCP) every ${POLL_MS} ms and SELECTs from a table only that group reaches. ` +
-      'Times run from sending the request to the first successful (or, leaving, refused) SELECT. The server debounces a change by 50 ms, then syncs the ' +
-      'connection and applies the one-statement plan; see docs/benchmarks.md.',
+      'Times run from sending the request to the first successful (or, leaving, refused) SELECT. The server debounces a change by 50 ms, then runs a ' +
+      'membership-scoped reconcile (no sync; roles and memberships read) and applies the one-statement plan; see docs/benchmarks.md.',
   );
   return { scenario: 't11', title: `T3/T11 through the server: API call → enforced (${database}, ${tables * 10} tables)`, rows, notes };
 }

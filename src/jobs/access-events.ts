@@ -61,15 +61,6 @@ export function accessEvents(input: AccessEventInput): AccessEvent[] {
     up.push(m.role);
     rolesOf.set(member, up);
   }
-  const tablesOf = new Map<string, { securables: Securable[]; privileges: Set<Privilege> }>();
-  for (const g of input.desired.grants) {
-    if (g.securable.kind !== 'table' && g.securable.kind !== 'database') continue;
-    const name = nameOf(g.grantee);
-    const t = tablesOf.get(name) ?? { securables: [], privileges: new Set<Privilege>() };
-    t.securables.push(g.securable);
-    g.privileges.forEach((p) => t.privileges.add(p));
-    tablesOf.set(name, t);
-  }
   const isPolicyRole = (r: string): boolean => input.classify(r).kind === 'policy';
   // A login reaches a policy role directly (PostgreSQL), through its personal role, or through a
   // group's role and then its personal role (MariaDB): follow members down to the logins.
@@ -78,6 +69,24 @@ export function accessEvents(input: AccessEventInput): AccessEvent[] {
   // The policy roles a role leads to: itself, or those it is a member of (a group's role).
   const policyRolesFrom = (role: string, depth = 0): readonly string[] =>
     isPolicyRole(role) ? [role] : depth > 8 ? [] : (rolesOf.get(role) ?? []).flatMap((r) => policyRolesFrom(r, depth + 1));
+  // The tables each policy role a membership change reaches holds: collected for those roles
+  // only (the desired grants are tables × policies; one membership needs one role's).
+  const reached = new Set<string>();
+  for (const op of input.operations) {
+    if (op.kind === 'grantMembership' || op.kind === 'revokeMembership') for (const r of op.roles) for (const p of policyRolesFrom(r)) reached.add(p);
+  }
+  const tablesOf = new Map<string, { securables: Securable[]; privileges: Set<Privilege> }>();
+  if (reached.size > 0) {
+    for (const g of input.desired.grants) {
+      if (g.securable.kind !== 'table' && g.securable.kind !== 'database') continue;
+      const name = nameOf(g.grantee);
+      if (!reached.has(name)) continue;
+      const t = tablesOf.get(name) ?? { securables: [], privileges: new Set<Privilege>() };
+      t.securables.push(g.securable);
+      g.privileges.forEach((p) => t.privileges.add(p));
+      tablesOf.set(name, t);
+    }
+  }
 
   const out = new Map<string, { type: AccessEvent['type']; principal: string; role: string | null; securables: Securable[]; privileges: Set<Privilege>; drift: boolean }>();
   const add = (type: AccessEvent['type'], principal: string, role: string | null, securables: readonly Securable[], privileges: Iterable<Privilege>, drift: boolean): void => {

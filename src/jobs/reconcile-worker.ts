@@ -19,8 +19,17 @@ import type { ReconcileJob } from './queue.js';
 import { roleClassifier, userResolver } from './role-classifier.js';
 import { jobsEnabledFor } from './schedule.js';
 
-/** How long a job that found its connection busy waits before it looks again (cheap: one lease query). */
+/** How long a job that found its connection busy elsewhere waits before it looks again (cheap: one lease query). */
 const DEFER_MS = 500;
+
+/** At most this long a job waits in-process for this process's own run of its connection, before it defers. */
+const WAIT_LOCAL_MS = 10_000;
+
+/**
+ * The reasons whose reconcile may be membership-scoped (see `membership-scope.ts`): changes to
+ * users, groups and memberships. Schedules, expiries, policy and connection changes plan in full.
+ */
+const SCOPED_REASONS: ReadonlySet<string> = new Set(['change']);
 
 export type ReconcileResult = 'ok' | 'applied' | 'failed' | 'deferred' | 'skipped';
 
@@ -52,6 +61,8 @@ export function createReconcileWorker(ctx: JobContext) {
   const { services } = ctx;
   const db = services.db;
   const enabled = jobsEnabledFor(ctx.opts.schedule);
+  /** Runs of this process, per connection, until their lease is released. */
+  const runningHere = new Map<string, Promise<void>>();
 
   async function announce(connection: string, fn: (tx: Executor) => Promise<NewEvent[]>): Promise<void> {
     await db.transaction(async (tx) => {
@@ -89,17 +100,35 @@ export function createReconcileWorker(ctx: JobContext) {
     return out;
   }
 
-  async function run(job: { id: string; data: ReconcileJob }): Promise<ReconcileResult> {
+  async function run(job: { id: string; data: ReconcileJob; createdOn?: Date }): Promise<ReconcileResult> {
     const { connection, reason } = job.data;
+    const started = performance.now();
+    const cpu0 = process.cpuUsage();
+    // Where the time goes, for the log line: ms since the job was taken at the end of each step.
+    const marks: string[] = [];
+    const mark = (phase: string): void => void marks.push(`${phase} ${Math.round(performance.now() - started)}`);
+    const queued = job.createdOn !== undefined ? Math.max(0, Date.now() - new Date(job.createdOn).getTime()) : null;
     const conn = await connectionsRepo.get(db, connection);
     if (!conn || !enabled(conn.options)) return 'skipped';
     const holder = `${ctx.serverId}/${job.id}`;
-    if (!(await leasesRepo.acquire(db, connection, holder, ctx.opts.lease.staleMs))) {
-      // Another run of this connection is in progress (here or on another server): run again
-      // after it, so that what changed meanwhile is applied.
-      await ctx.requestReconcile(connection, reason, undefined, DEFER_MS);
-      return 'deferred';
+    const waitUntil = performance.now() + WAIT_LOCAL_MS;
+    while (!(await leasesRepo.acquire(db, connection, holder, ctx.opts.lease.staleMs))) {
+      // Another run of this connection is in progress. In this process: go right after it (it
+      // ends with the lease's release). On another server: ask again after a while. Either way
+      // what changed meanwhile is applied.
+      const here = runningHere.get(connection);
+      const left = waitUntil - performance.now();
+      if (here === undefined || left <= 0 || ctx.stopping()) {
+        await ctx.requestReconcile(connection, reason, undefined, DEFER_MS);
+        return 'deferred';
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([here, new Promise<void>((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
     }
+    let done!: () => void;
+    runningHere.set(connection, new Promise<void>((r) => (done = r)));
+    mark('lease');
     let failedApply: StewardError | undefined;
     const beat = setInterval(() => {
       leasesRepo.heartbeat(db, connection, holder).catch((err: unknown) => ctx.log(`lease heartbeat ${connection}: ${(err as Error).message}`));
@@ -115,15 +144,18 @@ export function createReconcileWorker(ctx: JobContext) {
         return 'ok';
       }
       const t0 = performance.now();
-      const r = await reconcileConnection(services, connection, { actor: `jobs:${reason}`, sync: true });
+      const r = await reconcileConnection(services, connection, { actor: `jobs:${reason}`, sync: true, scoped: SCOPED_REASONS.has(reason), onPhase: mark });
       const ms = Math.round(performance.now() - t0);
       const o = r.outcome;
       ctx.metrics.statementsApplied(connection, o.results.filter((x) => x.ok).length);
       if (o.plan.driftCount > 0) ctx.metrics.driftFound(connection, o.plan.driftCount);
       if (o.status !== 'no-op') {
         const t = o.plan.timings;
-        ctx.log(`reconcile ${connection} (${reason}): ${o.status}, ${o.plan.statements.length} statements, ${o.plan.driftCount} drift, ${ms} ms ` +
-          `(sync ${o.sync?.ms ?? 0}, desired ${t.desiredMs}, actual ${t.actualMs}, plan ${t.planMs})`);
+        const cpu = process.cpuUsage(cpu0);
+        ctx.log(`reconcile ${connection} (${reason}): ${o.status}${o.plan.scoped ? ` (${o.plan.scoped} only)` : ''}, ${o.plan.statements.length} statements, ${o.plan.driftCount} drift, ${ms} ms ` +
+          `(sync ${o.sync?.ms ?? 0}, desired ${t.desiredMs}, actual ${t.actualMs}, plan ${t.planMs}); ` +
+          `${queued !== null ? `queued ${queued} ms before; ` : ''}steps end at ms: ${marks.join(', ')}; ` +
+          `process CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms`);
       }
       const events = await eventsOf(r);
       await announce(connection, async (tx) => {
@@ -156,6 +188,8 @@ export function createReconcileWorker(ctx: JobContext) {
     } finally {
       clearInterval(beat);
       await leasesRepo.release(db, connection, holder).catch(() => undefined);
+      runningHere.delete(connection);
+      done();
     }
     // Statements failed (already announced): let the queue retry with backoff.
     throw failedApply;

@@ -89,9 +89,9 @@ export async function startJobs(services: Services, config: JobsConfig, log: (me
    * and every job in it settles on its own: a failed job is sent again after `retryMs` instead
    * of failing the whole batch (pg-boss completes or fails a batch as one).
    */
-  const work = async <T extends object>(queue: string, count: number, label: string, fn: (job: PgBoss.Job<T>) => Promise<string>, batch = 1): Promise<void> => {
+  const work = async <T extends object>(queue: string, count: number, label: string, fn: (job: PgBoss.JobWithMetadata<T>) => Promise<string>, batch = 1): Promise<void> => {
     for (let i = 0; i < count; i++) {
-      const id = await boss.work<T>(queue, { pollingIntervalSeconds: opts.queue.pollingSeconds, batchSize: batch }, async (jobs) => {
+      const id = await boss.work<T>(queue, { pollingIntervalSeconds: opts.queue.pollingSeconds, batchSize: batch, includeMetadata: true }, async (jobs) => {
         const results = await Promise.allSettled(jobs.map((job) => metrics.timeJob(label, () => fn(job), (r) => r)));
         const failed = results.flatMap((r, k) => (r.status === 'rejected' ? [{ job: jobs[k]!, err: r.reason as Error }] : []));
         for (const f of failed) log(`${label} job failed (retried): ${redactSecrets(f.err.message)}`);

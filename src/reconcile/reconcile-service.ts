@@ -25,6 +25,7 @@ import { teardownWithSecureViews } from './teardown.js';
 import type { SecureViewFootprint } from '../domain/secure-view.js';
 import { secureLocations } from '../policy/secure-locations.js';
 import { viewOwnerRole } from '../policy/secure-views.js';
+import { isMembershipOperation, membershipPart, membershipScope, onlyMembershipsDiffer } from './membership-scope.js';
 
 /** One connection's plan: the neutral operations and the exact SQL, in order. */
 export interface ConnectionPlan {
@@ -47,6 +48,8 @@ export interface ConnectionPlan {
   /** Grants on objects the catalog has not seen yet (created since the last sync): left alone until a sync. */
   readonly unsynced: number;
   readonly desired: AccessState;
+  /** Planned from roles and memberships alone (see `membership-scope.ts`); absent: the full plan. */
+  readonly scoped?: 'memberships';
   readonly timings: { readonly actualMs: number; readonly desiredMs: number; readonly planMs: number };
 }
 
@@ -97,6 +100,14 @@ export interface ApplyOptions {
   readonly live?: { readonly spec: ConnectionSpec; readonly platform: Platform };
   /** Checks the model against the catalog being planned against (e.g. guardrails that select nothing); throws to refuse. */
   readonly checkModel?: (model: GovernanceModel, objects: readonly { readonly path: string; readonly columns?: readonly { readonly name: string }[] | null }[]) => void;
+  /**
+   * May plan from roles and memberships alone when the desired state differs from the last
+   * apply (made by this process, clean) in memberships only: no sync, no full read (see
+   * `membership-scope.ts`). Otherwise, or when that plan holds anything else, the full path.
+   */
+  readonly scoped?: boolean;
+  /** Called as each step ends (locked, synced, model, objects, planned, audited, executed, verified, recorded): for timing logs. */
+  readonly onPhase?: (phase: string) => void;
 }
 
 /** A reconcile whose plan is computed and whose connection lock is held: run it, then release. */
@@ -140,6 +151,74 @@ export function createReconcileService(deps: {
 }) {
   const { db, audit } = deps;
   const now = deps.now ?? (() => new Date());
+  /**
+   * The last applied state this process wrote, per connection, with its digest (valid while the
+   * store's digest is the same) and whether that run left nothing aside (no blocked operation,
+   * no reported drift, converged): what a membership-scoped plan compares against.
+   */
+  const lastWritten = new Map<string, { readonly digest: string; readonly state: AccessState; readonly clean: boolean }>();
+  const remember = (connection: string, state: AccessState | null, digest: string | undefined, clean: boolean): void => {
+    if (state === null || digest === undefined) lastWritten.delete(connection);
+    else lastWritten.set(connection, { digest, state, clean });
+  };
+
+  /**
+   * The membership-scoped plan (see `membership-scope.ts`), or null when this change needs the
+   * full path: no clean last apply of this process, a desired state that differs in more than
+   * memberships, or a scoped plan with anything but membership and default-role changes.
+   */
+  async function computeScopedPlan(
+    spec: ConnectionSpec,
+    platform: Platform,
+    session: PlatformSession,
+    model: GovernanceModel,
+    catalog: CatalogSource,
+  ): Promise<Computed | null> {
+    const last = lastWritten.get(spec.name);
+    if (last === undefined || !last.clean || spec.options.mode !== 'enforce' || spec.options.drift !== 'enforce') return null;
+    if ((await statusRepo.appliedDigest(db, spec.name)) !== last.digest) return null;
+    const t0 = performance.now();
+    const input = buildPolicyInput(spec, platform, model, catalog, now());
+    const dataPolicies = prepareDataPolicies(input, platform);
+    const { state: desired, scope } = await dataPolicies.desired(computeDesiredState(dataPolicies.accessInput), session);
+    if (!onlyMembershipsDiffer(desired, last.state) || dataPolicies.operations(desired).length > 0) return null;
+    const isKnown = knownObjects(input.catalog);
+    const t1 = performance.now();
+    const narrow = membershipScope(scope);
+    const actual = membershipPart(await session.readActualState(narrow));
+    const t2 = performance.now();
+    const planOpts = { connection: spec.name, capabilities: platform.capabilities, isKnown, lastApplied: membershipPart(last.state) };
+    const want = membershipPart(desired);
+    const plan = planChanges(actual, want, planOpts);
+    if (!plan.operations.every(isMembershipOperation) || (plan.blocked ?? []).length > 0) return null;
+    const ratio = revocationRatio(plan, actual, managedBy(spec.options.rolePrefix));
+    if (ratio > SAFETY_RATIO) return null;
+    const statements = platform.compile(plan, spec.options);
+    const t3 = performance.now();
+    return {
+      scope: narrow,
+      lastApplied: last.state,
+      isKnown,
+      residual: (after) => [...planChanges(membershipPart(after), want, planOpts).operations],
+      plan: {
+        connection: spec.name,
+        type: spec.type,
+        mode: spec.options.mode,
+        drift: spec.options.drift,
+        operations: plan.operations,
+        statements,
+        digest: planDigest(spec.name, plan.operations),
+        reportedDrift: [],
+        driftCount: plan.operations.filter((o) => o.drift === true).length,
+        revocationRatio: ratio,
+        blocked: [],
+        unsynced: 0,
+        desired,
+        scoped: 'memberships',
+        timings: { desiredMs: Math.round(t1 - t0), actualMs: Math.round(t2 - t1), planMs: Math.round(t3 - t2) },
+      },
+    };
+  }
 
   async function computePlan(
     spec: ConnectionSpec,
@@ -215,7 +294,7 @@ export function createReconcileService(deps: {
   async function execute(
     open: OpenConnection,
     c: Computed,
-    opts: { actor: string; action: string; onStatement?: (r: StatementResult) => void },
+    opts: { actor: string; action: string; onStatement?: (r: StatementResult) => void; onPhase?: (phase: string) => void },
   ): Promise<Pick<ApplyOutcome, 'status' | 'results' | 'unconverged' | 'error' | 'auditId'>> {
     const { plan } = c;
     const connection = open.spec.name;
@@ -234,9 +313,11 @@ export function createReconcileService(deps: {
         drift: plan.driftCount,
         revocationRatio: plan.revocationRatio,
         digest: plan.digest,
+        ...(plan.scoped !== undefined ? { scoped: plan.scoped } : {}),
       },
     });
     await statusRepo.applyStarted(db, connection, auditId);
+    opts.onPhase?.('audited');
 
     const logged: StatementResult[] = [];
     let flushed = 0;
@@ -264,8 +345,10 @@ export function createReconcileService(deps: {
       const message = redactSecrets(err instanceof Error ? err.message : String(err));
       await audit.finish(auditId, 'error', `apply stopped: ${message}`, { error: message });
       await statusRepo.applied(db, connection, { outcome: 'failed', error: message, state: null, unconverged: 0, reportedDrift: plan.reportedDrift.length, blocked: plan.blocked.length });
+      lastWritten.delete(connection);
       throw err;
     }
+    opts.onPhase?.('executed');
     await flush();
     const ran = exec.results.filter((r) => r.ok).length;
     const error = exec.error !== undefined ? redactSecrets(exec.error) : undefined;
@@ -279,8 +362,10 @@ export function createReconcileService(deps: {
       unconverged = [...plan.operations];
       await audit.finish(auditId, ran > 0 ? 'partial' : 'error', `${ran}/${plan.statements.length} statements: ${message}`, { error: message });
       await statusRepo.applied(db, connection, { outcome: 'failed', error: message, state: null, unconverged: unconverged.length, reportedDrift: plan.reportedDrift.length, blocked: plan.blocked.length });
+      lastWritten.delete(connection);
       return { status: 'failed', results: exec.results, unconverged, error: message, auditId };
     }
+    opts.onPhase?.('verified');
     const status: ApplyStatus = error !== undefined ? 'failed' : unconverged.length > 0 ? 'unconverged' : 'applied';
     const outcome = status === 'failed' ? (ran > 0 ? 'partial' : 'error') : status === 'unconverged' ? 'unconverged' : 'ok';
     const summary =
@@ -289,16 +374,19 @@ export function createReconcileService(deps: {
       (unconverged.length > 0 ? `; ${unconverged.length} operations not reflected by the database` : '') +
       (plan.blocked.length > 0 ? `; ${plan.blocked.length} blocked` : '');
     await audit.finish(auditId, outcome, summary, { unconverged, ...(error ? { error } : {}) });
+    const digest = error === undefined ? stateDigest(plan.desired) : undefined;
     await statusRepo.applied(db, connection, {
       outcome: status === 'applied' ? 'ok' : status === 'unconverged' ? 'unconverged' : 'failed',
       error: error ?? (unconverged.length > 0 ? `${unconverged.length} operations not reflected by the database (see audit event ${auditId})` : null),
       // Every statement ran: this is what Steward granted, for drift classification next time.
       state: error === undefined ? plan.desired : null,
-      ...(error === undefined ? { digest: stateDigest(plan.desired) } : {}),
+      ...(digest !== undefined ? { digest } : {}),
       unconverged: unconverged.length,
       reportedDrift: plan.reportedDrift.length,
       blocked: plan.blocked.length,
     });
+    remember(connection, error === undefined ? plan.desired : null, digest, status === 'applied' && plan.blocked.length === 0 && plan.reportedDrift.length === 0);
+    opts.onPhase?.('recorded');
     return { status, results: exec.results, unconverged, ...(error ? { error } : {}), auditId };
   }
 
@@ -321,6 +409,7 @@ export function createReconcileService(deps: {
     connection: string,
     sync: boolean,
     live?: ApplyOptions['live'],
+    onPhase?: (phase: string) => void,
   ): Promise<{ open: OpenConnection; lock: HeldLock; sync: SyncReport | null; close: () => Promise<void> }> {
     const open = await connect(connection, live);
     let lock: HeldLock | null = null;
@@ -331,7 +420,9 @@ export function createReconcileService(deps: {
       // Holding the lock, no other apply of this connection can be running: one left `started`
       // was killed.
       await audit.markInterrupted(connection);
+      onPhase?.('locked');
       const report = sync ? await deps.sync.sync(connection, open.session) : null;
+      if (report !== null) onPhase?.('synced');
       const held = lock;
       let closed = false;
       return {
@@ -353,11 +444,15 @@ export function createReconcileService(deps: {
   }
 
   async function prepare(connection: string, model: () => Promise<GovernanceModel>, opts: ApplyOptions): Promise<PreparedApply> {
-    const held = await openLocked(connection, opts.live === undefined && opts.sync !== false, opts.live);
+    const scoped = opts.scoped === true && opts.live === undefined;
+    // A scoped run syncs only if it falls back to the full path.
+    const held = await openLocked(connection, opts.live === undefined && opts.sync !== false && !scoped, opts.live, opts.onPhase);
     const { open } = held;
+    let syncReport = held.sync;
     try {
       const m = await model();
-      let c: Computed;
+      opts.onPhase?.('model');
+      let c: Computed | null = null;
       let snapshot: CatalogSnapshot | null = null;
       if (opts.live && opts.sync !== false) {
         snapshot = await open.session.introspect();
@@ -370,11 +465,24 @@ export function createReconcileService(deps: {
         const columnTags = m.tags.some((t) => t.connection === connection && decodePath(t.path).length > relationDepth);
         // Data policies check their columns (names and types) and build views of every column.
         const dataPolicies = m.policies.some((p) => p.type === 'mask' || p.type === 'rowFilter');
-        const objects = await objectsRepo.live(db, connection, { withColumns: columnTags || dataPolicies || opts.checkModel !== undefined });
+        const withColumns = columnTags || dataPolicies || opts.checkModel !== undefined;
+        let objects = await objectsRepo.live(db, connection, { withColumns });
         opts.checkModel?.(m, objects);
-        c = await computePlan(open.spec, open.platform, open.session, m, { kind: 'stored', objects });
+        opts.onPhase?.('objects');
+        if (scoped) {
+          c = await computeScopedPlan(open.spec, open.platform, open.session, m, { kind: 'stored', objects });
+          if (c === null && opts.sync !== false) {
+            // The full path after all: sync first, as an unscoped run does.
+            syncReport = await deps.sync.sync(connection, open.session);
+            opts.onPhase?.('synced');
+            objects = await objectsRepo.live(db, connection, { withColumns });
+            opts.checkModel?.(m, objects);
+          }
+        }
+        c ??= await computePlan(open.spec, open.platform, open.session, m, { kind: 'stored', objects });
         await statusRepo.planned(db, connection, { drift: c.plan.driftCount, reported: c.plan.reportedDrift.length, blocked: c.plan.blocked.length });
       }
+      opts.onPhase?.('planned');
       if (opts.expect !== undefined && opts.expect.digest !== c.plan.digest) {
         const diff = planDifference(opts.expect.statements ?? null, c.plan.statements.map((s) => s.sql));
         throw new StewardError('conflict', `plan for "${connection}" changed since it was shown: ${diff.summary}`, {
@@ -383,15 +491,17 @@ export function createReconcileService(deps: {
         });
       }
       let ran = false;
+      const computed: Computed = c;
       return {
         plan: c.plan,
-        sync: held.sync,
+        sync: syncReport,
         release: held.close,
         async run(runOpts = {}): Promise<ApplyOutcome> {
           if (ran) throw new StewardError('internal', 'a prepared apply runs once');
           ran = true;
+          const c = computed;
           const { plan } = c;
-          let sync = held.sync;
+          let sync = syncReport;
           const base = (): Pick<ApplyOutcome, 'connection' | 'plan' | 'sync' | 'unconverged'> => ({ connection, plan, sync, unconverged: [] });
           const empty = plan.operations.length === 0;
           if (!empty && plan.revocationRatio > SAFETY_RATIO && opts.force !== true) {
@@ -422,15 +532,17 @@ export function createReconcileService(deps: {
                     summary: plan.reportedDrift.length > 0 ? `no changes; drift reported, not reverted: ${plan.reportedDrift.length} operations` : 'no changes',
                     details: { operations: 0, reportedDrift: plan.reportedDrift, blocked: plan.blocked },
                   });
+            const digest = stateDigest(plan.desired);
             await statusRepo.applied(db, connection, {
               outcome: 'ok',
               error: null,
               state: plan.desired,
-              digest: stateDigest(plan.desired),
+              digest,
               unconverged: 0,
               reportedDrift: plan.reportedDrift.length,
               blocked: plan.blocked.length,
             });
+            remember(connection, plan.desired, digest, plan.blocked.length === 0 && plan.reportedDrift.length === 0);
             return { ...base(), status: 'no-op', results: [], auditId };
           }
           if (open.spec.options.mode === 'notify') {
@@ -452,7 +564,12 @@ export function createReconcileService(deps: {
             });
             return { ...base(), status: 'notified', results: [], auditId };
           }
-          const done = await execute(open, c, { actor: opts.actor, action: 'apply', ...(opts.onStatement ? { onStatement: opts.onStatement } : {}) });
+          const done = await execute(open, c, {
+            actor: opts.actor,
+            action: 'apply',
+            ...(opts.onStatement ? { onStatement: opts.onStatement } : {}),
+            ...(opts.onPhase ? { onPhase: opts.onPhase } : {}),
+          });
           return { ...base(), ...done };
         },
       };

@@ -154,6 +154,11 @@ export const statusRepo = {
       r.digest ?? null,
     ]);
   },
+  /** The digest of the last applied state (cheap: tells whether a state held in memory is still the last one). */
+  async appliedDigest(db: Executor, connection: string): Promise<string | null> {
+    const rows = await db.query<{ applied_digest: string | null }>('SELECT applied_digest FROM connection_status WHERE connection = $1', [connection]);
+    return rows[0]?.applied_digest ?? null;
+  },
   async appliedState(db: Executor, connection: string): Promise<AccessState | null> {
     const rows = await db.query<{ applied_state: string | null }>('SELECT applied_state FROM connection_status WHERE connection = $1', [connection]);
     const text = rows[0]?.applied_state ?? null;

@@ -18,8 +18,9 @@ export interface ServeProcess {
   kill(): Promise<void>;
 }
 
-export async function startServe(opts: { env: Record<string, string>; args?: readonly string[]; timeoutMs?: number }): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', ...(opts.args ?? [])], {
+/** `nodeArgs`: options of node itself (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
+export async function startServe(opts: { env: Record<string, string>; args?: readonly string[]; nodeArgs?: readonly string[]; timeoutMs?: number }): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', MAIN, 'serve', '--port', '0', ...(opts.args ?? [])], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

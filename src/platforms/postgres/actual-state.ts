@@ -93,9 +93,12 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
 
   const grants: Grant[] = [];
   const databaseContainers = scope.containers.filter((c) => c.kind === 'database').map((c) => c.segments[0]!);
-  const q0 = actualStateSql.databaseGrants(prefix);
-  for (const r of (await main.query<ContainerGrantRow>(q0.text, q0.values)).rows) {
-    grants.push({ securable: { kind: 'database', segments: [r.object] }, grantee: roleGrantee(r.grantee), privileges: privileges(r.privileges) });
+  // A scope without databases (roles and memberships only, see membership-scope.ts) reads no grants.
+  if (scope.databases.length > 0 || databaseContainers.length > 0) {
+    const q0 = actualStateSql.databaseGrants(prefix);
+    for (const r of (await main.query<ContainerGrantRow>(q0.text, q0.values)).rows) {
+      grants.push({ securable: { kind: 'database', segments: [r.object] }, grantee: roleGrantee(r.grantee), privileges: privileges(r.privileges) });
+    }
   }
 
   const tablesByDb = byDatabase(
