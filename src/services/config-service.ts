@@ -123,7 +123,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
       if (!synced.has(name) || !wanted.has(name)) continue;
       const depth = known.get(name)!.capabilities.hierarchy.length;
       const withColumns = columnPolicies || model.tags.some((t) => t.connection === name && decodePath(t.path).length > depth);
-      out.set(name, catalogPaths(name, await objectsRepo.live(tx, name, { withColumns })));
+      out.set(name, catalogPaths(name, await objectsRepo.livePaths(tx, name, { withColumns })));
     }
     return out;
   }
@@ -180,7 +180,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
       if (row === null) return model;
       const depth = deps.platforms[row.type].capabilities.hierarchy.length;
       const withColumns = model.tags.some((t) => t.connection === connection && decodePath(t.path).length > depth);
-      this.assertGuardrailsReach(model, connection, await objectsRepo.live(db, connection, { withColumns }));
+      this.assertGuardrailsReach(model, connection, await objectsRepo.livePaths(db, connection, { withColumns }));
       return model;
     },
 
@@ -213,7 +213,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
         await identitiesRepo.pruneSource(tx, FILE, file.users.map((u) => u.name), file.groups);
         await tagsRepo.deleteSource(tx, FILE);
         await tagsRepo.add(tx, file.tags, FILE);
-        for (const p of file.policies) await policiesRepo.put(tx, p, FILE);
+        await policiesRepo.putMany(tx, file.policies, FILE);
         await policiesRepo.pruneSource(tx, FILE, file.policies.map((p) => p.name));
         const result = { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce };
         await deps.audit.record(tx, {
