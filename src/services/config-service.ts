@@ -213,7 +213,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
         await identitiesRepo.pruneSource(tx, FILE, file.users.map((u) => u.name), file.groups);
         await tagsRepo.deleteSource(tx, FILE);
         await tagsRepo.add(tx, file.tags, FILE);
-        await policiesRepo.putMany(tx, file.policies, FILE);
+        for (const p of file.policies) await policiesRepo.put(tx, p, FILE);
         await policiesRepo.pruneSource(tx, FILE, file.policies.map((p) => p.name));
         const result = { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce };
         await deps.audit.record(tx, {

@@ -25,17 +25,6 @@ export const policiesRepo = {
       [p.name, p.type, JSON.stringify(p), source],
     );
   },
-  /** `put` for many policies in one statement (a configuration file's). */
-  async putMany(db: Executor, ps: readonly Policy[], source: string): Promise<void> {
-    if (ps.length === 0) return;
-    await db.query(
-      `INSERT INTO policies (name, type, spec, source)
-       SELECT n, t, s::jsonb, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS x(n, t, s)
-       ON CONFLICT (name) DO UPDATE SET type = EXCLUDED.type, spec = EXCLUDED.spec, source = EXCLUDED.source, updated_at = now()
-       WHERE policies.spec IS DISTINCT FROM EXCLUDED.spec OR policies.source IS DISTINCT FROM EXCLUDED.source`,
-      [ps.map((p) => p.name), ps.map((p) => p.type), ps.map((p) => JSON.stringify(p)), source],
-    );
-  },
   async remove(db: Executor, name: string): Promise<boolean> {
     return (await db.query('DELETE FROM policies WHERE name = $1 RETURNING name', [name])).length > 0;
   },
