@@ -13,6 +13,7 @@ import { log, renderTable, type ScenarioResult } from './lib/report.js';
 import { removeAllStores } from './lib/steward.js';
 import { cleanAll } from './fixtures/clean.js';
 import { runS1Postgres } from './s1-postgres.js';
+import { runS1Cli } from './s1-cli.js';
 import { runT4 } from './t4-sync.js';
 import { runS1Mariadb } from './s1-mariadb.js';
 import { runT5 } from './t5-secure-view.js';
@@ -21,6 +22,7 @@ import { runT11 } from './t11-propagation.js';
 
 const SCENARIOS: Record<string, { title: string; run: (o: { quick: boolean }) => Promise<ScenarioResult> }> = {
   s1: { title: 'S1 on PostgreSQL (T1, T2, T3, T6)', run: runS1Postgres },
+  s1cli: { title: 'S1 on PostgreSQL, whole steward apply processes', run: runS1Cli },
   t4: { title: 'T4 object sync on PostgreSQL', run: runT4 },
   mariadb: { title: 'S1-shaped on MariaDB', run: runS1Mariadb },
   t5: { title: 'T5 secure view vs hand-written query on PostgreSQL', run: runT5 },

@@ -4,45 +4,12 @@
  * Peak RSS is the child's own VmHWM, written at exit by a preloaded probe (a data: URL, so the
  * measured program is unchanged); CPU time is the child's user + system time at exit.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR } from './lib/child.js';
+import { MAIN, ROOT, measureProcess as measure, type ProcessRun as Run } from './lib/process.js';
 import { log, series, verdict, type Row, type ScenarioResult, type Series } from './lib/report.js';
-
-const ROOT = join(BENCH_DIR, '..');
-const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
-
-/** Writes `<VmHWM kB> <cpu µs>` to $STEWARD_BENCH_PROBE at exit. */
-const PROBE = `data:text/javascript,${encodeURIComponent(
-  "import{readFileSync,writeFileSync}from'node:fs';process.on('exit',()=>{try{const m=/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status','utf8'));const c=process.cpuUsage();writeFileSync(process.env.STEWARD_BENCH_PROBE,`${m[1]} ${c.user+c.system}`)}catch{}})",
-)}`;
-
-interface Run {
-  readonly ms: number;
-  readonly rssMb: number;
-  readonly cpuMs: number;
-}
-
-async function measure(args: readonly string[], probeFile: string): Promise<Run> {
-  rmSync(probeFile, { force: true });
-  const t0 = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', PROBE, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, STEWARD_BENCH_PROBE: probeFile, STEWARD_MASTER_KEY: '', STEWARD_DATABASE_URL: '', STEWARD_SERVER: '' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited ${code}: ${err.slice(-500)}`))));
-  });
-  const ms = performance.now() - t0;
-  const [hwm, cpu] = readFileSync(probeFile, 'utf8').split(' ').map(Number);
-  return { ms, rssMb: hwm! / 1024, cpuMs: cpu! / 1000 };
-}
 
 interface Step {
   readonly name: string;

@@ -124,7 +124,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
       if (!synced.has(name) || !wanted.has(name)) continue;
       const depth = known.get(name)!.capabilities.hierarchy.length;
       const withColumns = columnPolicies || model.tags.some((t) => t.connection === name && decodePath(t.path).length > depth);
-      out.set(name, catalogPaths(name, await objectsRepo.live(tx, name, { withColumns })));
+      out.set(name, catalogPaths(name, await objectsRepo.livePaths(tx, name, { withColumns })));
     }
     return out;
   }
@@ -181,7 +181,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
       if (row === null) return model;
       const depth = deps.platforms[row.type].capabilities.hierarchy.length;
       const withColumns = model.tags.some((t) => t.connection === connection && decodePath(t.path).length > depth);
-      this.assertGuardrailsReach(model, connection, await objectsRepo.live(db, connection, { withColumns }));
+      this.assertGuardrailsReach(model, connection, await objectsRepo.livePaths(db, connection, { withColumns }));
       return model;
     },
 

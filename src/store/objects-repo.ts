@@ -238,4 +238,17 @@ export const objectsRepo = {
     return rows.map(toObject);
   },
 
+  /**
+   * Paths of the live objects of a connection (and their columns when asked): what checks of a
+   * configuration against the catalog read. Two fields a row instead of fifteen: reading all of
+   * them for 5,000 objects cost ≈0.2–0.9 s in a CLI process (PGlite decodes every field).
+   */
+  async livePaths(db: Executor, connection: string, opts: { withColumns?: boolean } = {}): Promise<{ path: string; columns: StoredColumn[] | null }[]> {
+    const columns = opts.withColumns === false ? 'NULL::text AS columns' : 'columns';
+    const rows = await db.query<{ path: string; columns: string | null }>(
+      `SELECT path, ${columns} FROM objects WHERE connection = $1 AND removed_at IS NULL ORDER BY path`,
+      [connection],
+    );
+    return rows.map((r) => ({ path: r.path, columns: r.columns === null ? null : (JSON.parse(r.columns) as StoredColumn[]) }));
+  },
 };
