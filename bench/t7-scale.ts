@@ -8,7 +8,7 @@
  * 2. Converge against PostgreSQL (a child process, fresh embedded store): database `<db>`
  *    (default `bench_t7`, `STEWARD_BENCH_T7_DB`) of `STEWARD_BENCH_T7_SCHEMAS` schemas × 1,000
  *    tables (default: the full 100) and the users' login roles; dropped at the end.
- *    `STEWARD_BENCH_T7_CONVERGE=0` skips it.
+ *    `STEWARD_BENCH_T7_CONVERGE=0` skips it, `STEWARD_BENCH_T7_ENGINE=0` skips part 1.
  */
 import { randomBytes } from 'node:crypto';
 import type { User } from '../src/domain/identity.js';
@@ -126,13 +126,7 @@ async function dropFixture(s: Shape): Promise<void> {
   });
 }
 
-export async function runT7(opts: { quick: boolean }): Promise<ScenarioResult> {
-  const database = process.env.STEWARD_BENCH_T7_DB ?? (opts.quick ? 'bench_t7_quick' : 'bench_t7');
-  const full: Shape = { connection: 't7pg', database, userPrefix: `${database}_u`, users: opts.quick ? 1_000 : 10_000, groups: 100, schemas: opts.quick ? 10 : 100, policies: opts.quick ? 50 : 500 };
-  const rows: Row[] = [];
-  const notes: string[] = [];
-
-  // 1. The pure engine at full scale.
+function engine(full: Shape, database: string, rows: Row[], notes: string[]): void {
   const input = engineInput(full, TABLES_PER_SCHEMA);
   const times: number[] = [];
   let state = computeDesiredState(input);
@@ -175,6 +169,16 @@ export async function runT7(opts: { quick: boolean }): Promise<ScenarioResult> {
     rows.push({ step: `one change: ${ch.name} (desired + diff + SQL)`, ms: series(ms), statements: statements.length });
     notes.push(`${ch.name}: ${statements.length} statement(s): ${statements.map((s) => `\`${s.length > 160 ? `${s.slice(0, 160)}…` : s}\``).join('; ') || 'none'}`);
   }
+}
+
+export async function runT7(opts: { quick: boolean }): Promise<ScenarioResult> {
+  const database = process.env.STEWARD_BENCH_T7_DB ?? (opts.quick ? 'bench_t7_quick' : 'bench_t7');
+  const full: Shape = { connection: 't7pg', database, userPrefix: `${database}_u`, users: opts.quick ? 1_000 : 10_000, groups: 100, schemas: opts.quick ? 10 : 100, policies: opts.quick ? 50 : 500 };
+  const rows: Row[] = [];
+  const notes: string[] = [];
+
+  // 1. The pure engine at full scale (`STEWARD_BENCH_T7_ENGINE=0` skips it).
+  if (process.env.STEWARD_BENCH_T7_ENGINE !== '0') engine(full, database, rows, notes);
 
   // 2. Converge against PostgreSQL.
   if (process.env.STEWARD_BENCH_T7_CONVERGE !== '0') {
