@@ -121,35 +121,19 @@ export const objectsRepo = {
    */
   async upsert(db: Executor, connection: string, rows: readonly ObjectWrite[]): Promise<void> {
     if (rows.length === 0) return;
-    const columnsOf = (r: ObjectWrite): string | null => (r.columns === null ? null : JSON.stringify(r.columns));
-    const sequencesOf = (r: ObjectWrite): string | null => (r.sequences === null ? null : JSON.stringify(r.sequences));
-    const csvOf = (b: readonly ObjectWrite[], lead: string): string => {
-      let csv = '';
-      for (const r of b) {
-        csv += `${lead}${csvField(r.path)},${csvField(r.parent)},${csvField(r.kind)},${csvField(r.name)},${r.depth},${csvField(r.owner)},${csvField(r.comment)},`;
-        csv += `${csvField(columnsOf(r))},${csvField(r.fingerprint)},${csvField(r.partitionOf)},${csvField(sequencesOf(r))}\n`;
-      }
-      return csv;
-    };
-    // Nothing stored for the connection yet (a first sync): no row can conflict, so the rows go
-    // straight into the table by COPY, without the staging table and the upsert (half the writes).
-    if (db.copyCsv && (await db.query('SELECT 1 FROM objects WHERE connection = $1 LIMIT 1', [connection])).length === 0) {
-      const lead = `${csvField(connection)},`;
-      for (let i = 0; i < rows.length; i += COPY_BATCH) {
-        await db.copyCsv(
-          `COPY objects (connection, path, parent, kind, name, depth, owner, comment, columns, fingerprint, partition_of, sequences) FROM '/dev/blob' WITH (FORMAT csv)`,
-          csvOf(rows.slice(i, i + COPY_BATCH), lead),
-        );
-      }
-      return;
-    }
     await db.exec(`CREATE TEMP TABLE IF NOT EXISTS objects_stage (
       path text, parent text, kind text, name text, depth int, owner text, comment text, columns text, fingerprint text,
       partition_of text, sequences text)`);
     await db.exec('TRUNCATE objects_stage');
+    const columnsOf = (r: ObjectWrite): string | null => (r.columns === null ? null : JSON.stringify(r.columns));
+    const sequencesOf = (r: ObjectWrite): string | null => (r.sequences === null ? null : JSON.stringify(r.sequences));
     if (db.copyCsv) {
       for (let i = 0; i < rows.length; i += COPY_BATCH) {
-        await db.copyCsv(`COPY objects_stage FROM '/dev/blob' WITH (FORMAT csv)`, csvOf(rows.slice(i, i + COPY_BATCH), ''));
+        const csv = rows
+          .slice(i, i + COPY_BATCH)
+          .map((r) => [r.path, r.parent, r.kind, r.name, String(r.depth), r.owner, r.comment, columnsOf(r), r.fingerprint, r.partitionOf, sequencesOf(r)].map(csvField).join(','))
+          .join('\n');
+        await db.copyCsv(`COPY objects_stage FROM '/dev/blob' WITH (FORMAT csv)`, csv);
       }
     } else {
       for (let i = 0; i < rows.length; i += BATCH) {
