@@ -17,12 +17,10 @@ import { BENCH_DIR } from './lib/child.js';
 import { dropRolesWithPrefix, pgUrl } from './lib/pg.js';
 import { log, series, verdict, type Row, type ScenarioResult } from './lib/report.js';
 import { t10Yaml } from './lib/t10-config.js';
+import { PROBE } from './t9-cli.js';
 
 const ROOT = join(BENCH_DIR, '..');
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
-const PROBE = `data:text/javascript,${encodeURIComponent(
-  "import{readFileSync,writeFileSync}from'node:fs';process.on('exit',()=>{try{const m=/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status','utf8'));const c=process.cpuUsage();writeFileSync(process.env.STEWARD_BENCH_PROBE,`${m[1]} ${c.user+c.system}`)}catch{}})",
-)}`;
 
 interface Run {
   readonly ms: number;

@@ -14,8 +14,8 @@ import { log, series, verdict, type Row, type ScenarioResult, type Series } from
 const ROOT = join(BENCH_DIR, '..');
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
 
-/** Writes `<VmHWM kB> <cpu µs>` to $STEWARD_BENCH_PROBE at exit. */
-const PROBE = `data:text/javascript,${encodeURIComponent(
+/** Writes `<VmHWM kB> <cpu µs>` to $STEWARD_BENCH_PROBE at exit (t10 preloads it too). */
+export const PROBE = `data:text/javascript,${encodeURIComponent(
   "import{readFileSync,writeFileSync}from'node:fs';process.on('exit',()=>{try{const m=/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status','utf8'));const c=process.cpuUsage();writeFileSync(process.env.STEWARD_BENCH_PROBE,`${m[1]} ${c.user+c.system}`)}catch{}})",
 )}`;
 
