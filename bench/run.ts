@@ -19,6 +19,8 @@ import { runS1Mariadb } from './s1-mariadb.js';
 import { runT5 } from './t5-secure-view.js';
 import { runT9 } from './t9-cli.js';
 import { runT11 } from './t11-propagation.js';
+import { runT10 } from './t10-config.js';
+import { runT7 } from './t7-scale.js';
 
 const SCENARIOS: Record<string, { title: string; run: (o: { quick: boolean }) => Promise<ScenarioResult> }> = {
   s1: { title: 'S1 on PostgreSQL (T1, T2, T3, T6)', run: runS1Postgres },
@@ -28,6 +30,8 @@ const SCENARIOS: Record<string, { title: string; run: (o: { quick: boolean }) =>
   t5: { title: 'T5 secure view vs hand-written query on PostgreSQL', run: runT5 },
   t9: { title: 'T9 the CLI as users feel it', run: runT9 },
   t11: { title: 'T3/T11 through the server: API call → enforced', run: runT11 },
+  t10: { title: 'T10 a large steward.yaml through the CLI', run: runT10 },
+  t7: { title: 'T7 scale: 10,000 users × 100,000 tables × 500 policies', run: runT7 },
 };
 
 /** The commit measured, and whether src/ had uncommitted changes (read-only git commands). */

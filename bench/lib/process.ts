@@ -13,7 +13,7 @@ export const ROOT = join(BENCH_DIR, '..');
 export const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
 
 /** Writes `<VmHWM kB> <cpu µs>` to $STEWARD_BENCH_PROBE at exit. */
-const PROBE = `data:text/javascript,${encodeURIComponent(
+export const PROBE = `data:text/javascript,${encodeURIComponent(
   "import{readFileSync,writeFileSync}from'node:fs';process.on('exit',()=>{try{const m=/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status','utf8'));const c=process.cpuUsage();writeFileSync(process.env.STEWARD_BENCH_PROBE,`${m[1]} ${c.user+c.system}`)}catch{}})",
 )}`;
 

@@ -6,20 +6,15 @@ import type { ColumnInfo, DiscoveredObject } from '../domain/catalog.js';
  * recognised by comparing one string per object and a sync that finds no change writes nothing.
  */
 export function fingerprintOf(o: DiscoveredObject): string {
-  const h = createHash('sha1');
-  h.update(o.kind);
-  h.update('\u0000');
-  h.update(o.owner ?? '\u0001');
-  h.update('\u0000');
-  h.update(o.comment ?? '\u0001');
-  for (const c of o.columns ?? []) {
-    h.update('\u0002');
-    h.update(columnKey(c));
-  }
+  // One string, hashed in one call: the same bytes as the field-by-field updates this replaced
+  // (so stored fingerprints stay valid), without a native call per column (≈1 s per 100,000
+  // tables of 10 columns).
+  let text = `${o.kind}\u0000${o.owner ?? '\u0001'}\u0000${o.comment ?? '\u0001'}`;
+  for (const c of o.columns ?? []) text += `\u0002${columnKey(c)}`;
   // Partitions and sequences, only when present: fingerprints of other objects stay as they were.
-  if (o.partitionOf) h.update(`\u0003${o.partitionOf.join('\u0000')}`);
-  for (const q of o.sequences ?? []) h.update(`\u0004${q.join('\u0000')}`);
-  return h.digest('base64');
+  if (o.partitionOf) text += `\u0003${o.partitionOf.join('\u0000')}`;
+  for (const q of o.sequences ?? []) text += `\u0004${q.join('\u0000')}`;
+  return createHash('sha1').update(text).digest('base64');
 }
 
 export function columnKey(c: ColumnInfo): string {

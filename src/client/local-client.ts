@@ -101,6 +101,7 @@ export function createLocalClient(s: Services, actor: string): StewardClient {
           ...(opts.sync === false ? { sync: false } : {}),
           ...(opts.expect ? { expect: opts.expect } : {}),
           ...(opts.onStatement ? { onStatement: opts.onStatement } : {}),
+          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
         }));
         return { stored: r.stored, connections: r.connections.map(applyView) };
       }),

@@ -112,7 +112,7 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
     plan: (config, connection) => call('POST', '/plan', { body: connection === undefined ? { config } : { config, connection } }),
     storeConfig: (config) => call('POST', '/config', { body: { config } }),
     // Statement progress does not stream over HTTP: the result lists every statement at the end.
-    applyConfig: (config, { onStatement: _progress, ...o }) => call('POST', '/apply', { body: { config, ...o } }),
+    applyConfig: (config, { onStatement: _progress, onProgress: _phases, ...o }) => call('POST', '/apply', { body: { config, ...o } }),
     applyConnection: (connection, o) => call('POST', `/connections/${seg(connection)}/apply`, { body: o }),
 
     status: async () => (await call<ConnectionStatus[]>('GET', '/status')).map(reviveStatus),

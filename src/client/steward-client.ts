@@ -109,6 +109,8 @@ export interface StewardClient {
       expect?: Readonly<Record<string, PlanExpectation>>;
       /** Each statement's outcome as it runs (local store only; through a server the result lists them at the end). */
       onStatement?: (connection: string, r: StatementResult) => void;
+      /** One line per phase (checking, planning, storing, running), local store only. */
+      onProgress?: (message: string) => void;
     },
   ): Promise<ApplyConfigView>;
   /** `sync: false` skips the object sync (identities or policies changed, not the catalog). */

@@ -501,6 +501,12 @@ function userSetFinder(governed: readonly GovernedUser[]): (cond: Condition, pre
     if (only === 'groups' && cond.groups!.length > 0) return unionOf(cond.groups!.map((g) => byGroup.get(g) ?? []));
     if (only === 'users' && cond.users!.length > 0) return unionOf(cond.users!.map((u) => byName.get(u) ?? []));
     const out: number[] = [];
+    // Groups ANDed with more keys: only members of those groups can hold, so the predicate
+    // runs over them instead of over every user.
+    if (cond.groups !== undefined && cond.groups.length > 0) {
+      for (const i of unionOf(cond.groups.map((g) => byGroup.get(g) ?? []))) if (pred(governed[i]!.user)) out.push(i);
+      return out;
+    }
     governed.forEach((g, i) => {
       if (pred(g.user)) out.push(i);
     });

@@ -20,6 +20,8 @@ export interface ApplyConfigOptions {
   /** Per connection: run only the plan that was shown (its digest), or refuse. */
   readonly expect?: Readonly<Record<string, PlanExpectation>>;
   readonly onStatement?: (connection: string, r: StatementResult) => void;
+  /** One line per phase, for a progress display (a large file takes seconds per phase). */
+  readonly onProgress?: (message: string) => void;
 }
 
 export interface ApplyConfigResult {
@@ -80,6 +82,7 @@ export function createApplyService(deps: {
     },
 
     async apply(cfg: ConfigFile, opts: ApplyConfigOptions): Promise<ApplyConfigResult> {
+      opts.onProgress?.('checking the configuration against the store');
       const preview = await deps.config.preview(cfg);
       return withWarnings(preview.warnings, () => applyPreviewed(cfg, preview, opts));
     },
@@ -92,6 +95,7 @@ export function createApplyService(deps: {
     try {
       for (const t of list) {
         const expect = opts.expect?.[t.name];
+        opts.onProgress?.(`${t.name}: ${opts.sync === false ? '' : 'syncing the catalog, '}reading the database's access and planning`);
         const p = await deps.reconcile.prepare(t.name, model, {
           actor: opts.actor,
           live: t.live,
@@ -103,6 +107,7 @@ export function createApplyService(deps: {
           ...(opts.onStatement ? { onStatement: (r: StatementResult) => opts.onStatement!(t.name, r) } : {}),
         });
         prepared.push({ name: t.name, p });
+        opts.onProgress?.(`${t.name}: planned, ${p.plan.statements.length} statements`);
       }
       // Every plan passes the safety valve before anything is stored.
       for (const { name, p } of prepared) {
@@ -113,9 +118,13 @@ export function createApplyService(deps: {
           });
         }
       }
+      opts.onProgress?.('storing the configuration');
       const stored = await deps.config.store(cfg, opts.actor);
       const connections: ApplyOutcome[] = [];
-      for (const { p } of prepared) connections.push(await p.run());
+      for (const { name, p } of prepared) {
+        opts.onProgress?.(`${name}: running ${p.plan.statements.length} statements, then reading back`);
+        connections.push(await p.run());
+      }
       return { stored, connections };
     } finally {
       for (const { p } of prepared) await p.release();

@@ -114,6 +114,17 @@ function statementProgress(lines: boolean, json: boolean): { on?: (connection: s
   };
 }
 
+/**
+ * Phases of an apply on stderr (`--progress`, or any terminal unless output is JSON), each with
+ * the seconds since the command started: reading a 6 MB file, planning and storing take
+ * seconds each, and a silent wait looks like a hang.
+ */
+function phaseProgress(lines: boolean, json: boolean): ((message: string) => void) | undefined {
+  if (!lines && (json || !process.stderr.isTTY)) return undefined;
+  const t0 = performance.now();
+  return (message) => void process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+}
+
 /** Human rendering of apply outcomes, and the exit code: 1 failed or unconverged, 3 blocked work remains, else 0. */
 function renderApplied(results: readonly ApplyView[]): { text: string; code: number } {
   let code = 0;
@@ -192,16 +203,22 @@ export function registerReconcile(program: Command): void {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--force', 'run even a plan that revokes more than half of the access Steward manages on a connection')
     .option('--no-sync', 'plan against the stored catalog instead of the live one (only identities or policies changed)')
-    .option('--progress', 'print each statement as it runs, one line each on stderr (local store)')
+    .option('--progress', 'print each phase and each statement as it runs, one line each on stderr (local store)')
     .option('--allow-empty', 'accept an empty or comment-only file (it removes everything a file declared)')
     .description('store the configuration and enforce it; what runs is the plan shown (or saved), never another')
     .action(async (planFile: string | undefined, o: { file?: string; connection?: string; yes?: boolean; force?: boolean; sync?: boolean; progress?: boolean; allowEmpty?: boolean }, cmd: Command) => {
       let cfg: ConfigFile | null = null;
       let saved: SavedPlan | null = null;
+      const phase = phaseProgress(o.progress === true, cmd.optsWithGlobals<{ json?: boolean }>().json === true);
       // The plan file and the configuration are read and checked before the store is opened.
       const check = async (): Promise<void> => {
         const { loadConfigFile } = await import('../../config/load-config.js');
-        const load = (file: string): ConfigFile => loadConfigFile(file, process.env, { allowEmpty: o.allowEmpty === true });
+        const load = (file: string): ConfigFile => {
+          phase?.(`reading ${file}`);
+          const c = loadConfigFile(file, process.env, { allowEmpty: o.allowEmpty === true });
+          phase?.(`read ${file}: ${Object.keys(c.users ?? {}).length} users, ${(c.groups ?? []).length} groups, ${(c.policies ?? []).length} policies; opening the store`);
+          return c;
+        };
         if (planFile !== undefined) {
           const { checkSavedPlan, readSavedPlan } = await import('../saved-plan.js');
           saved = readSavedPlan(planFile);
@@ -219,7 +236,12 @@ export function registerReconcile(program: Command): void {
       await run(cmd, async (client, out) => {
         const config = cfg!;
         const progress = statementProgress(o.progress === true, out.json);
-        const common = { ...(o.force ? { force: true } : {}), ...(o.sync === false ? { sync: false } : {}), ...(progress.on ? { onStatement: progress.on } : {}) };
+        const common = {
+          ...(o.force ? { force: true } : {}),
+          ...(o.sync === false ? { sync: false } : {}),
+          ...(progress.on ? { onStatement: progress.on } : {}),
+          ...(phase ? { onProgress: phase } : {}),
+        };
         let result;
         let shown: ConfigWarning[] = [];
         const plan: SavedPlan | null = saved;

@@ -69,10 +69,14 @@ export function prefixEnd(prefix: string): string | null {
 const DEFAULT_PRIVILEGES = `('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'USAGE')`;
 
 export const actualStateSql = {
-  /** Roles starting with the prefix (`starts_with` treats `_` and `%` literally, unlike LIKE) or named. */
+  /**
+   * Roles starting with the prefix (`starts_with` treats `_` and `%` literally, unlike LIKE) or
+   * named. `IN (SELECT unnest…)` is a hashed lookup; `= ANY(array)` scans the array per role,
+   * which took 40 s for 50,000 names against 55,000 roles.
+   */
   roles(prefix: string, names: readonly string[]): SqlQuery {
     return {
-      text: `SELECT r.rolname AS name FROM pg_roles r WHERE ${PREFIX_RANGE('r.rolname', '$1', '$3')} OR r.rolname = ANY($2::name[])`,
+      text: `SELECT r.rolname AS name FROM pg_roles r WHERE ${PREFIX_RANGE('r.rolname', '$1', '$3')} OR r.rolname IN (SELECT unnest($2::text[]))`,
       values: [prefix, names, prefixEnd(prefix)],
     };
   },
