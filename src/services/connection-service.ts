@@ -224,7 +224,8 @@ export function createConnectionService(deps: {
         await audit.record(tx, { actor, action: 'connection.add', connection: input.name, outcome: 'ok', summary: `${v.type} ${v.redacted}`, before: null, after });
         return 'created';
       }
-      if (!urlChanged && existing.type === v.type && sameOptions) return 'unchanged';
+      // A file that declares a connection made over the API takes it over (source `file`).
+      if (!urlChanged && existing.type === v.type && sameOptions && existing.source === 'file') return 'unchanged';
       await connectionsRepo.update(tx, write);
       const after = view((await connectionsRepo.get(tx, input.name))!);
       await audit.record(tx, {
