@@ -26,6 +26,7 @@ import { createServices } from '../../src/services/container.js';
 import { openPostgres, type Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 import { stewardCommand } from '../helpers/cli-bundle.js';
+import { probeTablePrivileges } from '../helpers/mariadb-accounts.js';
 import { MARIADB_URL, PG_URL, mariadbAvailable, pgAvailable } from '../helpers/databases.js';
 import { dropRoles, dropRolesWithPrefix, freshDatabase, pgUrl, withPg } from '../helpers/pg-admin.js';
 
@@ -162,23 +163,7 @@ const mariaTarget: Target = {
       // A fresh login: the default role the server activates is what the user has.
       const c = await mysql.createConnection({ uri: myUrl(u, 'pw') });
       try {
-        for (const t of TABLES) {
-          const probes: [string, string][] = [
-            ['SELECT', `SELECT id FROM crash_my.${t} LIMIT 0`],
-            ['INSERT', `INSERT INTO crash_my.${t} (id) SELECT 1 FROM DUAL WHERE 1 = 0`],
-            ['UPDATE', `UPDATE crash_my.${t} SET id = id WHERE 1 = 0`],
-            ['DELETE', `DELETE FROM crash_my.${t} WHERE 1 = 0`],
-          ];
-          for (const [priv, sql] of probes) {
-            try {
-              await c.query(sql);
-              out.add(`${u}|${t}|${priv}`);
-            } catch (err) {
-              const code = (err as { code?: string }).code;
-              if (code !== 'ER_TABLEACCESS_DENIED_ERROR' && code !== 'ER_DBACCESS_DENIED_ERROR' && code !== 'ER_COLUMNACCESS_DENIED_ERROR') throw err;
-            }
-          }
-        }
+        await probeTablePrivileges(c, u, 'crash_my', TABLES, out);
       } finally {
         await c.end();
       }

@@ -75,3 +75,29 @@ export async function leastPrivilegeSession(
   }
   return mariadbPlatform.connect(connection);
 }
+
+/**
+ * What a logged-in account may do on each table, tried with statements that change nothing:
+ * adds `user|table|PRIVILEGE` to `out` for each of SELECT, INSERT, UPDATE, DELETE that works.
+ */
+export async function probeTablePrivileges(c: mysql.Connection, user: string, database: string, tables: readonly string[], out: Set<string>): Promise<void> {
+  const db = quoteIdent(database);
+  for (const t of tables) {
+    const table = `${db}.${quoteIdent(t)}`;
+    const probes: [string, string][] = [
+      ['SELECT', `SELECT id FROM ${table} LIMIT 0`],
+      ['INSERT', `INSERT INTO ${table} (id) SELECT 1 FROM DUAL WHERE 1 = 0`],
+      ['UPDATE', `UPDATE ${table} SET id = id WHERE 1 = 0`],
+      ['DELETE', `DELETE FROM ${table} WHERE 1 = 0`],
+    ];
+    for (const [privilege, sql] of probes) {
+      try {
+        await c.query(sql);
+        out.add(`${user}|${t}|${privilege}`);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code !== 'ER_TABLEACCESS_DENIED_ERROR' && code !== 'ER_DBACCESS_DENIED_ERROR' && code !== 'ER_COLUMNACCESS_DENIED_ERROR') throw err;
+      }
+    }
+  }
+}

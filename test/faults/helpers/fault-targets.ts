@@ -12,6 +12,7 @@ import { quoteAccount, quoteString } from '../../../src/platforms/mysql/quote.js
 import { quoteIdent } from '../../../src/platforms/postgres/quote.js';
 import { MARIADB_URL, PG_URL, mariadbAvailable, pgAvailable } from '../../helpers/databases.js';
 import { dropRoles, dropRolesWithPrefix, freshDatabase, pgUrl, withPg } from '../../helpers/pg-admin.js';
+import { probeTablePrivileges } from '../../helpers/mariadb-accounts.js';
 
 /** The system account's password: it must never appear in anything Steward prints or records. */
 export const SYSTEM_PASSWORD = 'flt2-Sys-7Qx9-secret';
@@ -198,23 +199,7 @@ export function mariadbTarget(tag: string, tableCount: number): FaultTarget {
         // A fresh login: the default role the server activates is what the user has.
         const c = await mysql.createConnection({ host, port: serverPort, user: u, password: USER_PASSWORD });
         try {
-          for (const t of tables) {
-            const probes: [string, string][] = [
-              ['SELECT', `SELECT id FROM ${database}.${t} LIMIT 0`],
-              ['INSERT', `INSERT INTO ${database}.${t} (id) SELECT 1 FROM DUAL WHERE 1 = 0`],
-              ['UPDATE', `UPDATE ${database}.${t} SET id = id WHERE 1 = 0`],
-              ['DELETE', `DELETE FROM ${database}.${t} WHERE 1 = 0`],
-            ];
-            for (const [privilege, sql] of probes) {
-              try {
-                await c.query(sql);
-                out.add(`${u}|${t}|${privilege}`);
-              } catch (err) {
-                const code = (err as { code?: string }).code;
-                if (code !== 'ER_TABLEACCESS_DENIED_ERROR' && code !== 'ER_DBACCESS_DENIED_ERROR' && code !== 'ER_COLUMNACCESS_DENIED_ERROR') throw err;
-              }
-            }
-          }
+          await probeTablePrivileges(c, u, database, tables, out);
         } finally {
           await c.end();
         }
