@@ -44,8 +44,11 @@ describe('hash salts at rest', () => {
       expect(audit).toContain('connection.add');
       expect(audit).not.toContain(SALT);
       expect((await s.connections.spec(input.name)).spec.options.views?.hashSalt).toBe(SALT);
-      // Storing the same options again changes nothing (the sealed salt stays as stored).
+      // A file declaring the same options takes the connection over (source file) and keeps the
+      // sealed salt as stored; storing it again changes nothing.
       const before = JSON.stringify(await s.db.query('SELECT options FROM connections'));
+      expect(await s.db.transaction((tx) => s.connections.upsert(input, 'test', tx, { verify: false }))).toBe('updated');
+      expect(JSON.stringify(await s.db.query('SELECT options FROM connections'))).toBe(before);
       expect(await s.db.transaction((tx) => s.connections.upsert(input, 'test', tx, { verify: false }))).toBe('unchanged');
       expect(JSON.stringify(await s.db.query('SELECT options FROM connections'))).toBe(before);
     } finally {
