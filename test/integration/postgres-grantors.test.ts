@@ -155,7 +155,14 @@ describe.skipIf(!pgAvailable)('grants by other grantors, revoked as the grantor 
     expect(plan!.blocked).toHaveLength(3);
   });
 
-  it.todo('the audit log records the blocked items of an apply (the reconcile service does not write plan.blocked yet)');
+  it('the audit log records the blocked items of an apply, with their reasons', async () => {
+    // The apply above ran statements: its write-ahead event carries what it could not do.
+    const [plan] = await client.plan(config());
+    const events = await client.audit({ connection: CONN });
+    const applied = events.map((e) => e.details as { blocked?: { reason: string }[]; plannedStatements?: unknown[] } | null).find((d) => d?.plannedStatements !== undefined);
+    expect(applied?.blocked).toHaveLength(3);
+    expect(applied!.blocked!.map((b) => b.reason).sort()).toEqual(plan!.blocked.map((b) => b.reason).sort());
+  });
 
   it('once an administrator runs what check prints, nothing is blocked and the access is exactly the policies\'', async () => {
     const report = await client.checkConnection(CONN);
