@@ -142,6 +142,11 @@ interface Computed {
  * share: under the connection's lock, sync → desired state (pure) + actual state → plan → SQL →
  * write-ahead audit → apply → read back (verification) → audit and status → unlock.
  */
+/** What every connection plan starts with: where it runs and its operations, SQL and digest. */
+function planHead(spec: ConnectionSpec, operations: readonly Operation[], statements: readonly Statement[]) {
+  return { connection: spec.name, type: spec.type, mode: spec.options.mode, drift: spec.options.drift, operations, statements, digest: planDigest(spec.name, operations) };
+}
+
 export function createReconcileService(deps: {
   db: Db;
   connections: ConnectionService;
@@ -201,13 +206,7 @@ export function createReconcileService(deps: {
       isKnown,
       residual: (after) => [...planChanges(membershipPart(after), want, planOpts).operations],
       plan: {
-        connection: spec.name,
-        type: spec.type,
-        mode: spec.options.mode,
-        drift: spec.options.drift,
-        operations: plan.operations,
-        statements,
-        digest: planDigest(spec.name, plan.operations),
+        ...planHead(spec, plan.operations, statements),
         reportedDrift: [],
         driftCount: plan.operations.filter((o) => o.drift === true).length,
         revocationRatio: ratio,
@@ -261,13 +260,7 @@ export function createReconcileService(deps: {
       isKnown,
       dataPolicies,
       plan: {
-        connection: spec.name,
-        type: spec.type,
-        mode: spec.options.mode,
-        drift: spec.options.drift,
-        operations: plan.operations,
-        statements,
-        digest: planDigest(spec.name, plan.operations),
+        ...planHead(spec, plan.operations, statements),
         reportedDrift: reported,
         driftCount: plan.operations.filter((o) => o.drift === true).length + reported.length,
         revocationRatio: revocationRatio(plan, actual, managedBy(spec.options.rolePrefix)),
