@@ -235,6 +235,7 @@ export const ConfigApplyResult = Type.Object(
     groups: Type.Integer(),
     policies: Type.Integer(),
     tags: Type.Integer(),
+    unchanged: Type.Boolean({ description: 'the store already held exactly what the file declares: nothing was written, no config.store event' }),
   },
   { additionalProperties: true },
 );

@@ -119,10 +119,10 @@ export function createApplyService(deps: {
         }
       }
       opts.onProgress?.('storing the configuration');
-      const stored = await deps.config.store(cfg, opts.actor);
+      const stored = await deps.config.store(cfg, opts.actor, preview.catalogs ? { catalogs: preview.catalogs } : {});
       const connections: ApplyOutcome[] = [];
       for (const { name, p } of prepared) {
-        opts.onProgress?.(`${name}: running ${p.plan.statements.length} statements, then reading back`);
+        opts.onProgress?.(p.plan.statements.length === 0 ? `${name}: nothing to run; recording the check` : `${name}: running ${p.plan.statements.length} statements, then reading back`);
         connections.push(await p.run());
       }
       return { stored, connections };

@@ -8,6 +8,7 @@ import { connectionsToRead, guardrailsSelectingNothing, validateConfig, type Kno
 import { DEFAULT_OPTIONS, type PlatformType } from '../domain/connection.js';
 import { StewardError } from '../domain/errors.js';
 import { decodePath } from '../domain/paths.js';
+import { isDeepStrictEqual } from 'node:util';
 import type { Platform } from '../platforms/platform.js';
 import type { Db, Executor } from '../store/db.js';
 import { connectionsRepo } from '../store/connections-repo.js';
@@ -31,6 +32,8 @@ export interface ConfigApplyResult {
   readonly warnings: readonly ConfigWarning[];
   /** The connections this configuration governs: its own, or every registered one when it declares none. */
   readonly enforce: readonly string[];
+  /** The store already held exactly what the file declares (users, groups, tags, policies): nothing was written. */
+  readonly unchanged: boolean;
 }
 
 /** A configuration as `plan` sees it: the model once stored, its warnings, what to plan. */
@@ -38,6 +41,11 @@ export interface ConfigPreview {
   readonly model: GovernanceModel;
   readonly warnings: readonly ConfigWarning[];
   readonly enforce: readonly string[];
+  /**
+   * The synced catalogs the check read: storing the same file right after may check against
+   * them again instead of reading every object path a second time.
+   */
+  readonly catalogs?: ReadonlyMap<string, CatalogPaths>;
 }
 
 type StoredModel = GovernanceModel & { sources: Map<string, string>; groupSources: Map<string, string> };
@@ -133,12 +141,12 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
    * Check `cfg` whole against the store (read through `tx`); throws every error at once,
    * returns the model it would leave, its warnings and the connections it governs.
    */
-  async function check(tx: Executor, cfg: ConfigFile): Promise<ConfigPreview & { stored: StoredModel }> {
+  async function check(tx: Executor, cfg: ConfigFile, read?: ReadonlyMap<string, CatalogPaths>): Promise<ConfigPreview & { stored: StoredModel; catalogs: ReadonlyMap<string, CatalogPaths> }> {
     const source = sourceOf(cfg);
     const stored = await loadModel(tx);
     const model = overlay(stored, cfg);
     const { known, registered, errors: connectionErrors } = await knownConnections(tx, cfg, source);
-    const catalogs = await catalogsFor(tx, cfg, model, known, registered);
+    const catalogs = read ?? (await catalogsFor(tx, cfg, model, known, registered));
     const result = validateConfig({ incoming: cfg, source, model, connections: known, catalogs, now: now() });
     const errors = [...connectionErrors, ...result.errors];
     if (errors.length > 0) throw errorOf(errors);
@@ -157,7 +165,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
     if (declaresNothing && fromFiles > 0) {
       warnings.push({ file: source.file, line: null, field: '(top level)', message: `the configuration declares no users, groups, tags or policies: storing it removes the ${fromFiles} that came from a file`, hint: 'this is what --allow-empty asked for; check the file otherwise' });
     }
-    return { model, warnings, enforce: declared.length > 0 ? declared : registered, stored };
+    return { model, warnings, enforce: declared.length > 0 ? declared : registered, stored, catalogs };
   }
 
   return {
@@ -165,8 +173,8 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
 
     /** Check a configuration without storing it (for `plan`): the model it would leave, warnings, what to plan. */
     async preview(cfg: ConfigFile): Promise<ConfigPreview> {
-      const { model, warnings, enforce } = await check(db, cfg);
-      return { model, warnings, enforce };
+      const { model, warnings, enforce, catalogs } = await check(db, cfg);
+      return { model, warnings, enforce, catalogs };
     },
 
     /**
@@ -201,14 +209,22 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
       }
     },
 
-    /** Store a configuration file after checking it whole; connections whose URL changed are verified by connecting. */
-    async store(cfg: ConfigFile, actor: string): Promise<ConfigApplyResult> {
+    /**
+     * Store a configuration file after checking it whole; connections whose URL changed are
+     * verified by connecting. Users, groups, policies and connections are read again inside the
+     * storing transaction; `opts.catalogs` (a preview's) spares reading the synced catalogs again.
+     */
+    async store(cfg: ConfigFile, actor: string, opts: { catalogs?: ReadonlyMap<string, CatalogPaths> } = {}): Promise<ConfigApplyResult> {
       return db.transaction(async (tx) => {
-        const { warnings, enforce } = await check(tx, cfg);
-        const before = await fileOwned(tx);
+        const { warnings, enforce, stored } = await check(tx, cfg, opts.catalogs);
         const connections: ConfigApplyResult['connections'] = {};
         for (const c of connectionsOf(cfg)) connections[c.name] = await deps.connections.upsert(c, actor, tx);
         const file = modelOf(cfg);
+        // Re-applying the same file is the common case: it stores nothing, and is no event.
+        if (fileModelUnchanged(stored, file)) {
+          return { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce, unchanged: true };
+        }
+        const before = await fileOwned(tx);
         await identitiesRepo.ensureGroups(tx, file.groups, FILE);
         await identitiesRepo.putUsers(tx, file.users, FILE);
         await identitiesRepo.pruneSource(tx, FILE, file.users.map((u) => u.name), file.groups);
@@ -216,7 +232,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
         await tagsRepo.add(tx, file.tags, FILE);
         for (const p of file.policies) await policiesRepo.put(tx, deps.secrets.seal(p, (await policiesRepo.get(tx, p.name))?.policy ?? null), FILE);
         await policiesRepo.pruneSource(tx, FILE, file.policies.map((p) => p.name));
-        const result = { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce };
+        const result = { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce, unchanged: false };
         await deps.audit.record(tx, {
           actor,
           action: 'config.store',
@@ -248,6 +264,43 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
       return result.warnings;
     },
   };
+}
+
+/** A value as stored in jsonb: no undefined members (key order is irrelevant to the comparison). */
+const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v ?? null));
+
+/**
+ * Whether storing `file` would leave the file-owned part of the store as it is: the same users
+ * (with groups, attributes and principals), declared groups, tags and policies (salts opened),
+ * all with source `file`, and no file-made group left to prune.
+ */
+function fileModelUnchanged(stored: StoredModel, file: GovernanceModel): boolean {
+  const source = (kind: string, name: string): string | undefined => stored.sources.get(`${kind}:${name}`);
+  const storedUsers = new Map(stored.users.filter((u) => source('user', u.name) === FILE).map((u) => [u.name, u]));
+  if (storedUsers.size !== file.users.length) return false;
+  for (const u of file.users) {
+    const s = storedUsers.get(u.name);
+    if (s === undefined) return false;
+    const norm = (x: GovernanceModel['users'][number]): unknown => plain({ email: x.email ?? null, attributes: x.attributes, groups: [...new Set(x.groups)].sort(), principals: x.principals });
+    if (!isDeepStrictEqual(norm(s), norm(u))) return false;
+  }
+  const storedPolicies = new Map(stored.policies.filter((p) => source('policy', p.name) === FILE).map((p) => [p.name, p]));
+  if (storedPolicies.size !== file.policies.length) return false;
+  for (const p of file.policies) {
+    const s = storedPolicies.get(p.name);
+    if (s === undefined || !isDeepStrictEqual(plain(s), plain(p))) return false;
+  }
+  const tagKey = (t: { connection: string; path: string; tag: string }): string => JSON.stringify([t.connection, t.path, t.tag]);
+  const storedTags = new Set((stored.tags as { source?: string; connection: string; path: string; tag: string }[]).filter((t) => t.source === FILE).map(tagKey));
+  const fileTags = new Set(file.tags.map(tagKey));
+  if (storedTags.size !== fileTags.size || [...fileTags].some((t) => !storedTags.has(t))) return false;
+  // Declared groups are the file's; a file-made group neither declared nor anyone's would be pruned.
+  const declared = new Set(file.groups);
+  if (file.groups.some((g) => stored.groupSources.get(g) !== FILE)) return false;
+  const inUse = new Set(stored.users.flatMap((u) => u.groups));
+  for (const u of file.users) for (const g of u.groups) if (!stored.groupSources.has(g)) return false;
+  for (const [g, src] of stored.groupSources) if (src === FILE && !declared.has(g) && !inUse.has(g)) return false;
+  return true;
 }
 
 /** What the configuration file owns, compactly (policies by name), for the audit's before and after. */

@@ -9,7 +9,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { StewardError } from '../../src/domain/errors.js';
-import { ENV, seededStore, type SeededStore } from '../faults/helpers/config-store.js';
+import { BASE_CONFIG, ENV, seededStore, type SeededStore } from '../faults/helpers/config-store.js';
 
 type Store = SeededStore & { readonly target: PGlite };
 
@@ -185,5 +185,57 @@ policies:
     expect(explained).toMatchObject({ privileges: [], reasons: ['invalid_principal'] });
     const roles = await store.target.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE '%_login%'`);
     expect(roles.rows).toEqual([]);
+  });
+});
+
+describe('storing the same file again', () => {
+  const get = useStore({});
+  const SALTED = `${BASE_CONFIG}  - { name: hash-emails, type: mask, on: { columns: [lite/postgres/shop/customers/email] }, mask: { hash: { salt: "pepper-${'x'.repeat(8)}" } } }
+`;
+
+  it('writes nothing and records no config.store event, whatever the order of keys and lists', async () => {
+    const store = get();
+    const first = await store.services.config.store(cfg(SALTED), 'test');
+    expect(first.unchanged).toBe(false);
+    const before = await store.snapshot();
+    // The same content, written differently: lists and keys in another order.
+    const reordered = SALTED.replace('groups: [analysts, hr]', 'groups: [hr, analysts]').replace(
+      'alice: { groups: [analysts], attributes: { region: [eu] } }',
+      'alice: { attributes: { region: [eu] }, groups: [analysts] }',
+    );
+    expect(reordered).not.toBe(SALTED);
+    const again = await store.services.config.store(cfg(reordered), 'test');
+    expect(again.unchanged).toBe(true);
+    expect(again.policies).toBe(first.policies);
+    expect(await store.snapshot()).toBe(before);
+  });
+
+  it.each([
+    ['a user attribute', (t: string) => t.replace('region: [eu]', 'region: [us]')],
+    ['a user\'s groups', (t: string) => t.replace('bob: { groups: [hr] }', 'bob: { groups: [hr, analysts] }')],
+    ['a new user', (t: string) => t.replace('users:\n', 'users:\n  dave: { groups: [hr] }\n')],
+    ['a tag', (t: string) => t.replace('orders: [sales]', 'orders: [sales, finance]')],
+    ['a policy', (t: string) => t.replace('access: read, to: { groups: [analysts] }, on: { tags: [sales] }', 'access: write, to: { groups: [analysts] }, on: { tags: [sales] }')],
+    ['a hash salt', (t: string) => t.replace('pepper-', 'salt-')],
+    ['a declared group', (t: string) => t.replace('groups: [analysts, hr]', 'groups: [analysts, hr, auditors2]')],
+  ])('stores a file that changes %s', async (_what, edit) => {
+    const store = get();
+    await store.services.config.store(cfg(SALTED), 'test');
+    const changed = edit(SALTED);
+    expect(changed).not.toBe(SALTED);
+    const r = await store.services.config.store(cfg(changed), 'test');
+    expect(r.unchanged).toBe(false);
+    const [event] = await store.services.audit.list({ action: 'config.store', limit: 1 });
+    expect(event!.outcome).toBe('ok');
+    // And back: a change again, not "unchanged".
+    expect((await store.services.config.store(cfg(SALTED), 'test')).unchanged).toBe(false);
+  });
+
+  it('takes over a user the API made under the same name (source file), then is unchanged', async () => {
+    const store = get();
+    await store.services.config.store(cfg(SALTED), 'test');
+    await store.services.identities.putUser({ name: 'alice', email: null, groups: ['analysts'], attributes: { region: ['eu'] }, principals: {} }, 'api-user');
+    expect((await store.services.config.store(cfg(SALTED), 'test')).unchanged).toBe(false);
+    expect((await store.services.config.store(cfg(SALTED), 'test')).unchanged).toBe(true);
   });
 });
