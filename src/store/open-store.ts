@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { openPglite, openPostgres, type Db, type OpenOptions } from './db.js';
 import { migrate } from './migrations.js';
+import { maybeTraced } from './trace-db.js';
 
 export interface StoreLocation {
   /** `STEWARD_DATABASE_URL`: an external PostgreSQL instead of the embedded store. */
@@ -21,7 +22,7 @@ export function storeLocation(flagDataDir?: string, env: NodeJS.ProcessEnv = pro
  * (`opts.holder` names it to others); PostgreSQL handles concurrency itself.
  */
 export async function openStore(loc: StoreLocation, opts: OpenOptions = {}): Promise<Db> {
-  const db = loc.databaseUrl !== null ? await openPostgres(loc.databaseUrl) : await openPglite(loc.dataDir, opts);
+  const db = maybeTraced(loc.databaseUrl !== null ? await openPostgres(loc.databaseUrl) : await openPglite(loc.dataDir, opts));
   try {
     await migrate(db);
   } catch (err) {
