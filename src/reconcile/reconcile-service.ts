@@ -25,6 +25,7 @@ import { teardownWithSecureViews } from './teardown.js';
 import type { SecureViewFootprint } from '../domain/secure-view.js';
 import { secureLocations } from '../policy/secure-locations.js';
 import { viewOwnerRole } from '../policy/secure-views.js';
+import { narrowGrants, touchedBy } from './narrow-grants.js';
 import { isMembershipOperation, membershipPart, membershipScope, onlyMembershipsDiffer } from './membership-scope.js';
 
 /** One connection's plan: the neutral operations and the exact SQL, in order. */
@@ -50,7 +51,8 @@ export interface ConnectionPlan {
   readonly desired: AccessState;
   /** Planned from roles and memberships alone (see `membership-scope.ts`); absent: the full plan. */
   readonly scoped?: 'memberships';
-  readonly timings: { readonly actualMs: number; readonly desiredMs: number; readonly planMs: number };
+  /** Where planning went: the catalog read live (`apply -f`), the desired state, the actual-state read, the diff and compile. */
+  readonly timings: { readonly catalogMs?: number; readonly actualMs: number; readonly desiredMs: number; readonly planMs: number };
 }
 
 export type ApplyStatus = 'applied' | 'unconverged' | 'no-op' | 'notified' | 'failed' | 'declined';
@@ -131,6 +133,8 @@ interface Computed {
   readonly scope: AccessScope;
   readonly lastApplied: AccessState | null;
   readonly isKnown: (s: Securable) => boolean;
+  /** The securables whose grants the plan changes (and unknown ones): what the read-back compares (default: all). */
+  readonly touched?: (s: Securable) => boolean;
   /** What is left to do given the actual state read back (default: the plan computed again). */
   readonly residual?: (actual: AccessState) => Operation[] | Promise<Operation[]>;
   /** Data policies: secure views and profile rows, read back after an apply too. */
@@ -240,9 +244,13 @@ export function createReconcileService(deps: {
     // first, and read it only when there is something to classify.
     let plan: Plan = planChanges(actual, desired, { ...planOpts, lastApplied: null });
     let lastApplied: AccessState | null = null;
+    let touched: ((s: Securable) => boolean) | undefined;
     if (plan.operations.length > 0) {
       lastApplied = await statusRepo.appliedState(db, spec.name);
-      plan = planChanges(actual, desired, { ...planOpts, lastApplied });
+      // Drift is decided where something changes: diff again, with the last apply, on the grants the plan touches.
+      const keep = touchedBy(plan, isKnown);
+      touched = keep;
+      plan = planChanges(narrowGrants(actual, keep), narrowGrants(desired, keep), { ...planOpts, lastApplied: narrowGrants(lastApplied, keep) });
     }
     // --- data policies: secure-view operations join the plan, ordered around roles and grants ---
     plan = { ...plan, operations: mergeOperations(plan.operations, dataPolicies.operations(desired)) };
@@ -258,6 +266,7 @@ export function createReconcileService(deps: {
       scope,
       lastApplied,
       isKnown,
+      ...(touched !== undefined ? { touched } : {}),
       dataPolicies,
       plan: {
         ...planHead(spec, plan.operations, statements),
@@ -276,7 +285,12 @@ export function createReconcileService(deps: {
   async function remaining(open: OpenConnection, c: Computed): Promise<Operation[]> {
     const actual = await open.session.readActualState(c.scope);
     if (c.residual) return await c.residual(actual);
-    let plan = planChanges(actual, c.plan.desired, { connection: open.spec.name, lastApplied: c.lastApplied, isKnown: c.isKnown });
+    // Grants the plan left alone are not compared again (roles and memberships are, whole).
+    const keep = c.touched;
+    let plan =
+      keep === undefined
+        ? planChanges(actual, c.plan.desired, { connection: open.spec.name, lastApplied: c.lastApplied, isKnown: c.isKnown })
+        : planChanges(narrowGrants(actual, keep), narrowGrants(c.plan.desired, keep), { connection: open.spec.name, lastApplied: narrowGrants(c.lastApplied, keep), isKnown: c.isKnown });
     // Data policies: the secure views and profile rows are read back as well.
     if (c.dataPolicies !== undefined) plan = { ...plan, operations: mergeOperations(plan.operations, await c.dataPolicies.remaining(open.session, c.plan.desired)) };
     if (open.spec.options.drift === 'report') plan = filterDrift(plan).plan;
@@ -448,9 +462,12 @@ export function createReconcileService(deps: {
       let c: Computed | null = null;
       let snapshot: CatalogSnapshot | null = null;
       if (opts.live && opts.sync !== false) {
+        const t0 = performance.now();
         snapshot = await open.session.introspect();
+        const catalogMs = Math.round(performance.now() - t0);
         opts.checkModel?.(m, snapshot.objects.map((o) => ({ path: encodePath(o.segments), columns: o.columns ?? null })));
         c = await computePlan(open.spec, open.platform, open.session, m, { kind: 'discovered', objects: snapshot.objects });
+        c = { ...c, plan: { ...c.plan, timings: { catalogMs, ...c.plan.timings } } };
       } else {
         // Column lists matter to the policy engine only through column tags (paths one level
         // below a relation): skip reading them when the connection has none.

@@ -1,12 +1,15 @@
 /**
  * diffGrants against a plain reference (maps keyed by securable and grantee): random lists in
  * random order, several grantors per grant, PUBLIC and account grantees, securables of every
- * kind and of awkward names. Same changes, in canonical order (by `compareGrants`).
+ * kind and of awkward names. Same changes, in canonical order (by `compareGrants`). And a plan
+ * whose drift is classified on the grants it touches only is the plan of the whole state.
  */
 import { describe, expect, it } from 'vitest';
-import { accountGrantee, granteeKey, PUBLIC_GRANTEE, roleGrantee, type Grant, type Grantee, type Privilege, type Securable } from '../../src/domain/access.js';
+import { accountGrantee, EMPTY_STATE, granteeKey, PUBLIC_GRANTEE, roleGrantee, type AccessState, type Grant, type Grantee, type Privilege, type Securable } from '../../src/domain/access.js';
 import { compareGrants } from '../../src/domain/canonical-state.js';
-import { diffGrants } from '../../src/reconcile/grant-diff.js';
+import { planChanges } from '../../src/reconcile/diff.js';
+import { diffGrants, securableKey } from '../../src/reconcile/grant-diff.js';
+import { narrowGrants, touchedBy } from '../../src/reconcile/narrow-grants.js';
 import { privilegeMask, privilegesOf } from '../../src/reconcile/state-atoms.js';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
@@ -20,7 +23,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const NAMES = ['a', 'b', 'a_b', 'A', 'é', 'a"b', 'x y', '', '\u0001', 'z'.repeat(3)];
+const NAMES = ['a', 'b', 'a_b', 'A', 'é', 'a"b', 'x y', '', '\u0001', '\u0000', 'a\u0000', 'z'.repeat(3)];
 const PRIVS: Privilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 
 function world(r: () => number) {
@@ -93,5 +96,31 @@ describe('diffGrants', () => {
     for (const list of [got.revokes, got.grants]) {
       for (let i = 1; i < list.length; i++) expect(compareGrants(list[i - 1] as Grant, list[i] as Grant)).toBeLessThanOrEqual(0);
     }
+  });
+});
+
+describe('narrowGrants: drift and read-back on the grants a plan touches', () => {
+  it.each(Array.from({ length: 30 }, (_, i) => i + 100))('gives the plan of the whole state (seed %i)', (seed) => {
+    const r = rng(seed);
+    const w = world(r);
+    const roles = ['r1', 'r2', 'steward_p', 'Z'].map((name) => ({ grantee: roleGrantee(name), purpose: 'policy' as const }));
+    const state = (grants: Grant[]): AccessState => ({ ...EMPTY_STATE, roles, grants });
+    const actualGrants = w.grants(Math.floor(r() * 150), true);
+    const desiredGrants = [...actualGrants.filter(() => r() < 0.7).map((g) => ({ securable: { ...g.securable }, grantee: g.grantee, privileges: g.privileges })), ...w.grants(Math.floor(r() * 30), false)];
+    // Sometimes a grantor the account cannot act as: its revocations are blocked, not run.
+    const actual = r() < 0.5 ? { ...state(actualGrants), blockedGrantors: [{ grantor: 'g1', reason: 'g1 is a superuser' }] } : state(actualGrants);
+    const desired = state(desiredGrants);
+    const last = r() < 0.2 ? null : state([...desiredGrants.filter(() => r() < 0.6), ...w.grants(15, false)]);
+    // Some objects the catalog has not seen yet.
+    const unknown = new Set(actualGrants.filter(() => r() < 0.1).map((g) => securableKey(g.securable)));
+    const isKnown = (s: Securable): boolean => !unknown.has(securableKey(s));
+    const opts = { connection: 'c', isKnown };
+    const whole = planChanges(actual, desired, { ...opts, lastApplied: last });
+    const first = planChanges(actual, desired, { ...opts, lastApplied: null });
+    const keep = touchedBy(first, isKnown);
+    const narrowed = planChanges(narrowGrants(actual, keep), narrowGrants(desired, keep), { ...opts, lastApplied: narrowGrants(last, keep) });
+    expect(narrowed.operations).toEqual(whole.operations);
+    expect(narrowed.unsynced ?? 0).toBe(whole.unsynced ?? 0);
+    expect(narrowed.blocked ?? []).toEqual(whole.blocked ?? []);
   });
 });

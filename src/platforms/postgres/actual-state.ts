@@ -159,13 +159,15 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
     for (const r of (await client.query<RelationAclRow>(rq.text, rq.values)).rows) {
       const sequence = r.kind === 'S';
       const governed = sequence ? sequencesHere : protectedHere;
+      // One securable per relation, shared by its grants (made when first needed).
+      const securables = new Array<Grant['securable'] | undefined>(r.names.length);
       for (const it of inScope(r.items, r.owner, sequence ? SEQUENCE_LETTERS : RELATION_LETTERS)) {
         const own = it.grantee.kind === 'role' && it.grantee.name.startsWith(prefix);
         for (let k = 0; k < r.names.length; k++) {
           const schema = r.schemas[k]!;
           const name = r.names[k]!;
           if (!own && !governed.has(key2(schema, name))) continue;
-          push({ kind: sequence ? 'sequence' : 'table', segments: [db, schema, name] }, it);
+          push((securables[k] ??= { kind: sequence ? 'sequence' : 'table', segments: [db, schema, name] }), it);
         }
       }
     }
