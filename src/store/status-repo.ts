@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AccessState } from '../domain/access.js';
+import { packState, unpackState, type PackedState } from '../domain/packed-state.js';
 import type { Executor } from './db.js';
 
 /** How the last apply of a connection ended, as `status` shows it. */
@@ -58,7 +59,9 @@ interface Raw {
  * plain into the embedded store took 0.4–0.9 s and reading it back 0.3 s of a one-change apply,
  * against ≈60 ms to gzip and ≈50 ms to gunzip (docs/benchmarks.md, S1 as whole processes).
  */
-const APPLIED_STATE_FORMAT = 3;
+const APPLIED_STATE_FORMAT = 4;
+/** Format 3: the plain state's JSON, gzipped (still read). */
+const GZIP_STATE_FORMAT = 3;
 const PLAIN_STATE_FORMAT = 2;
 
 /** This process, as recorded on an apply it starts: `host pid`. */
@@ -157,7 +160,7 @@ export const statusRepo = {
     if (r.state === null || (r.digest !== undefined && rows[0]?.same === true)) return;
     await db.query(`UPDATE connection_status SET applied_state = $2, applied_digest = $3 WHERE connection = $1`, [
       connection,
-      JSON.stringify({ format: APPLIED_STATE_FORMAT, gzip: gzipSync(JSON.stringify(r.state), { level: 1 }).toString('base64') }),
+      JSON.stringify({ format: APPLIED_STATE_FORMAT, gzip: gzipSync(JSON.stringify(packState(r.state)), { level: 1 }).toString('base64') }),
       r.digest ?? null,
     ]);
   },
@@ -172,6 +175,9 @@ export const statusRepo = {
     if (text === null) return null;
     const stored = JSON.parse(text) as { format?: number; state?: AccessState; gzip?: string };
     if (stored.format === APPLIED_STATE_FORMAT && typeof stored.gzip === 'string') {
+      return unpackState(JSON.parse(gunzipSync(Buffer.from(stored.gzip, 'base64')).toString('utf8')) as PackedState);
+    }
+    if (stored.format === GZIP_STATE_FORMAT && typeof stored.gzip === 'string') {
       return JSON.parse(gunzipSync(Buffer.from(stored.gzip, 'base64')).toString('utf8')) as AccessState;
     }
     // A state written before grantees were typed (format 1, a bare state) cannot be read as one:

@@ -188,9 +188,13 @@ for (const backend of STORE_BACKENDS) {
       expect(await statusRepo.appliedState(db, 'wh')).toEqual(state);
       await statusRepo.applied(db, 'wh', { outcome: 'ok', error: null, state: { ...state, memberships: [] }, digest: 'd2', unconverged: 0, reportedDrift: 0, blocked: 0 });
       expect((await statusRepo.appliedState(db, 'wh'))?.memberships).toEqual([]);
-      // Stored compressed (format 3); a plain state written by an earlier version (format 2) is still read.
+      // Stored packed and compressed (format 4); states written by earlier versions (format 3,
+      // gzipped JSON; format 2, plain) are still read.
       const [stored] = await db.query<{ applied_state: string }>(`SELECT applied_state FROM connection_status WHERE connection = 'wh'`);
-      expect(JSON.parse(stored!.applied_state)).toMatchObject({ format: 3, gzip: expect.any(String) });
+      expect(JSON.parse(stored!.applied_state)).toMatchObject({ format: 4, gzip: expect.any(String) });
+      const { gzipSync } = await import('node:zlib');
+      await db.query(`UPDATE connection_status SET applied_state = $1 WHERE connection = 'wh'`, [JSON.stringify({ format: 3, gzip: gzipSync(JSON.stringify(state)).toString('base64') })]);
+      expect(await statusRepo.appliedState(db, 'wh')).toEqual(state);
       await db.query(`UPDATE connection_status SET applied_state = $1 WHERE connection = 'wh'`, [JSON.stringify({ format: 2, state })]);
       expect(await statusRepo.appliedState(db, 'wh')).toEqual(state);
       // A state stored before grantees were typed is not read as if it were: no last state.
