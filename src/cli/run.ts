@@ -15,11 +15,12 @@ export interface RunOptions {
   /** Runs before the client opens: argument errors are reported without touching the store. */
   readonly check?: () => void | Promise<void>;
   /**
-   * The command does heavy work in the embedded store (sync, plan, apply): keep V8's optimizing
-   * compiler for the store's WebAssembly. Other commands read or write a few rows, where that
-   * compiler's background work only costs: it took `connection list` from 0.6 to 1.0 s of CPU
-   * and from 150 to 240 MB (docs/benchmarks.md, T9). They run the store on V8's baseline
-   * compiler (Liftoff) alone.
+   * The command does long, heavy work in the embedded store (`catalog sync` of a large catalog):
+   * keep V8's optimizing compiler for the store's WebAssembly. Other commands run the store on
+   * V8's baseline compiler (Liftoff) alone, since the optimizing compiler's background work
+   * costs more than it gains in a process of seconds: it took `connection list` from 0.6 to
+   * 1.0 s of CPU and 150 to 240 MB (T9), and S1's `apply` from 2.5 to 4.4 s of CPU and 220 to
+   * 300 MB for a no-op, 3.9 to 5.1–5.9 s and 270 to 350 MB for a converge (docs/benchmarks.md).
    */
   readonly heavy?: boolean;
 }

@@ -107,7 +107,9 @@ export function createApplyService(deps: {
           ...(opts.onStatement ? { onStatement: (r: StatementResult) => opts.onStatement!(t.name, r) } : {}),
         });
         prepared.push({ name: t.name, p });
-        opts.onProgress?.(`${t.name}: planned, ${p.plan.statements.length} statements`);
+        const ms = p.plan.timings;
+        const took = [ms.catalogMs !== undefined ? `catalog read ${ms.catalogMs} ms` : '', `desired state ${ms.desiredMs} ms`, `access read ${ms.actualMs} ms`, `diff ${ms.planMs} ms`].filter(Boolean).join(', ');
+        opts.onProgress?.(`${t.name}: planned, ${p.plan.statements.length} statements (${took})`);
       }
       // Every plan passes the safety valve before anything is stored.
       for (const { name, p } of prepared) {

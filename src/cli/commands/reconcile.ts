@@ -192,7 +192,7 @@ export function registerReconcile(program: Command): void {
           plans.map(renderPlan).join('\n\n') + (o.out !== undefined ? `\n\nplan saved to ${o.out}; run exactly it with: steward apply ${o.out}` : ''),
         );
         return o.exitCode === true && plans.some((p) => p.operations.length > 0) ? 2 : 0;
-      }, { check, heavy: true });
+      }, { check });
     });
 
   program
@@ -271,7 +271,7 @@ export function registerReconcile(program: Command): void {
         const r = renderApplied(result.connections);
         out.result({ ...result, warnings }, () => r.text);
         return r.code;
-      }, { check, heavy: true });
+      }, { check });
     });
 
   program
