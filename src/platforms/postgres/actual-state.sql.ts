@@ -97,28 +97,34 @@ WHERE ${PREFIX_RANGE('r.rolname', '$1', '$3')} AND NOT (m.rolname = ANY($2::text
     };
   },
 
-  /** CONNECT held by prefix roles on any database of the cluster. */
+  /**
+   * CONNECT held by prefix roles on any database of the cluster. The ACLs are exploded once
+   * (MATERIALIZED): left to the planner, a nested loop exploded every database's ACL once per
+   * Steward role, and with one database granting CONNECT to 5,000 logins the query took 19 s.
+   */
   databaseGrants(prefix: string): SqlQuery {
     return {
-      text: `SELECT d.datname AS object, g.rolname AS grantee, string_agg(DISTINCT a.privilege_type, ',') AS privileges
-FROM pg_database d
-CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
-JOIN pg_roles g ON g.oid = a.grantee
-WHERE d.datacl IS NOT NULL AND ${PREFIX_RANGE('g.rolname', '$1', '$2')} AND a.privilege_type = 'CONNECT'
-GROUP BY d.datname, g.rolname`,
+      text: `WITH acl AS MATERIALIZED (
+  SELECT d.datname, a.grantee, a.privilege_type FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a
+  WHERE d.datacl IS NOT NULL AND a.privilege_type = 'CONNECT')
+SELECT acl.datname AS object, g.rolname AS grantee, string_agg(DISTINCT acl.privilege_type, ',') AS privileges
+FROM acl JOIN pg_roles g ON g.oid = acl.grantee
+WHERE ${PREFIX_RANGE('g.rolname', '$1', '$2')}
+GROUP BY acl.datname, g.rolname`,
       values: [prefix, prefixEnd(prefix)],
     };
   },
 
-  /** USAGE held by prefix roles on any schema of the current database. */
+  /** USAGE held by prefix roles on any schema of the current database (ACLs exploded once, as above). */
   schemaGrants(prefix: string): SqlQuery {
     return {
-      text: `SELECT n.nspname AS object, g.rolname AS grantee, string_agg(DISTINCT a.privilege_type, ',') AS privileges
-FROM pg_namespace n
-CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
-JOIN pg_roles g ON g.oid = a.grantee
-WHERE n.nspacl IS NOT NULL AND starts_with(g.rolname, $1) AND a.privilege_type = 'USAGE'
-GROUP BY n.nspname, g.rolname`,
+      text: `WITH acl AS MATERIALIZED (
+  SELECT n.nspname, a.grantee, a.privilege_type FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a
+  WHERE n.nspacl IS NOT NULL AND a.privilege_type = 'USAGE')
+SELECT acl.nspname AS object, g.rolname AS grantee, string_agg(DISTINCT acl.privilege_type, ',') AS privileges
+FROM acl JOIN pg_roles g ON g.oid = acl.grantee
+WHERE starts_with(g.rolname, $1)
+GROUP BY acl.nspname, g.rolname`,
       values: [prefix],
     };
   },
@@ -168,14 +174,16 @@ WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind
   /** Per-schema default privileges on future tables and sequences that name a prefix role as grantee. */
   defaultGrants(prefix: string): SqlQuery {
     return {
-      text: `SELECT n.nspname AS schema, pg_get_userbyid(d.defaclrole) AS owner, d.defaclobjtype::text AS objtype, g.rolname AS grantee,
-  string_agg(DISTINCT a.privilege_type, ',') AS privileges
-FROM pg_default_acl d
-JOIN pg_namespace n ON n.oid = d.defaclnamespace
-CROSS JOIN LATERAL aclexplode(d.defaclacl) a
-JOIN pg_roles g ON g.oid = a.grantee
-WHERE d.defaclobjtype IN ('r', 'S') AND starts_with(g.rolname, $1) AND a.privilege_type IN ${DEFAULT_PRIVILEGES}
-GROUP BY n.nspname, d.defaclrole, d.defaclobjtype, g.rolname`,
+      text: `WITH acl AS MATERIALIZED (
+  SELECT d.defaclnamespace, d.defaclrole, d.defaclobjtype, a.grantee, a.privilege_type FROM pg_default_acl d CROSS JOIN LATERAL aclexplode(d.defaclacl) a
+  WHERE d.defaclobjtype IN ('r', 'S') AND a.privilege_type IN ${DEFAULT_PRIVILEGES})
+SELECT n.nspname AS schema, pg_get_userbyid(acl.defaclrole) AS owner, acl.defaclobjtype::text AS objtype, g.rolname AS grantee,
+  string_agg(DISTINCT acl.privilege_type, ',') AS privileges
+FROM acl
+JOIN pg_namespace n ON n.oid = acl.defaclnamespace
+JOIN pg_roles g ON g.oid = acl.grantee
+WHERE starts_with(g.rolname, $1)
+GROUP BY n.nspname, acl.defaclrole, acl.defaclobjtype, g.rolname`,
       values: [prefix],
     };
   },
