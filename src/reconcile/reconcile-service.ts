@@ -246,11 +246,13 @@ export function createReconcileService(deps: {
     let lastApplied: AccessState | null = null;
     let touched: ((s: Securable) => boolean) | undefined;
     if (plan.operations.length > 0) {
-      lastApplied = await statusRepo.appliedState(db, spec.name);
-      // Drift is decided where something changes: diff again, with the last apply, on the grants the plan touches.
+      // The read-back after the run compares the grants the plan touches.
       const keep = touchedBy(plan, isKnown);
       touched = keep;
-      plan = planChanges(narrowGrants(actual, keep), narrowGrants(desired, keep), { ...planOpts, lastApplied: narrowGrants(lastApplied, keep) });
+      lastApplied = await statusRepo.appliedState(db, spec.name);
+      // Drift is decided where something changes: diff again, with the last apply, on those grants.
+      // Without a last apply (a first converge) the plan just made is the plan.
+      if (lastApplied !== null) plan = planChanges(narrowGrants(actual, keep), narrowGrants(desired, keep), { ...planOpts, lastApplied: narrowGrants(lastApplied, keep) });
     }
     // --- data policies: secure-view operations join the plan, ordered around roles and grants ---
     plan = { ...plan, operations: mergeOperations(plan.operations, dataPolicies.operations(desired)) };
