@@ -230,7 +230,13 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
         await identitiesRepo.pruneSource(tx, FILE, file.users.map((u) => u.name), file.groups);
         await tagsRepo.deleteSource(tx, FILE);
         await tagsRepo.add(tx, file.tags, FILE);
-        for (const p of file.policies) await policiesRepo.put(tx, deps.secrets.seal(p, (await policiesRepo.get(tx, p.name))?.policy ?? null), FILE);
+        // Only policies that change are written (each is a read for its sealed salt and an upsert).
+        const storedPolicies = new Map(stored.policies.map((p) => [p.name, p]));
+        for (const p of file.policies) {
+          const prior = storedPolicies.get(p.name);
+          if (prior !== undefined && stored.sources.get(`policy:${p.name}`) === FILE && isDeepStrictEqual(plain(prior), plain(p))) continue;
+          await policiesRepo.put(tx, deps.secrets.seal(p, (await policiesRepo.get(tx, p.name))?.policy ?? null), FILE);
+        }
         await policiesRepo.pruneSource(tx, FILE, file.policies.map((p) => p.name));
         const result = { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce, unchanged: false };
         await deps.audit.record(tx, {

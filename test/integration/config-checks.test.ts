@@ -221,14 +221,19 @@ describe('storing the same file again', () => {
   ])('stores a file that changes %s', async (_what, edit) => {
     const store = get();
     await store.services.config.store(cfg(SALTED), 'test');
+    const content = async () => JSON.stringify([await store.services.identities.listUsers(), await store.services.identities.listGroups(), (await store.services.config.loadModel()).policies, await store.services.identities.listTags()]);
+    const before = await content();
     const changed = edit(SALTED);
     expect(changed).not.toBe(SALTED);
     const r = await store.services.config.store(cfg(changed), 'test');
     expect(r.unchanged).toBe(false);
+    // What changed was written (salts compared opened).
+    expect(await content()).not.toBe(before);
     const [event] = await store.services.audit.list({ action: 'config.store', limit: 1 });
     expect(event!.outcome).toBe('ok');
-    // And back: a change again, not "unchanged".
+    // And back: a change again, not "unchanged", and the store as it was.
     expect((await store.services.config.store(cfg(SALTED), 'test')).unchanged).toBe(false);
+    expect(await content()).toBe(before);
   });
 
   it('takes over a user the API made under the same name (source file), then is unchanged', async () => {
