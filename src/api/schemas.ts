@@ -257,6 +257,7 @@ export const ApplyView = Type.Object(
     sync: Nullable(Open('objects, ms, added, changed, removed')),
     results: Type.Array(Open('{ statement, ok, ms, error? }')),
     unconverged: Type.Array(Open('an operation the database did not reflect when read back')),
+    readBackFailed: Type.Optional(Type.Literal(true, { description: 'the database could not be read back after the run: unconverged lists the whole plan, whose effect is unknown' })),
     error: Type.Optional(Type.String()),
     auditId: Nullable(Type.Integer()),
   },

@@ -30,6 +30,8 @@ export interface ApplyView {
   readonly results: readonly StatementResult[];
   /** Operations the database did not reflect when read back after the apply. */
   readonly unconverged: readonly Operation[];
+  /** The database could not be read back after the run: `unconverged` lists the whole plan, unverified. */
+  readonly readBackFailed?: true;
   readonly error?: string;
   readonly auditId: number | null;
 }
@@ -182,6 +184,7 @@ export function applyView(r: ApplyOutcome): ApplyView {
     // Data policies: hash salts never leave the process.
     results: r.results.map((x) => ({ ...x, statement: redactPlanSecrets([], [x.statement]).statements[0]! })),
     unconverged: r.unconverged,
+    ...(r.readBackFailed ? { readBackFailed: true as const } : {}),
     ...(r.error ? { error: r.error } : {}),
     auditId: r.auditId,
   };

@@ -68,8 +68,13 @@ export interface ApplyOutcome {
    */
   readonly status: ApplyStatus;
   readonly results: readonly StatementResult[];
-  /** Operations still to do when the database was read back after the apply. */
+  /**
+   * Operations still to do when the database was read back after the apply; when the read-back
+   * itself failed (`readBackFailed`), every operation of the plan, whose effect is then unknown.
+   */
   readonly unconverged: readonly Operation[];
+  /** The database could not be read back after the statements ran: nothing was verified. */
+  readonly readBackFailed?: true;
   readonly error?: string;
   readonly auditId: number | null;
 }
@@ -304,7 +309,7 @@ export function createReconcileService(deps: {
     open: OpenConnection,
     c: Computed,
     opts: { actor: string; action: string; onStatement?: (r: StatementResult) => void; onPhase?: (phase: string) => void },
-  ): Promise<Pick<ApplyOutcome, 'status' | 'results' | 'unconverged' | 'error' | 'auditId'>> {
+  ): Promise<Pick<ApplyOutcome, 'status' | 'results' | 'unconverged' | 'error' | 'auditId' | 'readBackFailed'>> {
     const { plan } = c;
     const connection = open.spec.name;
     // Nothing reaches the database before this is recorded: a kill from here on leaves an
@@ -372,7 +377,7 @@ export function createReconcileService(deps: {
       await audit.finish(auditId, ran > 0 ? 'partial' : 'error', `${ran}/${plan.statements.length} statements: ${message}`, { error: message });
       await statusRepo.applied(db, connection, { outcome: 'failed', error: message, state: null, unconverged: unconverged.length, reportedDrift: plan.reportedDrift.length, blocked: plan.blocked.length });
       lastWritten.delete(connection);
-      return { status: 'failed', results: exec.results, unconverged, error: message, auditId };
+      return { status: 'failed', results: exec.results, unconverged, error: message, auditId, readBackFailed: true };
     }
     opts.onPhase?.('verified');
     const status: ApplyStatus = error !== undefined ? 'failed' : unconverged.length > 0 ? 'unconverged' : 'applied';

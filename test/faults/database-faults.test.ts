@@ -182,6 +182,11 @@ for (const target of [postgresTarget('dbf', TABLES), mariadbTarget('dbf', TABLES
         console.info(`[${target.name}] ${fault.name}:\n${r.stdout}${r.stderr}`);
         expectClearFailure(r, { names, secrets, what: fault.name });
         if (fault.name.includes('pg_terminate_backend')) expect(r.stdout).toMatch(/terminating connection due to administrator command/);
+        // A read-back that failed verified nothing: said so, never "not reflected by the database".
+        if (/could not read the database back/.test(r.stdout)) {
+          expect(r.stdout).toMatch(/not verified: the database could not be read back after the run/);
+          expect(r.stdout).not.toMatch(/not reflected by the database/);
+        }
         // The connection's line says it failed and why, on one line.
         expect(`${r.stdout}\n${r.stderr}`).toMatch(new RegExp(`^(${target.conn}: failed, \\d+/\\d+ statements — .+|error: .*\\b${target.conn}\\b.*)$`, 'm'));
 

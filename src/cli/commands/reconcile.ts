@@ -140,7 +140,10 @@ function renderApplied(results: readonly ApplyView[]): { text: string; code: num
       else if (r.plan.blocked.length > 0 && code === 0) code = 3;
       const lines = [head];
       if (r.sync) lines.push(`  sync: ${r.sync.added} added, ${r.sync.changed} changed, ${r.sync.removed} removed`);
-      if (r.unconverged.length > 0) {
+      if (r.readBackFailed === true) {
+        lines.push(`  not verified: the database could not be read back after the run, so whether these ${r.unconverged.length} operations took effect is unknown; steward plan shows what is left:`);
+        for (const op of r.unconverged.slice(0, 20)) lines.push(`    ? ${describeOperation(op)}`);
+      } else if (r.unconverged.length > 0) {
         lines.push(`  not reflected by the database when read back (${r.unconverged.length}):`);
         for (const op of r.unconverged.slice(0, 20)) lines.push(`    ✗ ${describeOperation(op)}`);
       }
