@@ -39,9 +39,11 @@ export function viewOwnerRole(rolePrefix: string): string {
 export function computeSecureViews(input: PolicyInput): SecureViewState {
   const caps = input.capabilities;
   const depth = caps.hierarchy.length;
+  const { masks, filters } = compileDataPolicies(input.policies);
+  // No data policy: no view, system or container (those the database holds are dropped by the plan).
+  if (masks.length === 0 && filters.length === 0) return { owner: viewOwnerRole(input.options.rolePrefix), views: [], systems: [], containers: [] };
   const protect = compileGlobs(input.options.protect, `connections.${input.connection}.protect`);
   const index = buildCatalogIndex(input.connection, input.catalog, caps.hierarchy, protect);
-  const { masks, filters } = compileDataPolicies(input.policies);
   const locations = secureLocations(input.connection, input.options, caps.hierarchy);
   const steward = locations.stewardContainers(index.containers.map((c) => c.securable.segments));
   // Partitions follow their partitioned table (its view reads them all); Steward's own objects are never base tables.
