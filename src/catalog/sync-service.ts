@@ -1,11 +1,14 @@
 import type { CatalogSnapshot, DiscoveredObject } from '../domain/catalog.js';
-import { redactSecrets, toStewardError } from '../domain/errors.js';
+import { notFound, redactSecrets, toStewardError } from '../domain/errors.js';
 import { encodePath } from '../domain/paths.js';
 import type { Db } from '../store/db.js';
 import { objectsRepo, type ObjectWrite, type StoredColumn } from '../store/objects-repo.js';
 import { statusRepo } from '../store/status-repo.js';
 import type { PlatformSession } from '../platforms/platform.js';
 import { columnKey, fingerprintOf } from './fingerprint.js';
+
+/** New objects are written this many at a time while the crawl is compared. */
+const INSERT_SLICE = 10_000;
 
 export interface SyncChange {
   /** Full path, starting with the connection name. */
@@ -85,28 +88,30 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
   ): Promise<SyncReport> {
     const full = (p: string): string => (p === '' ? connection : `${connection}/${p}`);
     return db.transaction(async (tx) => {
-      // What is stored under the crawled roots, keyed by path.
-      const stored = new Map<string, { fingerprint: string; removed: boolean }>();
-      for (const root of roots) {
-        for (const r of await objectsRepo.fingerprintsUnder(tx, connection, encodePath(root))) stored.set(r.path, r);
-      }
-      if (roots.length === 0) {
-        for (const r of await objectsRepo.fingerprintsUnder(tx, connection, '')) stored.set(r.path, r);
+      if (!(await objectsRepo.lockConnection(tx, connection))) throw notFound('connection', connection);
+      // What is stored under the crawled roots: path → fingerprint (null: marked removed).
+      // Entries are deleted as the crawl sees them; what is left at the end has vanished.
+      const stored = new Map<string, string | null>();
+      for (const root of roots.length === 0 ? [[]] : roots) {
+        for (const [path, fingerprint] of await objectsRepo.fingerprintsUnder(tx, connection, encodePath(root))) stored.set(path, fingerprint);
       }
 
       const added: SyncChange[] = [];
       const changed: SyncChange[] = [];
       const removed: SyncChange[] = [];
-      const writes: ObjectWrite[] = [];
+      let inserts: ObjectWrite[] = [];
+      const updates: ObjectWrite[] = [];
       const changedRelations: { write: ObjectWrite; o: DiscoveredObject }[] = [];
       const seen = new Set<string>();
 
       for (const o of objects) {
         const path = encodePath(o.segments);
-        seen.add(path);
         const fingerprint = fingerprintOf(o);
+        if (seen.has(path)) continue; // reported twice: the first one counts
+        seen.add(path);
         const prev = stored.get(path);
-        if (prev !== undefined && !prev.removed && prev.fingerprint === fingerprint) continue;
+        if (prev !== undefined) stored.delete(path);
+        if (prev === fingerprint) continue;
         const write: ObjectWrite = {
           path,
           parent: encodePath(o.segments.slice(0, -1)),
@@ -115,18 +120,28 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
           depth: o.segments.length,
           owner: o.owner,
           comment: o.comment,
-          columns: o.columns ? [...o.columns] : null,
+          columns: o.columns ?? null,
           partitionOf: o.partitionOf ? encodePath(o.partitionOf) : null,
-          sequences: o.sequences && o.sequences.length > 0 ? o.sequences.map((q) => [...q]) : null,
+          sequences: o.sequences && o.sequences.length > 0 ? o.sequences : null,
           fingerprint,
         };
-        writes.push(write);
-        if (prev === undefined || prev.removed) {
+        if (prev === undefined) {
           // A new relation brings its columns: they are not listed one by one (a first sync of
           // 100,000 tables would otherwise report a million entries).
           added.push({ path: full(path), kind: o.kind });
+          inserts.push(write);
+          // Written in slices so that the rows to write are never all in memory at once.
+          if (inserts.length >= INSERT_SLICE) {
+            await objectsRepo.insertNew(tx, connection, inserts);
+            inserts = [];
+          }
+        } else if (prev === null) {
+          // Reappeared: new again, with its columns.
+          added.push({ path: full(path), kind: o.kind });
+          updates.push(write);
         } else {
           changed.push({ path: full(path), kind: o.kind });
+          updates.push(write);
           if (o.columns) changedRelations.push({ write, o });
         }
       }
@@ -160,9 +175,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
       }
 
       const vanished: string[] = [];
-      for (const [path, r] of stored) {
-        if (!r.removed && !seen.has(path)) vanished.push(path);
-      }
+      for (const [path, fingerprint] of stored) if (fingerprint !== null) vanished.push(path);
       if (vanished.length > 0) {
         const kinds = await tx.query<{ path: string; kind: string }>(
           'SELECT path, kind FROM objects WHERE connection = $1 AND path = ANY($2::text[])',
@@ -171,7 +184,8 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
         for (const k of kinds) removed.push({ path: full(k.path), kind: k.kind });
       }
 
-      await objectsRepo.upsert(tx, connection, writes);
+      await objectsRepo.insertNew(tx, connection, inserts);
+      await objectsRepo.update(tx, connection, updates);
       await objectsRepo.markRemoved(tx, connection, vanished);
       return {
         connection,
