@@ -17,12 +17,21 @@ export function encodeColumns(columns: readonly StoredColumn[]): string {
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i]!;
     if (i > 0) out += ',';
-    out += `[${JSON.stringify(c.name)},${JSON.stringify(c.type)},${c.nullable ? 1 : 0},${c.position}`;
+    out += `[${jsonString(c.name)},${jsonString(c.type)},${c.nullable ? 1 : 0},${c.position}`;
     if (c.removedAt !== undefined) out += `,${JSON.stringify(c.comment)},${JSON.stringify(c.removedAt)}`;
-    else if (c.comment !== null) out += `,${JSON.stringify(c.comment)}`;
+    else if (c.comment !== null) out += `,${jsonString(c.comment)}`;
     out += ']';
   }
   return `${out}]`;
+}
+
+/** JSON.stringify of a string, without its call for plain text (no quote, backslash, control character or surrogate). */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
 }
 
 type Encoded = [string, string, 0 | 1, number, (string | null)?, string?];

@@ -12,6 +12,7 @@ describe('stored column lists', () => {
       { name: 'gone', type: 'text', nullable: true, position: 3, comment: null, removedAt: '2026-12-01T07:00:00.000Z' },
       { name: 'gone2', type: 'text', nullable: false, position: 4, comment: 'was here', removedAt: '2026-12-01T07:00:00.000Z' },
       { name: '', type: 'integer[]', nullable: true, position: 5, comment: '' },
+      { name: '😀\u0001\u2028', type: 'x', nullable: true, position: 6, comment: '\u0000' },
     ];
     const text = encodeColumns(cols);
     expect(decodeColumns(text)).toEqual(cols);
