@@ -1,7 +1,7 @@
 import type { CatalogSnapshot, DiscoveredObject } from '../domain/catalog.js';
 import { notFound, redactSecrets, toStewardError } from '../domain/errors.js';
 import { encodePath } from '../domain/paths.js';
-import type { Db } from '../store/db.js';
+import type { Db, Executor } from '../store/db.js';
 import { objectsRepo, type ObjectWrite, type StoredColumn } from '../store/objects-repo.js';
 import { statusRepo } from '../store/status-repo.js';
 import type { PlatformSession } from '../platforms/platform.js';
@@ -37,9 +37,22 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
 
   async function sync(connection: string, session: PlatformSession, under?: readonly string[]): Promise<SyncReport> {
     const started = performance.now();
+    const opts = under && under.length > 0 ? { under } : {};
+    if (session.introspectSlices) {
+      // Each slice is compared and stored while the platform reads the next one; the store's
+      // transaction spans the crawl, so a crawl that fails stores nothing.
+      const crawl = session.introspectSlices.bind(session);
+      return succeeded(connection, () =>
+        db.transaction(async (tx) => {
+          const run = await beginRun(tx, connection, rootsOf(under, null));
+          await crawl(opts, (slice) => run.add(slice));
+          return run.finish(started);
+        }),
+      );
+    }
     let snapshot: CatalogSnapshot;
     try {
-      snapshot = await session.introspect(under && under.length > 0 ? { under } : {});
+      snapshot = await session.introspect(opts);
     } catch (err) {
       await recordFailure(connection, err);
       throw err;
@@ -48,15 +61,18 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
   }
 
   /**
-   * Store a snapshot already taken (a plan was computed from it under the connection's lock,
-   * and the configuration it was planned against has just been stored).
+   * The subtrees a sync owns. A full sync owns the whole connection: a database that vanished
+   * (or left the configured list) is marked removed too, whatever roots the platform reports.
    */
-  async function syncSnapshot(connection: string, snapshot: CatalogSnapshot, under?: readonly string[], started = performance.now()): Promise<SyncReport> {
+  function rootsOf(under: readonly string[] | undefined, snapshot: CatalogSnapshot | null): readonly (readonly string[])[] {
+    if (!under || under.length === 0) return [[]];
+    return snapshot?.roots ?? [under];
+  }
+
+  /** Record the outcome of a sync in the connection's status. */
+  async function succeeded(connection: string, run: () => Promise<SyncReport>): Promise<SyncReport> {
     try {
-      // A full sync owns the whole connection: a database that vanished (or left the configured
-      // list) is marked removed too, whatever roots the platform reports.
-      const roots = under && under.length > 0 ? snapshot.roots : [[]];
-      const report = await store(connection, snapshot.objects, roots, started);
+      const report = await run();
       await statusRepo.syncSucceeded(db, connection, {
         added: report.added.length,
         changed: report.changed.length,
@@ -69,6 +85,14 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
       await recordFailure(connection, err);
       throw err;
     }
+  }
+
+  /**
+   * Store a snapshot already taken (a plan was computed from it under the connection's lock,
+   * and the configuration it was planned against has just been stored).
+   */
+  async function syncSnapshot(connection: string, snapshot: CatalogSnapshot, under?: readonly string[], started = performance.now()): Promise<SyncReport> {
+    return succeeded(connection, () => store(connection, snapshot.objects, rootsOf(under, snapshot), started));
   }
 
   /**
@@ -86,31 +110,44 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
     roots: readonly (readonly string[])[],
     started: number,
   ): Promise<SyncReport> {
-    const full = (p: string): string => (p === '' ? connection : `${connection}/${p}`);
     return db.transaction(async (tx) => {
-      if (!(await objectsRepo.lockConnection(tx, connection))) throw notFound('connection', connection);
-      // What is stored under the crawled roots: path → fingerprint (null: marked removed).
-      // Entries are deleted as the crawl sees them; what is left at the end has vanished.
-      const stored = new Map<string, string | null>();
-      for (const root of roots.length === 0 ? [[]] : roots) {
-        for (const [path, fingerprint] of await objectsRepo.fingerprintsUnder(tx, connection, encodePath(root))) stored.set(path, fingerprint);
-      }
+      const run = await beginRun(tx, connection, roots);
+      await run.add(objects);
+      return run.finish(started);
+    });
+  }
 
-      const added: SyncChange[] = [];
-      const changed: SyncChange[] = [];
-      const removed: SyncChange[] = [];
-      let inserts: ObjectWrite[] = [];
-      const updates: ObjectWrite[] = [];
-      const changedRelations: { write: ObjectWrite; o: DiscoveredObject }[] = [];
-      const seen = new Set<string>();
+  /**
+   * One sync's comparison with the store, inside the caller's transaction: `add` takes the
+   * crawled objects (all at once, or slice by slice as they are read) and writes new ones as it
+   * goes; `finish` writes the changed ones, marks what was not seen removed, and reports.
+   */
+  async function beginRun(tx: Executor, connection: string, roots: readonly (readonly string[])[]) {
+    const full = (p: string): string => (p === '' ? connection : `${connection}/${p}`);
+    if (!(await objectsRepo.lockConnection(tx, connection))) throw notFound('connection', connection);
+    // What is stored under the crawled roots: path → fingerprint (null: marked removed).
+    // Entries are deleted as the crawl sees them; what is left at the end has vanished.
+    const stored = new Map<string, string | null>();
+    for (const root of roots.length === 0 ? [[]] : roots) {
+      for (const [path, fingerprint] of await objectsRepo.fingerprintsUnder(tx, connection, encodePath(root))) stored.set(path, fingerprint);
+    }
 
+    const added: SyncChange[] = [];
+    const changed: SyncChange[] = [];
+    const removed: SyncChange[] = [];
+    let inserts: ObjectWrite[] = [];
+    const updates: ObjectWrite[] = [];
+    const changedRelations: { write: ObjectWrite; o: DiscoveredObject }[] = [];
+    const seen = new Set<string>();
+
+    async function add(objects: readonly DiscoveredObject[]): Promise<void> {
       for (const o of objects) {
         const path = encodePath(o.segments);
-        const fingerprint = fingerprintOf(o);
         if (seen.has(path)) continue; // reported twice: the first one counts
         seen.add(path);
         const prev = stored.get(path);
         if (prev !== undefined) stored.delete(path);
+        const fingerprint = fingerprintOf(o);
         if (prev === fingerprint) continue;
         const write: ObjectWrite = {
           path,
@@ -130,11 +167,6 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
           // 100,000 tables would otherwise report a million entries).
           added.push({ path: full(path), kind: o.kind });
           inserts.push(write);
-          // Written in slices so that the rows to write are never all in memory at once.
-          if (inserts.length >= INSERT_SLICE) {
-            await objectsRepo.insertNew(tx, connection, inserts);
-            inserts = [];
-          }
         } else if (prev === null) {
           // Reappeared: new again, with its columns.
           added.push({ path: full(path), kind: o.kind });
@@ -145,7 +177,18 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
           if (o.columns) changedRelations.push({ write, o });
         }
       }
+      // Written in slices so that the rows to write are never all in memory at once.
+      if (inserts.length >= INSERT_SLICE) await flushInserts();
+    }
 
+    async function flushInserts(): Promise<void> {
+      const rows = inserts;
+      inserts = [];
+      await objectsRepo.insertNew(tx, connection, rows);
+    }
+
+    async function finish(started: number): Promise<SyncReport> {
+      await flushInserts();
       // Column-level detail for changed relations; vanished columns stay, marked removed.
       if (changedRelations.length > 0) {
         const before = await objectsRepo.columnsOf(
@@ -184,7 +227,6 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
         for (const k of kinds) removed.push({ path: full(k.path), kind: k.kind });
       }
 
-      await objectsRepo.insertNew(tx, connection, inserts);
       await objectsRepo.update(tx, connection, updates);
       await objectsRepo.markRemoved(tx, connection, vanished);
       return {
@@ -192,10 +234,12 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
         added,
         changed,
         removed,
-        objects: objects.length,
+        objects: seen.size,
         ms: Math.round(performance.now() - started),
       };
-    });
+    }
+
+    return { add, finish };
   }
 
   return { sync, syncSnapshot, store, recordFailure };

@@ -47,6 +47,19 @@ function catalog(extra: { dropOrders?: boolean; newColumn?: boolean } = {}): Dis
   return objs;
 }
 
+/** The same session, handing its catalog over in slices of `size` objects (as PostgreSQL's does). */
+function slicedSession(objects: () => DiscoveredObject[], size: number): PlatformSession {
+  const base = fakeSession(objects);
+  return {
+    ...base,
+    async introspectSlices(opts, onSlice): Promise<CatalogSnapshot> {
+      const snap = await base.introspect(opts);
+      for (let i = 0; i < snap.objects.length; i += size) await onSlice(snap.objects.slice(i, i + size));
+      return { objects: [], roots: snap.roots };
+    },
+  };
+}
+
 /** `db` with a count of the statements that write the catalog (objects, or its staging table). */
 function countingWrites(db: Db): { db: Db; writes: () => number } {
   let writes = 0;
@@ -246,23 +259,26 @@ for (const backend of STORE_BACKENDS) {
       await db.query(`DELETE FROM objects WHERE connection = 'wh' AND path = 'legacy'`);
     });
 
-    it('among many tables, finds the one that changed and writes only it; no change writes nothing', async () => {
+    it.each([
+      ['whole', (objects: () => DiscoveredObject[]) => fakeSession(objects)],
+      ['in slices', (objects: () => DiscoveredObject[]) => slicedSession(objects, 37)],
+    ] as const)('among many tables (crawl handed over %s), finds the one that changed and writes only it; no change writes nothing', async (_, session) => {
       await s.connections.add({ name: 'many', type: 'postgres', url: 'postgres://steward@127.0.0.1:1/big' }, 'test', { verify: false });
       const counted = countingWrites(db);
       const sync = createSyncService({ db: counted.db });
       const versions = async () =>
         new Map((await db.query<{ path: string; v: string }>(`SELECT path, ctid::text || xmin::text AS v FROM objects WHERE connection = 'many'`)).map((r) => [r.path, r.v]));
-      const first = await sync.sync('many', fakeSession(() => manyTables(300)));
+      const first = await sync.sync('many', session(() => manyTables(300)));
       expect(first.added).toHaveLength(302);
 
       let writes = counted.writes();
       const before = await versions();
-      const same = await sync.sync('many', fakeSession(() => manyTables(300)));
+      const same = await sync.sync('many', session(() => manyTables(300)));
       expect([same.added, same.changed, same.removed]).toEqual([[], [], []]);
       expect(counted.writes()).toBe(writes);
       expect(await versions()).toEqual(before);
 
-      const r = await sync.sync('many', fakeSession(() => manyTables(300, { typeOf: 123, ownerOf: 201 })));
+      const r = await sync.sync('many', session(() => manyTables(300, { typeOf: 123, ownerOf: 201 })));
       expect(r.changed).toEqual([
         { path: 'many/big/s/t123', kind: 'table' },
         { path: 'many/big/s/t201', kind: 'table' },
@@ -275,18 +291,34 @@ for (const backend of STORE_BACKENDS) {
       const t123 = await s.catalog.browse('many/big/s/t123');
       expect(t123.children.find((c) => c.name === 'v')).toMatchObject({ type: 'numeric' });
 
-      const r2 = await sync.sync('many', fakeSession(() => manyTables(300, { typeOf: 123, ownerOf: 201, drop: 7, add: true })));
+      const r2 = await sync.sync('many', session(() => manyTables(300, { typeOf: 123, ownerOf: 201, drop: 7, add: true })));
       expect([r2.added, r2.changed, r2.removed]).toEqual([[{ path: 'many/big/s/t300', kind: 'table' }], [], [{ path: 'many/big/s/t7', kind: 'table' }]]);
       // It comes back: added again, with its columns.
-      const r3 = await sync.sync('many', fakeSession(() => manyTables(300, { typeOf: 123, ownerOf: 201, add: true })));
+      const r3 = await sync.sync('many', session(() => manyTables(300, { typeOf: 123, ownerOf: 201, add: true })));
       expect([r3.added, r3.changed, r3.removed]).toEqual([[{ path: 'many/big/s/t7', kind: 'table' }], [], []]);
       expect((await s.catalog.browse('many/big/s/t7')).children.map((c) => c.name)).toEqual(['id', 'v', 'note']);
 
       writes = counted.writes();
       const settled = await versions();
-      await sync.sync('many', fakeSession(() => manyTables(300, { typeOf: 123, ownerOf: 201, add: true })));
+      await sync.sync('many', session(() => manyTables(300, { typeOf: 123, ownerOf: 201, add: true })));
       expect(counted.writes()).toBe(writes);
       expect(await versions()).toEqual(settled);
+      await s.connections.remove('many', 'test');
+      expect(await db.query(`SELECT 1 FROM objects WHERE connection = 'many'`)).toEqual([]);
+    });
+
+    it('a crawl in slices that fails part-way stores nothing of it, and the failure shows in the status', async () => {
+      const failing: PlatformSession = {
+        ...fakeSession(() => catalog(state)),
+        async introspectSlices(_opts, onSlice): Promise<CatalogSnapshot> {
+          await onSlice([{ kind: 'database', segments: ['half'], owner: null, comment: null }]);
+          throw new Error('connection lost');
+        },
+      };
+      await expect(s.sync.sync('wh', failing)).rejects.toThrow('connection lost');
+      expect(await db.query(`SELECT 1 FROM objects WHERE connection = 'wh' AND path = 'half'`)).toEqual([]);
+      const [st] = await db.query<{ last_sync_error: string | null }>(`SELECT last_sync_error FROM connection_status WHERE connection = 'wh'`);
+      expect(st!.last_sync_error).toContain('connection lost');
     });
 
     it('a sync of a connection that is not stored fails as not found and stores nothing', async () => {
@@ -295,9 +327,6 @@ for (const backend of STORE_BACKENDS) {
     });
 
     it('removing a connection removes its catalog', async () => {
-      await s.connections.remove('many', 'test');
-      expect(await db.query(`SELECT 1 FROM objects WHERE connection = 'many'`)).toEqual([]);
-      expect((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM objects WHERE connection = 'wh'`))[0]!.n).not.toBe('0');
       await s.connections.remove('wh', 'test');
       const n = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM objects');
       expect(n[0]!.n).toBe('0');
