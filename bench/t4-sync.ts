@@ -97,8 +97,9 @@ export async function runT4(opts: { quick: boolean }): Promise<ScenarioResult> {
     });
     const m = (xs: number[]): string => series(xs).median.toFixed(0);
     notes.push(
-      `First sync breakdown (medians, ms): introspect ${m(first.map((r) => r.phases.introspect!))} (the platform crawl: queries + building objects), ` +
-        `rest ${m(first.map((r) => r.ms - r.phases.introspect!))} (fingerprints, diff against the store, inserts into PGlite); ` +
+      `First sync breakdown (medians, ms): introspect ${m(first.map((r) => r.phases.introspect!))} (the platform crawl: queries + building objects; ` +
+        `where the platform hands the crawl over in slices, also comparing and storing each slice, which overlaps the server's reading), ` +
+        `rest ${m(first.map((r) => r.ms - r.phases.introspect!))} (what is left after the crawl: changed rows, removals, the status); ` +
         `${first[0]!.objects} objects. No-change re-sync: introspect ${m(again.map((r) => r.phases.introspect!))}, rest ${m(again.map((r) => r.ms - r.phases.introspect!))}.`,
     );
     notes.push(

@@ -45,6 +45,14 @@ export function timedPlatforms(phases: Phases): Record<PlatformType, Platform> {
         };
       const session: PlatformSession = {
         introspect: time('introspect', (o?: { readonly under?: readonly string[] }) => s.introspect(o)),
+        // Sync's crawl in slices: its time includes storing the slices, which overlaps the crawl.
+        ...(s.introspectSlices
+          ? {
+              introspectSlices: time('introspect', (o: Parameters<NonNullable<PlatformSession['introspectSlices']>>[0], f: Parameters<NonNullable<PlatformSession['introspectSlices']>>[1]) =>
+                s.introspectSlices!(o, f),
+              ),
+            }
+          : {}),
         check: () => s.check(),
         lock: (key: string) => s.lock(key),
         readActualState: time('readActualState', (scope: Parameters<PlatformSession['readActualState']>[0]) => s.readActualState(scope)),

@@ -1,11 +1,14 @@
 import type { CatalogSnapshot, DiscoveredObject } from '../domain/catalog.js';
-import { redactSecrets, toStewardError } from '../domain/errors.js';
+import { notFound, redactSecrets, toStewardError } from '../domain/errors.js';
 import { encodePath } from '../domain/paths.js';
-import type { Db } from '../store/db.js';
+import type { Db, Executor } from '../store/db.js';
 import { objectsRepo, type ObjectWrite, type StoredColumn } from '../store/objects-repo.js';
 import { statusRepo } from '../store/status-repo.js';
 import type { PlatformSession } from '../platforms/platform.js';
 import { columnKey, fingerprintOf } from './fingerprint.js';
+
+/** New objects are written this many at a time while the crawl is compared. */
+const INSERT_SLICE = 10_000;
 
 export interface SyncChange {
   /** Full path, starting with the connection name. */
@@ -34,9 +37,22 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
 
   async function sync(connection: string, session: PlatformSession, under?: readonly string[]): Promise<SyncReport> {
     const started = performance.now();
+    const opts = under && under.length > 0 ? { under } : {};
+    if (session.introspectSlices) {
+      // Each slice is compared and stored while the platform reads the next one; the store's
+      // transaction spans the crawl, so a crawl that fails stores nothing.
+      const crawl = session.introspectSlices.bind(session);
+      return succeeded(connection, () =>
+        db.transaction(async (tx) => {
+          const run = await beginRun(tx, connection, rootsOf(under, null));
+          await crawl(opts, (slice) => run.add(slice));
+          return run.finish(started);
+        }),
+      );
+    }
     let snapshot: CatalogSnapshot;
     try {
-      snapshot = await session.introspect(under && under.length > 0 ? { under } : {});
+      snapshot = await session.introspect(opts);
     } catch (err) {
       await recordFailure(connection, err);
       throw err;
@@ -45,15 +61,18 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
   }
 
   /**
-   * Store a snapshot already taken (a plan was computed from it under the connection's lock,
-   * and the configuration it was planned against has just been stored).
+   * The subtrees a sync owns. A full sync owns the whole connection: a database that vanished
+   * (or left the configured list) is marked removed too, whatever roots the platform reports.
    */
-  async function syncSnapshot(connection: string, snapshot: CatalogSnapshot, under?: readonly string[], started = performance.now()): Promise<SyncReport> {
+  function rootsOf(under: readonly string[] | undefined, snapshot: CatalogSnapshot | null): readonly (readonly string[])[] {
+    if (!under || under.length === 0) return [[]];
+    return snapshot?.roots ?? [under];
+  }
+
+  /** Record the outcome of a sync in the connection's status. */
+  async function succeeded(connection: string, run: () => Promise<SyncReport>): Promise<SyncReport> {
     try {
-      // A full sync owns the whole connection: a database that vanished (or left the configured
-      // list) is marked removed too, whatever roots the platform reports.
-      const roots = under && under.length > 0 ? snapshot.roots : [[]];
-      const report = await store(connection, snapshot.objects, roots, started);
+      const report = await run();
       await statusRepo.syncSucceeded(db, connection, {
         added: report.added.length,
         changed: report.changed.length,
@@ -66,6 +85,14 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
       await recordFailure(connection, err);
       throw err;
     }
+  }
+
+  /**
+   * Store a snapshot already taken (a plan was computed from it under the connection's lock,
+   * and the configuration it was planned against has just been stored).
+   */
+  async function syncSnapshot(connection: string, snapshot: CatalogSnapshot, under?: readonly string[], started = performance.now()): Promise<SyncReport> {
+    return succeeded(connection, () => store(connection, snapshot.objects, rootsOf(under, snapshot), started));
   }
 
   /**
@@ -83,30 +110,45 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
     roots: readonly (readonly string[])[],
     started: number,
   ): Promise<SyncReport> {
-    const full = (p: string): string => (p === '' ? connection : `${connection}/${p}`);
     return db.transaction(async (tx) => {
-      // What is stored under the crawled roots, keyed by path.
-      const stored = new Map<string, { fingerprint: string; removed: boolean }>();
-      for (const root of roots) {
-        for (const r of await objectsRepo.fingerprintsUnder(tx, connection, encodePath(root))) stored.set(r.path, r);
-      }
-      if (roots.length === 0) {
-        for (const r of await objectsRepo.fingerprintsUnder(tx, connection, '')) stored.set(r.path, r);
-      }
+      const run = await beginRun(tx, connection, roots);
+      await run.add(objects);
+      return run.finish(started);
+    });
+  }
 
-      const added: SyncChange[] = [];
-      const changed: SyncChange[] = [];
-      const removed: SyncChange[] = [];
-      const writes: ObjectWrite[] = [];
-      const changedRelations: { write: ObjectWrite; o: DiscoveredObject }[] = [];
-      const seen = new Set<string>();
+  /**
+   * One sync's comparison with the store, inside the caller's transaction: `add` takes the
+   * crawled objects (all at once, or slice by slice as they are read) and writes new ones as it
+   * goes; `finish` writes the changed ones, marks what was not seen removed, and reports.
+   */
+  async function beginRun(tx: Executor, connection: string, roots: readonly (readonly string[])[]) {
+    const full = (p: string): string => (p === '' ? connection : `${connection}/${p}`);
+    if (!(await objectsRepo.lockConnection(tx, connection))) throw notFound('connection', connection);
+    // What is stored under the crawled roots: path → fingerprint (null: marked removed).
+    // Entries are deleted as the crawl sees them; what is left at the end has vanished.
+    const stored = new Map<string, string | null>();
+    for (const root of roots.length === 0 ? [[]] : roots) {
+      for (const [path, fingerprint] of await objectsRepo.fingerprintsUnder(tx, connection, encodePath(root))) stored.set(path, fingerprint);
+    }
 
+    const added: SyncChange[] = [];
+    const changed: SyncChange[] = [];
+    const removed: SyncChange[] = [];
+    let inserts: ObjectWrite[] = [];
+    const updates: ObjectWrite[] = [];
+    const changedRelations: { write: ObjectWrite; o: DiscoveredObject }[] = [];
+    const seen = new Set<string>();
+
+    async function add(objects: readonly DiscoveredObject[]): Promise<void> {
       for (const o of objects) {
         const path = encodePath(o.segments);
+        if (seen.has(path)) continue; // reported twice: the first one counts
         seen.add(path);
-        const fingerprint = fingerprintOf(o);
         const prev = stored.get(path);
-        if (prev !== undefined && !prev.removed && prev.fingerprint === fingerprint) continue;
+        if (prev !== undefined) stored.delete(path);
+        const fingerprint = fingerprintOf(o);
+        if (prev === fingerprint) continue;
         const write: ObjectWrite = {
           path,
           parent: encodePath(o.segments.slice(0, -1)),
@@ -115,22 +157,38 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
           depth: o.segments.length,
           owner: o.owner,
           comment: o.comment,
-          columns: o.columns ? [...o.columns] : null,
+          columns: o.columns ?? null,
           partitionOf: o.partitionOf ? encodePath(o.partitionOf) : null,
-          sequences: o.sequences && o.sequences.length > 0 ? o.sequences.map((q) => [...q]) : null,
+          sequences: o.sequences && o.sequences.length > 0 ? o.sequences : null,
           fingerprint,
         };
-        writes.push(write);
-        if (prev === undefined || prev.removed) {
+        if (prev === undefined) {
           // A new relation brings its columns: they are not listed one by one (a first sync of
           // 100,000 tables would otherwise report a million entries).
           added.push({ path: full(path), kind: o.kind });
+          inserts.push(write);
+        } else if (prev === null) {
+          // Reappeared: new again, with its columns.
+          added.push({ path: full(path), kind: o.kind });
+          updates.push(write);
         } else {
           changed.push({ path: full(path), kind: o.kind });
+          updates.push(write);
           if (o.columns) changedRelations.push({ write, o });
         }
       }
+      // Written in slices so that the rows to write are never all in memory at once.
+      if (inserts.length >= INSERT_SLICE) await flushInserts();
+    }
 
+    async function flushInserts(): Promise<void> {
+      const rows = inserts;
+      inserts = [];
+      await objectsRepo.insertNew(tx, connection, rows);
+    }
+
+    async function finish(started: number): Promise<SyncReport> {
+      await flushInserts();
       // Column-level detail for changed relations; vanished columns stay, marked removed.
       if (changedRelations.length > 0) {
         const before = await objectsRepo.columnsOf(
@@ -160,9 +218,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
       }
 
       const vanished: string[] = [];
-      for (const [path, r] of stored) {
-        if (!r.removed && !seen.has(path)) vanished.push(path);
-      }
+      for (const [path, fingerprint] of stored) if (fingerprint !== null) vanished.push(path);
       if (vanished.length > 0) {
         const kinds = await tx.query<{ path: string; kind: string }>(
           'SELECT path, kind FROM objects WHERE connection = $1 AND path = ANY($2::text[])',
@@ -171,17 +227,19 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
         for (const k of kinds) removed.push({ path: full(k.path), kind: k.kind });
       }
 
-      await objectsRepo.upsert(tx, connection, writes);
+      await objectsRepo.update(tx, connection, updates);
       await objectsRepo.markRemoved(tx, connection, vanished);
       return {
         connection,
         added,
         changed,
         removed,
-        objects: objects.length,
+        objects: seen.size,
         ms: Math.round(performance.now() - started),
       };
-    });
+    }
+
+    return { add, finish };
   }
 
   return { sync, syncSnapshot, store, recordFailure };

@@ -1,5 +1,5 @@
 import type { AccessScope, AccessState, Privilege } from '../domain/access.js';
-import type { CatalogSnapshot } from '../domain/catalog.js';
+import type { CatalogSnapshot, DiscoveredObject } from '../domain/catalog.js';
 import type { ConnectionOptions, ConnectionSpec, PlatformType } from '../domain/connection.js';
 import type { Plan, Statement } from '../domain/plan.js';
 import type { SecureViewActual, SecureViewFootprint } from '../domain/secure-view.js';
@@ -117,6 +117,12 @@ export interface HeldLock {
 export interface PlatformSession {
   /** Crawl the catalog; `under` limits it to a subtree (segments below the connection). */
   introspect(opts?: { readonly under?: readonly string[] }): Promise<CatalogSnapshot>;
+  /**
+   * The same crawl, handed to `onSlice` a slice at a time as the catalog is read (the returned
+   * snapshot then has no objects, only its roots): sync stores one slice while the server reads
+   * the next. Optional; sync uses `introspect` where it is absent.
+   */
+  introspectSlices?(opts: { readonly under?: readonly string[] }, onSlice: (objects: readonly DiscoveredObject[]) => Promise<void>): Promise<CatalogSnapshot>;
   /** The system account's privileges for sync and for enforcement, and the SQL to grant what is missing. */
   check(opts?: CheckOptions): Promise<CheckReport>;
   /** Everything in `scope`, in the neutral model. */

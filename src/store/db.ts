@@ -15,10 +15,10 @@ export interface Executor {
   /** Run a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   /**
-   * `COPY … FROM '/dev/blob' WITH (FORMAT csv)` with `csv` as its input, where the driver offers
-   * a cheap bulk path (PGlite). Absent elsewhere: callers fall back to batched INSERTs.
+   * `COPY … FROM '/dev/blob' …` with `data` as its input, where the driver offers a cheap bulk
+   * path (PGlite). Absent elsewhere: callers fall back to batched INSERTs.
    */
-  copyCsv?(copySql: string, csv: string): Promise<void>;
+  copyFrom?(copySql: string, data: string): Promise<void>;
 }
 
 export interface Db extends Executor {
@@ -49,8 +49,8 @@ class PgliteDb implements Db {
     await this.db.exec(sql);
   }
 
-  async copyCsv(copySql: string, csv: string): Promise<void> {
-    await this.db.query(copySql, [], { blob: new Blob([csv]) });
+  async copyFrom(copySql: string, data: string): Promise<void> {
+    await this.db.query(copySql, [], { blob: new Blob([data]) });
   }
 
   async raw(sql: string, values?: readonly unknown[]): Promise<{ rows: unknown[] }> {
@@ -66,8 +66,8 @@ class PgliteDb implements Db {
         exec: async (sql: string) => {
           await tx.exec(sql);
         },
-        copyCsv: async (copySql: string, csv: string) => {
-          await tx.query(copySql, [], { blob: new Blob([csv]) });
+        copyFrom: async (copySql: string, data: string) => {
+          await tx.query(copySql, [], { blob: new Blob([data]) });
         },
       }),
     );

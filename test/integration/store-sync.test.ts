@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogSnapshot, DiscoveredObject } from '../../src/domain/catalog.js';
 import type { PlatformSession } from '../../src/platforms/platform.js';
 import { createServices, type Services } from '../../src/services/container.js';
-import type { Db } from '../../src/store/db.js';
+import { createSyncService } from '../../src/catalog/sync-service.js';
+import type { Db, Executor } from '../../src/store/db.js';
+import { COMPACT_COLUMNS_SQL, decodeColumns } from '../../src/store/object-columns.js';
 import { STORE_BACKENDS, dropTestStores } from '../helpers/stores.js';
 
 /** A platform session whose catalog the test controls. */
@@ -42,6 +44,51 @@ function catalog(extra: { dropOrders?: boolean; newColumn?: boolean } = {}): Dis
     { kind: 'view', segments: ['shop', hostile, hostile], owner: 'etl', comment: null, columns: [col(hostile, 1)] },
   ];
   if (!extra.dropOrders) objs.push({ kind: 'table', segments: ['shop', 'public', 'orders'], owner: 'etl', comment: null, columns: [col('id', 1)] });
+  return objs;
+}
+
+/** The same session, handing its catalog over in slices of `size` objects (as PostgreSQL's does). */
+function slicedSession(objects: () => DiscoveredObject[], size: number): PlatformSession {
+  const base = fakeSession(objects);
+  return {
+    ...base,
+    async introspectSlices(opts, onSlice): Promise<CatalogSnapshot> {
+      const snap = await base.introspect(opts);
+      for (let i = 0; i < snap.objects.length; i += size) await onSlice(snap.objects.slice(i, i + size));
+      return { objects: [], roots: snap.roots };
+    },
+  };
+}
+
+/** `db` with a count of the statements that write the catalog (objects, or its staging table). */
+function countingWrites(db: Db): { db: Db; writes: () => number } {
+  let writes = 0;
+  const count = (sql: string): void => {
+    if (/^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY|TRUNCATE)\s+objects/i.test(sql)) writes++;
+  };
+  const wrap = (x: Executor): Executor => ({
+    query: (sql, params) => (count(sql), x.query(sql, params)),
+    exec: (sql) => (count(sql), x.exec(sql)),
+    ...(x.copyFrom ? { copyFrom: (sql: string, data: string) => (count(sql), x.copyFrom!(sql, data)) } : {}),
+  });
+  const counted = Object.create(db) as Db;
+  Object.assign(counted, { ...wrap(db), transaction: <T>(fn: (tx: Executor) => Promise<T>) => db.transaction((tx) => fn(wrap(tx))) });
+  return { db: counted, writes: () => writes };
+}
+
+/** A catalog of many tables, one of which (or a few) the test changes. */
+function manyTables(n: number, change: { typeOf?: number; ownerOf?: number; drop?: number; add?: boolean } = {}): DiscoveredObject[] {
+  const objs: DiscoveredObject[] = [
+    { kind: 'database', segments: ['big'], owner: 'postgres', comment: null },
+    { kind: 'schema', segments: ['big', 's'], owner: 'postgres', comment: null },
+  ];
+  for (let i = 0; i < n + (change.add ? 1 : 0); i++) {
+    if (i === change.drop) continue;
+    objs.push({
+      kind: 'table', segments: ['big', 's', `t${i}`], owner: i === change.ownerOf ? 'someone' : 'etl', comment: null,
+      columns: [col('id', 1, 'bigint'), col('v', 2, i === change.typeOf ? 'numeric' : 'integer'), col('note', 3, 'text')],
+    });
+  }
   return objs;
 }
 
@@ -200,6 +247,87 @@ for (const backend of STORE_BACKENDS) {
       // A state stored before grantees were typed is not read as if it were: no last state.
       await db.query(`UPDATE connection_status SET applied_state = $1 WHERE connection = 'wh'`, [JSON.stringify({ ...state, roles: [{ name: 'x', purpose: 'policy' }] })]);
       expect(await statusRepo.appliedState(db, 'wh')).toBeNull();
+    });
+
+    it('column lists stored by an earlier version are rewritten compactly by migration 7', async () => {
+      const old = [
+        { name: 'id', type: 'integer', nullable: false, position: 1, comment: null },
+        { name: 'we"ird\n', type: 'text', nullable: true, position: 2, comment: 'c"' },
+        { name: 'gone', type: 'text', nullable: true, position: 3, comment: null, removedAt: '2026-11-30T10:00:00.000Z' },
+      ];
+      await db.query(`INSERT INTO objects (connection, path, parent, kind, name, depth, columns, fingerprint) VALUES ('wh', 'legacy', '', 'database', 'legacy', 1, $1, 'x')`, [JSON.stringify(old)]);
+      await db.exec(COMPACT_COLUMNS_SQL);
+      const [row] = await db.query<{ columns: string }>(`SELECT columns FROM objects WHERE connection = 'wh' AND path = 'legacy'`);
+      expect(row!.columns.startsWith('[[')).toBe(true);
+      expect(decodeColumns(row!.columns)).toEqual(old);
+      await db.query(`DELETE FROM objects WHERE connection = 'wh' AND path = 'legacy'`);
+    });
+
+    it.each([
+      ['whole', (objects: () => DiscoveredObject[]) => fakeSession(objects)],
+      ['in slices', (objects: () => DiscoveredObject[]) => slicedSession(objects, 37)],
+    ] as const)('among many tables (crawl handed over %s), finds the one that changed and writes only it; no change writes nothing', async (_, session) => {
+      await s.connections.add({ name: 'many', type: 'postgres', url: 'postgres://steward@127.0.0.1:1/big' }, 'test', { verify: false });
+      const counted = countingWrites(db);
+      const sync = createSyncService({ db: counted.db });
+      const versions = async () =>
+        new Map((await db.query<{ path: string; v: string }>(`SELECT path, ctid::text || xmin::text AS v FROM objects WHERE connection = 'many'`)).map((r) => [r.path, r.v]));
+      const first = await sync.sync('many', session(() => manyTables(300)));
+      expect(first.added).toHaveLength(302);
+
+      let writes = counted.writes();
+      const before = await versions();
+      const same = await sync.sync('many', session(() => manyTables(300)));
+      expect([same.added, same.changed, same.removed]).toEqual([[], [], []]);
+      expect(counted.writes()).toBe(writes);
+      expect(await versions()).toEqual(before);
+
+      const r = await sync.sync('many', session(() => manyTables(300, { typeOf: 123, ownerOf: 201 })));
+      expect(r.changed).toEqual([
+        { path: 'many/big/s/t123', kind: 'table' },
+        { path: 'many/big/s/t201', kind: 'table' },
+        { path: 'many/big/s/t123/v', kind: 'column' },
+      ]);
+      expect([r.added, r.removed]).toEqual([[], []]);
+      expect(counted.writes()).toBeGreaterThan(writes); // the counter sees the writes there are
+      const after = await versions();
+      expect([...after].filter(([p, v]) => before.get(p) !== v).map(([p]) => p).sort()).toEqual(['big/s/t123', 'big/s/t201']);
+      const t123 = await s.catalog.browse('many/big/s/t123');
+      expect(t123.children.find((c) => c.name === 'v')).toMatchObject({ type: 'numeric' });
+
+      const r2 = await sync.sync('many', session(() => manyTables(300, { typeOf: 123, ownerOf: 201, drop: 7, add: true })));
+      expect([r2.added, r2.changed, r2.removed]).toEqual([[{ path: 'many/big/s/t300', kind: 'table' }], [], [{ path: 'many/big/s/t7', kind: 'table' }]]);
+      // It comes back: added again, with its columns.
+      const r3 = await sync.sync('many', session(() => manyTables(300, { typeOf: 123, ownerOf: 201, add: true })));
+      expect([r3.added, r3.changed, r3.removed]).toEqual([[{ path: 'many/big/s/t7', kind: 'table' }], [], []]);
+      expect((await s.catalog.browse('many/big/s/t7')).children.map((c) => c.name)).toEqual(['id', 'v', 'note']);
+
+      writes = counted.writes();
+      const settled = await versions();
+      await sync.sync('many', session(() => manyTables(300, { typeOf: 123, ownerOf: 201, add: true })));
+      expect(counted.writes()).toBe(writes);
+      expect(await versions()).toEqual(settled);
+      await s.connections.remove('many', 'test');
+      expect(await db.query(`SELECT 1 FROM objects WHERE connection = 'many'`)).toEqual([]);
+    });
+
+    it('a crawl in slices that fails part-way stores nothing of it, and the failure shows in the status', async () => {
+      const failing: PlatformSession = {
+        ...fakeSession(() => catalog(state)),
+        async introspectSlices(_opts, onSlice): Promise<CatalogSnapshot> {
+          await onSlice([{ kind: 'database', segments: ['half'], owner: null, comment: null }]);
+          throw new Error('connection lost');
+        },
+      };
+      await expect(s.sync.sync('wh', failing)).rejects.toThrow('connection lost');
+      expect(await db.query(`SELECT 1 FROM objects WHERE connection = 'wh' AND path = 'half'`)).toEqual([]);
+      const [st] = await db.query<{ last_sync_error: string | null }>(`SELECT last_sync_error FROM connection_status WHERE connection = 'wh'`);
+      expect(st!.last_sync_error).toContain('connection lost');
+    });
+
+    it('a sync of a connection that is not stored fails as not found and stores nothing', async () => {
+      await expect(s.sync.sync('nosuch', fakeSession(() => catalog(state)))).rejects.toMatchObject({ code: 'not_found' });
+      expect(await db.query(`SELECT 1 FROM objects WHERE connection = 'nosuch'`)).toEqual([]);
     });
 
     it('removing a connection removes its catalog', async () => {

@@ -11,6 +11,7 @@ import {
   type SequenceDefaultRow,
 } from './catalog.sql.js';
 import type { PostgresContext } from './context.js';
+import type { Queryable } from './queryable.js';
 import { databaseVanished, listDatabases } from './list-databases.js';
 
 const RELATION_KIND: Record<RelationRow['kind'], RelationKind> = {
@@ -47,7 +48,46 @@ function toColumns(tuples: readonly ColumnTuple[] | null, comments: Map<number, 
   }));
 }
 
-async function crawlDatabase(ctx: PostgresContext, db: DatabaseRow, filter: CatalogFilter, out: DiscoveredObject[]): Promise<void> {
+/** Relations read per FETCH when the crawl is handed over in slices. */
+const SLICE = 2000;
+
+/** Where a crawl puts what it finds: collected, or handed over a slice at a time. */
+type OnSlice = (objects: readonly DiscoveredObject[]) => Promise<void>;
+
+/**
+ * The relations query's rows, to `each`: in one result, or (with `sliced`) through a cursor in
+ * a read-only transaction, the next FETCH sent before `each` handles the current rows so that
+ * the server reads on while the caller stores.
+ */
+async function eachRelationRows(client: Queryable, sliced: boolean, each: (rows: RelationRow[]) => Promise<void>, filter: CatalogFilter): Promise<void> {
+  const q = catalogSql.relations(filter);
+  if (!sliced) {
+    await each((await client.query<RelationRow>(q.text, q.values)).rows);
+    return;
+  }
+  await client.query('BEGIN READ ONLY');
+  let next: Promise<{ rows: RelationRow[] }> | null = null;
+  try {
+    await client.query(`DECLARE steward_relations NO SCROLL CURSOR FOR ${q.text}`, q.values);
+    const fetch = (): Promise<{ rows: RelationRow[] }> => client.query<RelationRow>(`FETCH ${SLICE} FROM steward_relations`);
+    next = fetch();
+    for (;;) {
+      const { rows } = await next;
+      next = null;
+      if (rows.length === 0) break;
+      next = fetch();
+      await each(rows);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await next?.catch(() => undefined);
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Crawl one database into `out`; with `onSlice`, `out` is handed over (and emptied) as relations are read. */
+async function crawlDatabase(ctx: PostgresContext, db: DatabaseRow, filter: CatalogFilter, out: DiscoveredObject[], onSlice?: OnSlice): Promise<void> {
   out.push({ kind: 'database', segments: [db.name], owner: db.owner, comment: db.comment });
   const client = await ctx.clientFor(db.name);
   const schemas = catalogSql.schemas(filter);
@@ -72,20 +112,28 @@ async function crawlDatabase(ctx: PostgresContext, db: DatabaseRow, filter: Cata
     if (!list) sequences.set(r.oid, (list = []));
     list.push([r.seq_schema, r.seq_name]);
   }
-  const relationsQ = catalogSql.relations(filter);
-  for (const r of (await client.query<RelationRow>(relationsQ.text, relationsQ.values)).rows) {
-    const own = comments.get(r.oid);
-    out.push({
-      // A partition (of a table or a partitioned table) is governed with its parent.
-      kind: r.is_partition ? 'partition' : RELATION_KIND[r.kind],
-      segments: [db.name, r.schema, r.name],
-      owner: r.owner,
-      comment: own?.get(0) ?? null,
-      columns: toColumns(r.columns, own),
-      ...(r.is_partition && parents.has(r.oid) ? { partitionOf: [db.name, ...parents.get(r.oid)!] } : {}),
-      ...(sequences.has(r.oid) ? { sequences: sequences.get(r.oid)!.sort(comparePairs) } : {}),
-    });
-  }
+  await eachRelationRows(
+    client,
+    onSlice !== undefined,
+    async (rows) => {
+      for (const r of rows) {
+        const own = comments.get(r.oid);
+        out.push({
+          // A partition (of a table or a partitioned table) is governed with its parent.
+          kind: r.is_partition ? 'partition' : RELATION_KIND[r.kind],
+          segments: [db.name, r.schema, r.name],
+          owner: r.owner,
+          comment: own?.get(0) ?? null,
+          columns: toColumns(r.columns, own),
+          ...(r.is_partition && parents.has(r.oid) ? { partitionOf: [db.name, ...parents.get(r.oid)!] } : {}),
+          ...(sequences.has(r.oid) ? { sequences: sequences.get(r.oid)!.sort(comparePairs) } : {}),
+        });
+      }
+      if (onSlice) await onSlice(out.splice(0));
+    },
+    filter,
+  );
+  if (onSlice && out.length > 0) await onSlice(out.splice(0));
 }
 
 /**
@@ -96,7 +144,7 @@ async function crawlDatabase(ctx: PostgresContext, db: DatabaseRow, filter: Cata
  * full crawl's roots are the databases crawled. A subtree that does not exist yields its
  * existing ancestors and the root, so that a sync marks what was there removed.
  */
-export async function introspect(ctx: PostgresContext, opts: { readonly under?: readonly string[] } = {}): Promise<CatalogSnapshot> {
+export async function introspect(ctx: PostgresContext, opts: { readonly under?: readonly string[] } = {}, onSlice?: OnSlice): Promise<CatalogSnapshot> {
   const under = opts.under ?? [];
   if (under.length > 3) {
     throw new StewardError('invalid_input', 'under: a PostgreSQL path has at most 3 segments below the connection (database, schema, relation)', {
@@ -108,12 +156,19 @@ export async function introspect(ctx: PostgresContext, opts: { readonly under?: 
   const objects: DiscoveredObject[] = [];
   for (const db of databases) {
     const mark = objects.length;
+    let handed = false;
     try {
-      await crawlDatabase(ctx, db, filter, objects);
+      const hand = onSlice && (async (slice: readonly DiscoveredObject[]): Promise<void> => {
+        handed = true;
+        await onSlice(slice);
+      });
+      await crawlDatabase(ctx, db, filter, objects, hand);
     } catch (err) {
       // Dropped between listing and crawling: it is gone, like any vanished object (a full
-      // sync marks what was stored under it removed). Anything else is a real failure.
-      if (!(await databaseVanished(ctx, db.name))) throw err;
+      // sync marks what was stored under it removed). Anything else is a real failure, and so
+      // is a database dropped after part of it was handed over (it cannot be taken back; the
+      // caller's next sync finds it gone).
+      if (handed || !(await databaseVanished(ctx, db.name))) throw err;
       objects.length = mark;
     }
   }

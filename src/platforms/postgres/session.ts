@@ -39,6 +39,7 @@ export function createPostgresSession(deps: PostgresSessionDeps): PlatformSessio
   let closed = false;
   return {
     introspect: (opts) => introspect(ctx, opts),
+    introspectSlices: (opts, onSlice) => introspect(ctx, opts, onSlice),
     check: (opts) => check(ctx, opts),
     readActualState: (scope) => readActualState(ctx, scope),
     lock: (key) => lock(ctx, key),
