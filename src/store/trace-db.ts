@@ -21,12 +21,12 @@ function traced(inner: Executor, depth: string): Executor {
       process.stderr.write(`[store ${(performance.now() - t).toFixed(1)} ms exec${depth}] ${line(sql)}\n`);
     },
   };
-  if (inner.copyCsv !== undefined) {
-    const copy = inner.copyCsv.bind(inner);
-    out.copyCsv = async (copySql: string, csv: string): Promise<void> => {
+  if (inner.copyFrom !== undefined) {
+    const copy = inner.copyFrom.bind(inner);
+    out.copyFrom = async (copySql: string, data: string): Promise<void> => {
       const t = performance.now();
-      await copy(copySql, csv);
-      process.stderr.write(`[store ${(performance.now() - t).toFixed(1)} ms copy ${csv.length} bytes${depth}] ${line(copySql)}\n`);
+      await copy(copySql, data);
+      process.stderr.write(`[store ${(performance.now() - t).toFixed(1)} ms copy ${data.length} bytes${depth}] ${line(copySql)}\n`);
     };
   }
   return out;
@@ -36,12 +36,12 @@ function traced(inner: Executor, depth: string): Executor {
 export function maybeTraced(db: Db, env: NodeJS.ProcessEnv = process.env): Db {
   if (env.STEWARD_TRACE_STORE !== '1') return db;
   const top = traced(db, '');
-  const copyCsv = top.copyCsv?.bind(top);
+  const copyFrom = top.copyFrom?.bind(top);
   return {
     kind: db.kind,
     query: <T>(sql: string, params?: readonly unknown[]) => top.query<T>(sql, params),
     exec: (sql: string) => top.exec(sql),
-    ...(copyCsv !== undefined ? { copyCsv: (copySql: string, csv: string) => copyCsv(copySql, csv) } : {}),
+    ...(copyFrom !== undefined ? { copyFrom: (copySql: string, data: string) => copyFrom(copySql, data) } : {}),
     raw: db.raw.bind(db),
     transaction: <T>(fn: (tx: Executor) => Promise<T>): Promise<T> => {
       const t = performance.now();
