@@ -5,7 +5,7 @@
  * unpacked grants share one securable object per table (which the planner's per-object caches
  * rely on). Pure; `unpackState(packState(s))` holds the same grants, maybe in another order.
  */
-import type { AccessState, Grant, Securable } from './access.js';
+import { securableKey, type AccessState, type Grant, type Securable } from './access.js';
 
 type PackedSecurable = [Securable['kind'], readonly string[]] | [Securable['kind'], readonly string[], 1];
 
@@ -24,7 +24,7 @@ export function packState(state: AccessState): PackedState {
   const securable = (s: Securable): number => {
     let i = indexOf.get(s);
     if (i !== undefined) return i;
-    const key = JSON.stringify([s.kind, s.segments, s.pattern === true]);
+    const key = securableKey(s);
     i = indexByKey.get(key);
     if (i === undefined) {
       i = securables.length;

@@ -1,4 +1,4 @@
-import { granteeKey, type Grant, type Securable } from '../domain/access.js';
+import { granteeKey, securableKey, type Grant, type Securable } from '../domain/access.js';
 import { cmp, compareSecurables } from '../domain/canonical-state.js';
 import type { GrantChange } from './group-operations.js';
 import { privilegeMask, privilegesOf } from './state-atoms.js';
@@ -77,14 +77,6 @@ function push(out: GrantChange[], head: Grant, mask: number, drift: boolean, gra
  * cost ≈0.5 s per plan on S1's 60,000 actual grants in a CLI process. Same order as
  * `compareGrants` (roles compare by name, which is their key).
  */
-/** A securable's identity as a string (kind, pattern, segments): equal securables, equal keys. */
-export function securableKey(s: Securable): string {
-  // Identifiers hold no NUL (PostgreSQL and MySQL refuse it); should one, the key is JSON.
-  return s.segments.some((x) => x.includes('\u0000'))
-    ? `\u0002${JSON.stringify([s.kind, s.pattern === true, s.segments])}`
-    : `${s.kind}\u0001${s.pattern === true ? 1 : 0}\u0001${s.segments.join('\u0000')}`;
-}
-
 function securableRanks(lists: readonly (readonly Grant[])[]): (s: Securable) => number {
   const byObject = new Map<Securable, string>();
   const reps = new Map<string, Securable>();

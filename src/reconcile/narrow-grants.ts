@@ -1,6 +1,5 @@
-import type { AccessState, Securable } from '../domain/access.js';
+import { securableKey, type AccessState, type Securable } from '../domain/access.js';
 import type { Plan } from '../domain/plan.js';
-import { securableKey } from './grant-diff.js';
 
 /**
  * Which securables a plan's grant and revoke operations (run or blocked) touch (with the objects they narrow a

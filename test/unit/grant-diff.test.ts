@@ -5,10 +5,10 @@
  * whose drift is classified on the grants it touches only is the plan of the whole state.
  */
 import { describe, expect, it } from 'vitest';
-import { accountGrantee, EMPTY_STATE, granteeKey, PUBLIC_GRANTEE, roleGrantee, type AccessState, type Grant, type Grantee, type Privilege, type Securable } from '../../src/domain/access.js';
+import { accountGrantee, EMPTY_STATE, granteeKey, PUBLIC_GRANTEE, roleGrantee, securableKey, type AccessState, type Grant, type Grantee, type Privilege, type Securable } from '../../src/domain/access.js';
 import { compareGrants } from '../../src/domain/canonical-state.js';
 import { planChanges } from '../../src/reconcile/diff.js';
-import { diffGrants, securableKey } from '../../src/reconcile/grant-diff.js';
+import { diffGrants } from '../../src/reconcile/grant-diff.js';
 import { narrowGrants, touchedBy } from '../../src/reconcile/narrow-grants.js';
 import { privilegeMask, privilegesOf } from '../../src/reconcile/state-atoms.js';
 
