@@ -191,7 +191,7 @@ export async function openPglite(dataDir: string | null, opts: OpenOptions = {})
 
 /** Open a PostgreSQL-backed store; fails with a clear error when unreachable. */
 export async function openPostgres(url: string): Promise<Db> {
-  const [{ default: pg }, { parsePostgresUrl }] = await Promise.all([import('pg'), import('../platforms/postgres/url.js')]);
+  const [pg, { parsePostgresUrl }] = await Promise.all([import('../platforms/postgres/load-pg.js').then((m) => m.loadPg()), import('../platforms/postgres/url.js')]);
   let config: pg.ClientConfig;
   try {
     // Explicit options (libpq's sslmode), so that pg never parses the URL and warns on the terminal.

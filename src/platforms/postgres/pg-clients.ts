@@ -1,3 +1,4 @@
+import { loadPg } from './load-pg.js';
 import type pg from 'pg';
 import type { ParsedUrl } from '../platform.js';
 import { connectionError } from './connection-error.js';
@@ -40,7 +41,7 @@ function queued(client: pg.Client): Queryable {
  */
 export async function openPgClients(url: string, parsed: ParsedUrl): Promise<PgClientSet> {
   // The driver loads with the first session, not with the CLI (see src/cli/main.ts).
-  const { default: pg } = await import('pg');
+  const pg = await loadPg();
   const { config } = parsePostgresUrl(url);
   const options = { application_name: 'steward', ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
   const base = new pg.Client(options);

@@ -1,6 +1,7 @@
 import { StewardError } from '../../domain/errors.js';
 import type { CheckReport, ParsedUrl, Platform, PlatformSession } from '../platform.js';
 import { parsePostgresUrl } from '../postgres/url.js';
+import { loadPg } from '../postgres/load-pg.js';
 import { quoteIdent } from '../postgres/quote.js';
 import { redshiftPrincipalName } from './principal-name.js';
 
@@ -44,7 +45,7 @@ export const redshiftPlatform: Platform = {
   },
   async connect(spec): Promise<PlatformSession> {
     const { parsed: p, config } = parsePostgresUrl(spec.url, REDSHIFT);
-    const { default: pg } = await import('pg');
+    const pg = await loadPg();
     const client = new pg.Client({ ...config, connectionTimeoutMillis: 10_000 });
     try {
       await client.connect();
