@@ -6,8 +6,9 @@
  * come after, in `validate-config.ts`; the parsed object remembers its lines for them.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import jsyaml from 'js-yaml';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
 import { StewardError } from '../domain/errors.js';
 import { showName } from '../domain/principal-name.js';
 import { checkFile } from './check-file.js';
@@ -17,6 +18,15 @@ import { schemaIssue } from './schema-errors.js';
 import { attachSource, type ConfigSource } from './source.js';
 import { badText } from './text-check.js';
 import { validateConfigFile as validate } from './validators.js';
+
+/**
+ * The `yaml` package, loaded on first use: valid files are read by js-yaml (`parseFast`), and
+ * `yaml`'s document (exact lines, every error) is needed only for errors, warnings' lines and
+ * what the fast reading cannot match. Loading it cost ≈80 ms of every `apply -f`.
+ */
+const requireHere = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | null = null;
+const Y = (): typeof import('yaml') => (yamlModule ??= requireHere('yaml') as typeof import('yaml'));
 
 /** Larger files are refused before they are read (a 50,000-user file is about 6 MB). */
 export const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
@@ -42,7 +52,7 @@ function pairOf(map: YAMLMap, key: string): Pair | undefined {
   if (index === undefined) {
     index = new Map();
     for (const p of map.items) {
-      if (!isScalar(p.key)) continue;
+      if (!Y().isScalar(p.key)) continue;
       const k = String(p.key.value);
       if (!index.has(k)) index.set(k, p);
     }
@@ -55,12 +65,12 @@ function nodeAt(doc: Document, path: FieldPath): Node | null {
   let node: unknown = doc.contents;
   let last: unknown = node;
   for (const key of path) {
-    if (isMap(node)) {
+    if (Y().isMap(node)) {
       const pair = pairOf(node, String(key));
       if (pair === undefined) break;
       node = pair.value;
       last = pair.key;
-    } else if (isSeq(node)) {
+    } else if (Y().isSeq(node)) {
       node = node.items[Number(key)];
       if (node == null) break;
       last = node;
@@ -97,12 +107,12 @@ function checkTextAndSubstitute(doc: Document, lc: LineCounter, source: ConfigSo
     if (bad) fail(path, `${showName(text)} ${bad.problem}`, bad.hint);
   };
   const visit = (node: unknown, path: (string | number)[]): void => {
-    if (isMap(node)) {
+    if (Y().isMap(node)) {
       // Duplicate keys are found here, in one pass: the parser's own check (uniqueKeys)
       // compares each key with every earlier one, which took 40 s on a 50,000-user file.
       const seen = new Set<string>();
       for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+        const key = Y().isScalar(pair.key) ? String(pair.key.value) : '?';
         if (seen.has(key)) {
           // The line of this (second) occurrence, not of the first that lineOf would find.
           const offset = (pair.key as Node | null)?.range?.[0];
@@ -113,9 +123,9 @@ function checkTextAndSubstitute(doc: Document, lc: LineCounter, source: ConfigSo
         checkText(key, [...path, key]);
         visit(pair.value, [...path, key]);
       }
-    } else if (isSeq(node)) {
+    } else if (Y().isSeq(node)) {
       node.items.forEach((item, i) => visit(item, [...path, i]));
-    } else if (isScalar(node) && typeof node.value === 'string') {
+    } else if (Y().isScalar(node) && typeof node.value === 'string') {
       const text = node.value;
       checkText(text, path);
       if (path[0] !== 'connections' || path.length < 3 || !text.includes('${')) return;
@@ -134,10 +144,10 @@ function checkTextAndSubstitute(doc: Document, lc: LineCounter, source: ConfigSo
 /** The line of the first alias (`*name`): where an alias expansion went too far. */
 function firstAliasLine(doc: Document, lc: LineCounter): number | null {
   let line: number | null = null;
-  visit(doc, {
+  Y().visit(doc, {
     Alias(_key, node) {
       line = node.range ? lc.linePos(node.range[0]).line : null;
-      return visit.BREAK;
+      return Y().visit.BREAK;
     },
   });
   return line;
@@ -257,7 +267,7 @@ interface PosNode {
  * a 6 MB file). Lines follow `nodeAt`: a mapping entry's key, a list item, else the nearest
  * parent. When the recorded nodes do not line up with the data, the `yaml` document answers.
  */
-export function lazySource(text: string, file: string): ConfigSource {
+export function lazySource(text: string, file: string, slow: typeof exactLines = exactLines): ConfigSource {
   let lineOf: ((path: FieldPath) => number | null) | null = null;
   const build = (): ((path: FieldPath) => number | null) => {
     const root: PosNode = { pos: 0, kind: null, result: null, children: [] };
@@ -314,21 +324,29 @@ export function lazySource(text: string, file: string): ConfigSource {
       return m;
     };
     let exact: ((path: FieldPath) => number | null) | null = null;
+    // A flow collection in block context (`- { name: a }`) is reported twice: a node for the
+    // entry holding one node for the collection, both with the same result.
+    const unwrap = (n: PosNode): PosNode => {
+      let at = n;
+      while (at.children.length === 1 && at.children[0]!.result === at.result && typeof at.result === 'object' && at.result !== null) at = at.children[0]!;
+      return at;
+    };
     return (path) => {
       let node: PosNode | undefined = root.children[0];
       let last: PosNode | undefined = node;
       for (const key of path) {
         if (node === undefined) break;
+        node = unwrap(node);
         if (node.kind === 'mapping') {
           const pairs = pairsOf(node);
-          if (pairs === null) return (exact ??= exactLines(text, file))(path);
+          if (pairs === null) return (exact ??= slow(text, file))(path);
           const pair = pairs.get(String(key));
           if (pair === undefined) break;
           [last, node] = pair;
         } else if (node.kind === 'sequence') {
           const item: PosNode | undefined = node.children[Number(key)];
           if (item === undefined) break;
-          if (node.children.length !== (node.result as unknown[]).length) return (exact ??= exactLines(text, file))(path);
+          if (node.children.length !== (node.result as unknown[]).length) return (exact ??= slow(text, file))(path);
           node = last = item;
         } else break;
       }
@@ -346,8 +364,8 @@ export function lazySource(text: string, file: string): ConfigSource {
 
 /** Line numbers from the `yaml` package's document (slow on large files). */
 export function exactLines(text: string, file: string): (path: FieldPath) => number | null {
-  const lc = new LineCounter();
-  const source = sourceFor(parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false }), lc, file);
+  const lc = new (Y().LineCounter)();
+  const source = sourceFor(Y().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false }), lc, file);
   return (path) => source.lineOf(path);
 }
 
@@ -366,15 +384,15 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 
 /** The `yaml` package's document: every error with its line. */
 export function parseExact(text: string, file: string, env: NodeJS.ProcessEnv, opts: ParseOptions): ConfigFile {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  const lc = new (Y().LineCounter)();
+  const doc = Y().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   const source = sourceFor(doc, lc, file);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw configError(file, lc.linePos(e.pos[0]).line, 'yaml', e.message.split('\n')[0]!, 'fix the YAML syntax');
   }
   const c = doc.contents;
-  const empty = c === null || (isMap(c) && c.items.length === 0) || (isScalar(c) && c.value === null);
+  const empty = c === null || (Y().isMap(c) && c.items.length === 0) || (Y().isScalar(c) && c.value === null);
   if (empty) {
     if (opts.allowEmpty === true) return attachSource({ ...EXPLICITLY_EMPTY }, source);
     throw configError(file, 1, '(top level)', 'the configuration is empty', 'applying an empty file would remove every user, group, tag and policy a file declared; pass --allow-empty if that is what you want');

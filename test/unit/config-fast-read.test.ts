@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { exactLines, lazySource, parseExact, parseFast, parseConfig } from '../../src/config/load-config.js';
 import type { FieldPath } from '../../src/config/issues.js';
 import { t10Yaml } from '../../bench/lib/t10-config.js';
+import { s1Yaml } from '../../bench/lib/s1-shape.js';
 
 const env = { URL: 'postgres://steward:pw@127.0.0.1:5432/shop', T10_URL: 'postgres://x@h/d' };
 
@@ -69,6 +70,8 @@ describe('fast reading of steward.yaml', () => {
   const files = {
     tricky: TRICKY,
     generated: t10Yaml({ connection: 'c', database: 'd', prefix: 'p_', users: 300, groups: 7, policies: 40, schemas: 3, tablesPerSchema: 5 }),
+    // Flow mappings as list items (`- { name: …, on: { paths: […] } }`) and flow lists.
+    s1: s1Yaml({ connection: 'c', type: 'postgres', urlVar: 'T10_URL', databases: ['d'], protect: ['c/d'], containerPath: (n) => `c/d/s${n}` }),
   };
   for (const [name, text] of Object.entries(files)) {
     it(`${name}: the same data and the same line for every field`, () => {
@@ -79,6 +82,11 @@ describe('fast reading of steward.yaml', () => {
       const exact = exactLines(text, 'f.yaml');
       const paths = [...pathsOf(fast), ['users', 'nobody'], ['policies', 99, 'name'], ['users', 'alice', 'groups', 5]];
       for (const p of paths) expect([p, quick.lineOf(p)]).toEqual([p, exact(p)]);
+      // The recorded nodes answer every line themselves: the `yaml` document is never needed.
+      const own = lazySource(text, 'f.yaml', () => {
+        throw new Error('fell back to the yaml document');
+      });
+      for (const p of paths) expect([p, own.lineOf(p)]).toEqual([p, exact(p)]);
     });
   }
 
