@@ -66,12 +66,17 @@ export function toStewardError(err: unknown): StewardError {
   return new StewardError('internal', redactSecrets(message), { cause: err });
 }
 
+/** A word or mark each pattern of `redactSecrets` starts from (a superset, case-insensitive). */
+const MAY_HOLD_SECRET = /:\/\/|pass|pwd|secret|token|stw_|bearer|identified/i;
+
 /**
  * Remove anything that looks like a credential from free text: passwords in URLs
  * (`scheme://user:secret@host`), `password=...` pairs, Steward's bearer tokens (`stw_…`). Applied to every message that leaves
  * the process (logs, API errors, CLI output).
  */
 export function redactSecrets(text: string): string {
+  // One scan for what every pattern below needs; most text (plans' SQL, summaries) has none.
+  if (!MAY_HOLD_SECRET.test(text)) return text;
   return text
     // Up to the last "@" of the URL: a password written without percent-encoding may hold "/", "#" or "@".
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):([^\s"'<>]*)@/gi, '$1:***@')
