@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Statement } from '../src/domain/plan.js';
 import { ensurePgS1 } from './fixtures/pg-s1.js';
 import { WORK_DIR } from './lib/child.js';
@@ -66,6 +67,16 @@ export async function runS1Cli(opts: { quick: boolean }): Promise<ScenarioResult
   const joined = file('steward-join.yaml', { 1: [1, 2] });
   const apply = (dir: string, yaml: string): Promise<ProcessRun> => measureProcess([MAIN, '--data-dir', dir, 'apply', '-f', yaml, '-y'], probe, env);
   const nodeFloor = (): Promise<ProcessRun> => measureProcess(['-e', '0'], probe);
+  // The embedded store alone, as the CLI opens it (same V8 flag): open, one read, close. What
+  // every command on an embedded store pays before any of Steward's own work.
+  const storeOnly = join(work, 'store-only.mjs');
+  writeFileSync(
+    storeOnly,
+    `import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--liftoff-only');\n` +
+      `const { openPglite } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'store', 'db.js')).href)});\n` +
+      `const db = await openPglite(process.argv[2]);\nawait db.query('SELECT count(*) FROM objects');\nawait db.close();\n`,
+  );
+  const storeFloor = (dir: string): Promise<ProcessRun> => measureProcess([storeOnly, dir], probe);
   const reset = async (): Promise<void> => {
     await dropRolesWithPrefix(prefix, database);
     await vacuumCatalogs(database);
@@ -114,6 +125,7 @@ export async function runS1Cli(opts: { quick: boolean }): Promise<ScenarioResult
     const leave: ProcessRun[] = [];
     const joinStatements: number[] = [];
     const aclFloor: number[] = [];
+    const storeAlone: ProcessRun[] = [];
     const aclSql = join(work, 'acl.sql');
     writeFileSync(
       aclSql,
@@ -125,6 +137,7 @@ WHERE ns.nspname ~ '^s([1-9]|10)$' AND c.relkind IN ('r', 'p', 'v', 'm')) x;\n`,
     for (let i = 0; i < runs.fast; i++) {
       floorNode.push((await nodeFloor()).ms);
       aclFloor.push(await psqlFile(database, aclSql));
+      storeAlone.push(await storeFloor(store));
       const n = await apply(store, base);
       if (statementsRun(n.stdout) !== 0) throw new Error(`no-op run ${i + 1} ran statements: ${n.stdout.slice(0, 300)}`);
       noop.push(n);
@@ -173,11 +186,13 @@ WHERE ns.nspname ~ '^s([1-9]|10)$' AND c.relkind IN ('r', 'p', 'v', 'm')) x;\n`,
       },
       { step: 'u1 leaves grp2 again', ms: series(leave.map((r) => r.ms)), floor: { name: '`node -e 0`', ms: floorNodeS }, cpuMs: cpu(leave), statements: 1, rssMb: rss(leave) },
       { step: 'floor: `node -e 0`', ms: floorNodeS },
+      { step: 'floor: open the embedded store, one read, close', ms: series(storeAlone.map((r) => r.ms)), cpuMs: cpu(storeAlone), rssMb: rss(storeAlone) },
     );
     notes.push(
       `Whole processes: \`node dist/cli/main.js --data-dir D apply -f steward.yaml -y\`, spawn to exit; CPU is the child's user + system time (median), peak RSS the highest VmHWM over the runs.`,
       `Ratios to the psql floor (same run): converge ${(convergeS.median / psqlS.median).toFixed(2)}×; to \`node -e 0\`: no-op ${(noopS.median / floorNodeS.median).toFixed(1)}×.`,
       `The no-op and the one change run on the store the last converge made; each round runs no-op, join, leave.`,
+      `The embedded store alone (PGlite opened as the CLI opens it, one read, closed; no Steward code) took ${series(storeAlone.map((r) => r.ms)).median.toFixed(0)} ms, ${cpu(storeAlone).median.toFixed(0)} ms CPU and ${rss(storeAlone).toFixed(0)} MB: a floor under every command on an embedded store (PGlite 0.5's WebAssembly memory starts at 128 MB).`,
     );
   } finally {
     rmSync(work, { recursive: true, force: true });
