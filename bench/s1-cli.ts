@@ -6,8 +6,10 @@
  * the same run: `node -e 0` (Node's own start), `psql -f` running the statements of Steward's
  * own plan (as a whole process too), and one `aclexplode` read of the governed tables by psql.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Statement } from '../src/domain/plan.js';
@@ -149,6 +151,9 @@ WHERE ns.nspname ~ '^s([1-9]|10)$' AND c.relkind IN ('r', 'p', 'v', 'm')) x;\n`,
       leave.push(l);
       log(`S1 cli round ${i + 1}/${runs.fast}: no-op ${n.ms.toFixed(0)} ms, join ${j.ms.toFixed(0)} ms, leave ${l.ms.toFixed(0)} ms`);
     }
+    // ── the same changes through a running server (`steward serve` on the converged store,
+    // the CLI with --server): the client process, and the server's CPU for each request.
+    const viaServer = await throughServer(store, env, probe, { base, joined }, runs.fast);
     const floorNodeS = nodeS();
     const noopS = series(noop.map((r) => r.ms));
     const joinS = series(join1.map((r) => r.ms));
@@ -186,12 +191,14 @@ WHERE ns.nspname ~ '^s([1-9]|10)$' AND c.relkind IN ('r', 'p', 'v', 'm')) x;\n`,
       },
       { step: 'u1 leaves grp2 again', ms: series(leave.map((r) => r.ms)), floor: { name: '`node -e 0`', ms: floorNodeS }, cpuMs: cpu(leave), statements: 1, rssMb: rss(leave) },
       { step: 'floor: `node -e 0`', ms: floorNodeS },
+      ...viaServer.rows,
       { step: 'floor: open the embedded store, one read, close', ms: series(storeAlone.map((r) => r.ms)), cpuMs: cpu(storeAlone), rssMb: rss(storeAlone) },
     );
     notes.push(
       `Whole processes: \`node dist/cli/main.js --data-dir D apply -f steward.yaml -y\`, spawn to exit; CPU is the child's user + system time (median), peak RSS the highest VmHWM over the runs.`,
       `Ratios to the psql floor (same run): converge ${(convergeS.median / psqlS.median).toFixed(2)}×; to \`node -e 0\`: no-op ${(noopS.median / floorNodeS.median).toFixed(1)}×.`,
       `The no-op and the one change run on the store the last converge made; each round runs no-op, join, leave.`,
+      ...viaServer.notes,
       `The embedded store alone (PGlite opened as the CLI opens it, one read, closed; no Steward code) took ${series(storeAlone.map((r) => r.ms)).median.toFixed(0)} ms, ${cpu(storeAlone).median.toFixed(0)} ms CPU and ${rss(storeAlone).toFixed(0)} MB: a floor under every command on an embedded store (PGlite 0.5's WebAssembly memory starts at 128 MB).`,
     );
   } finally {
@@ -199,4 +206,87 @@ WHERE ns.nspname ~ '^s([1-9]|10)$' AND c.relkind IN ('r', 'p', 'v', 'm')) x;\n`,
     await dropRolesWithPrefix(prefix, database);
   }
   return { scenario: 's1cli', title: `S1 on PostgreSQL, whole \`steward apply\` processes${opts.quick ? ' (quick)' : ''}`, rows, notes };
+}
+
+/** CPU time (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * No-op, join and leave through `steward serve` on the converged store: the CLI process timed
+ * as above (it reads the file and sends it), and the server's CPU for each request from /proc.
+ */
+async function throughServer(
+  store: string,
+  env: Record<string, string>,
+  probe: string,
+  files: { base: string; joined: string },
+  rounds: number,
+): Promise<{ rows: Row[]; notes: string[] }> {
+  const token = `stw_bench_${randomBytes(12).toString('hex')}`;
+  const port = await new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+  const args = [MAIN, '--data-dir', store, 'serve', '--port', String(port), '--sync-interval', '0', '--drift-interval', '0', '--probe-interval', '0'];
+  const server = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, STEWARD_ADMIN_TOKEN: token, STEWARD_DATABASE_URL: '', STEWARD_MASTER_KEY: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  server.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      server.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('listening on')) resolve();
+      });
+      server.on('exit', (code) => reject(new Error(`steward serve exited ${code}: ${err.slice(-400)}`)));
+    });
+    const pid = server.pid!;
+    const clientEnv = { ...env, STEWARD_SERVER: `http://127.0.0.1:${port}`, STEWARD_TOKEN: token };
+    const viaServer = async (file: string): Promise<{ run: ProcessRun; serverCpuMs: number }> => {
+      const before = processCpuMs(pid);
+      const run = await measureProcess([MAIN, 'apply', '-f', file, '-y'], probe, clientEnv);
+      return { run, serverCpuMs: processCpuMs(pid) - before };
+    };
+    // One untimed no-op: the server's first request loads what it loads lazily.
+    await viaServer(files.base);
+    const noop: { run: ProcessRun; serverCpuMs: number }[] = [];
+    const joinR: { run: ProcessRun; serverCpuMs: number }[] = [];
+    const leave: { run: ProcessRun; serverCpuMs: number }[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const n = await viaServer(files.base);
+      if (statementsRun(n.run.stdout) !== 0) throw new Error(`no-op through the server ran statements: ${n.run.stdout.slice(0, 300)}`);
+      noop.push(n);
+      joinR.push(await viaServer(files.joined));
+      leave.push(await viaServer(files.base));
+      log(`S1 cli through the server ${i + 1}/${rounds}: no-op ${n.run.ms.toFixed(0)} ms, join ${joinR.at(-1)!.run.ms.toFixed(0)} ms, leave ${leave.at(-1)!.run.ms.toFixed(0)} ms`);
+    }
+    const row = (step: string, xs: typeof noop, statements: number): Row => ({
+      step,
+      ms: series(xs.map((x) => x.run.ms)),
+      cpuMs: series(xs.map((x) => x.run.cpuMs)),
+      statements,
+      rssMb: series(xs.map((x) => x.run.rssMb)).max,
+    });
+    const serverCpu = (xs: typeof noop): string => series(xs.map((x) => x.serverCpuMs)).median.toFixed(0);
+    return {
+      rows: [row('no-op through `steward serve` (client process)', noop, 0), row('u1 joins grp2 through the server', joinR, Math.max(...joinR.map((x) => statementsRun(x.run.stdout)))), row('u1 leaves grp2 through the server', leave, 1)],
+      notes: [
+        `Through the server: CPU and peak RSS are the CLI process's; the server's own CPU per request (median, from /proc) was no-op ${serverCpu(noop)} ms, join ${serverCpu(joinR)} ms, leave ${serverCpu(leave)} ms; the server's peak RSS ${peakRssMb(pid).toFixed(0)} MB.`,
+      ],
+    };
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => (server.exitCode !== null ? resolve(null) : server.once('exit', resolve)));
+  }
 }
