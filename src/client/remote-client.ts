@@ -5,7 +5,11 @@
 import { StewardError, redactSecrets, type ErrorCode } from '../domain/errors.js';
 import type { TokenInput } from '../services/token-service.js';
 import type { ConnectionStatus } from '../store/status-repo.js';
-import type { StewardClient } from './steward-client.js';
+import type { ApplyConfigView, PlanView, StewardClient } from './steward-client.js';
+import type { ConfigApplyResult } from '../services/config-service.js';
+import { issueText, parseFieldName, type ConfigIssue } from '../config/issues.js';
+import type { ConfigFile } from '../config/schema.js';
+import { sourceOf, type ConfigSource } from '../config/source.js';
 
 export interface RemoteClientOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:8080` (a trailing `/api/v1` is accepted). */
@@ -61,6 +65,41 @@ async function errorOf(res: Response, what: string): Promise<StewardError> {
   });
 }
 
+/**
+ * The server checks a configuration as the JSON it was sent (file `config`, lines of that JSON):
+ * issues about it are pointed at the caller's own file and line instead, found by their field.
+ */
+function relocate<T extends ConfigIssue>(issue: T, source: ConfigSource): T {
+  if (issue.file !== 'config') return issue;
+  const path = parseFieldName(issue.field);
+  return { ...issue, file: source.file, line: path === null ? null : source.lineOf(path) };
+}
+
+const relocateAll = <T extends ConfigIssue>(issues: readonly T[] | undefined, source: ConfigSource): T[] | undefined => issues?.map((i) => relocate(i, source));
+
+/** Run a call about `config`, pointing the issues of its result or its error at the caller's file. */
+async function aboutConfig<T>(config: ConfigFile, call: () => Promise<T>, fix: (result: T, source: ConfigSource) => T): Promise<T> {
+  const source = sourceOf(config);
+  try {
+    return fix(await call(), source);
+  } catch (err) {
+    if (!(err instanceof StewardError)) throw err;
+    const d = err.details as (Partial<ConfigIssue> & { errors?: ConfigIssue[]; warnings?: ConfigIssue[] }) | undefined;
+    if (d === undefined) throw err;
+    let message = err.message;
+    let details: Record<string, unknown> = { ...d };
+    if (d.file === 'config' && typeof d.field === 'string') {
+      const at = relocate({ file: d.file, line: d.line ?? null, field: d.field, message: '' }, source);
+      const prefix = issueText({ file: d.file, line: d.line ?? null, field: d.field, message: '' });
+      if (message.startsWith(prefix)) message = issueText({ ...at, message: message.slice(prefix.length) });
+      details = { ...details, file: at.file, line: at.line };
+    }
+    if (d.errors !== undefined) details = { ...details, errors: relocateAll(d.errors, source) };
+    if (d.warnings !== undefined) details = { ...details, warnings: relocateAll(d.warnings, source) };
+    throw new StewardError(err.code, message, { ...(err.hint !== undefined ? { hint: err.hint } : {}), details, cause: err });
+  }
+}
+
 /** JSON dates come back as strings; the interface promises Dates for the status timestamps. */
 function reviveStatus(s: ConnectionStatus): ConnectionStatus {
   const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
@@ -109,10 +148,20 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
     browse: (path, o) => call('GET', '/catalog', { query: { path, limit: o?.limit, after: o?.after, removed: o?.includeRemoved } }),
     search: (text, o) => call('GET', '/catalog/search', { query: { q: text, connection: o?.connection, limit: o?.limit } }),
 
-    plan: (config, connection) => call('POST', '/plan', { body: connection === undefined ? { config } : { config, connection } }),
-    storeConfig: (config) => call('POST', '/config', { body: { config } }),
+    plan: (config, connection) =>
+      aboutConfig(
+        config,
+        () => call<PlanView[]>('POST', '/plan', { body: connection === undefined ? { config } : { config, connection } }),
+        (plans, source) => plans.map((p) => (p.warnings === undefined ? p : { ...p, warnings: relocateAll(p.warnings, source)! })),
+      ),
+    storeConfig: (config) => aboutConfig(config, () => call<ConfigApplyResult>('POST', '/config', { body: { config } }), (r, source) => ({ ...r, warnings: relocateAll(r.warnings, source)! })),
     // Statement progress does not stream over HTTP: the result lists every statement at the end.
-    applyConfig: (config, { onStatement: _progress, onProgress: _phases, ...o }) => call('POST', '/apply', { body: { config, ...o } }),
+    applyConfig: (config, { onStatement: _progress, onProgress: _phases, ...o }) =>
+      aboutConfig(
+        config,
+        () => call<ApplyConfigView>('POST', '/apply', { body: { config, ...o } }),
+        (r, source) => ({ ...r, stored: { ...r.stored, warnings: relocateAll(r.stored.warnings, source)! } }),
+      ),
     applyConnection: (connection, o) => call('POST', `/connections/${seg(connection)}/apply`, { body: o }),
 
     status: async () => (await call<ConnectionStatus[]>('GET', '/status')).map(reviveStatus),

@@ -105,3 +105,52 @@ export function suggest(name: string, known: readonly string[], what: string): s
   const shown = known.slice(0, 8).map((k) => JSON.stringify(k)).join(', ');
   return `known ${what}s: ${shown}${known.length > 8 ? `, … (${known.length} in all)` : ''}`;
 }
+
+/**
+ * The path a `fieldName` names, or null when it cannot be read back (a key shortened for
+ * display, or text that no `fieldName` makes). `parseFieldName(fieldName(p))` is `p`.
+ */
+export function parseFieldName(name: string): FieldPath | null {
+  if (name === '(top level)') return [];
+  const path: (string | number)[] = [];
+  let i = 0;
+  while (i < name.length) {
+    if (name[i] === '[') {
+      const close = name[i + 1] === '"' ? closingQuote(name, i + 1) : name.indexOf(']', i);
+      if (close < 0) return null;
+      if (name[i + 1] === '"') {
+        if (name[close + 1] !== ']') return null;
+        try {
+          path.push(JSON.parse(name.slice(i + 1, close + 1)) as string);
+        } catch {
+          return null;
+        }
+        i = close + 2;
+      } else {
+        const digits = name.slice(i + 1, close);
+        if (!/^\d+$/.test(digits)) return null;
+        path.push(Number(digits));
+        i = close + 1;
+      }
+      continue;
+    }
+    if (path.length > 0) {
+      if (name[i] !== '.') return null;
+      i++;
+    }
+    const word = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(name.slice(i))?.[0];
+    if (word === undefined) return null;
+    path.push(word);
+    i += word.length;
+  }
+  return path;
+}
+
+/** Index of the quote ending the JSON string that starts at `open`, or -1. */
+function closingQuote(text: string, open: number): number {
+  for (let i = open + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i;
+  }
+  return -1;
+}

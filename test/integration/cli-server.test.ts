@@ -108,7 +108,7 @@ describe.skipIf(!pgAvailable)('every CLI command through a running server', () =
       '    type: postgres',
       '    url: ${API_CLI_URL}',
       `    databases: [${DB}]`,
-      `    protect: ["${CONN}/${DB}/public/*"]`,
+      `    protect: ["${CONN}/${DB}/public/*", "${CONN}/${DB}/nosuch/*"]`,
       'policies:',
       '  - name: analysts-read-sales',
       '    type: subscription',
@@ -120,8 +120,12 @@ describe.skipIf(!pgAvailable)('every CLI command through a running server', () =
     const plan = await cli('plan', ['plan', '-f', file, '--exit-code']);
     expect(plan.code, plan.stderr).toBe(2);
     expect(plan.stdout).toMatch(/GRANT SELECT ON/);
+    // The server checks the JSON it was sent; its warnings name the line of this file, not of that JSON.
+    const nowhere = `${file}:6: connections.${CONN}.protect[1]: "${CONN}/${DB}/nosuch/*" protects no object`;
+    expect(plan.stderr).toContain(nowhere);
     expect(await asUser(DB, ALICE, 'SELECT * FROM orders')).toMatch(/permission denied/);
     const applied = JSON.parse(await ok('apply', ['--json', 'apply', '-f', file, '--yes']));
+    expect(applied.stored.warnings).toContainEqual(expect.objectContaining({ file, line: 6, field: `connections.${CONN}.protect[1]` }));
     expect(applied.connections[0]).toMatchObject({ connection: CONN, status: 'applied' });
     expect(await asUser(DB, ALICE, 'SELECT * FROM orders')).toBe('ok');
     expect(await asUser(DB, ALICE, 'SELECT * FROM customers')).toMatch(/permission denied/);
