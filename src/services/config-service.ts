@@ -79,8 +79,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
   }
 
   /** The stored model with file-sourced entries replaced by the file's (what storing it leaves). */
-  function overlay(stored: StoredModel, cfg: ConfigFile): GovernanceModel {
-    const file = modelOf(cfg);
+  function overlay(stored: StoredModel, file: GovernanceModel): GovernanceModel {
     const fileUsers = new Set(file.users.map((u) => u.name));
     const filePolicies = new Set(file.policies.map((p) => p.name));
     const users = [...stored.users.filter((u) => stored.sources.get(`user:${u.name}`) !== FILE && !fileUsers.has(u.name)), ...file.users];
@@ -141,10 +140,15 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
    * Check `cfg` whole against the store (read through `tx`); throws every error at once,
    * returns the model it would leave, its warnings and the connections it governs.
    */
-  async function check(tx: Executor, cfg: ConfigFile, read?: ReadonlyMap<string, CatalogPaths>): Promise<ConfigPreview & { stored: StoredModel; catalogs: ReadonlyMap<string, CatalogPaths> }> {
+  async function check(
+    tx: Executor,
+    cfg: ConfigFile,
+    read?: ReadonlyMap<string, CatalogPaths>,
+  ): Promise<ConfigPreview & { stored: StoredModel; file: GovernanceModel; catalogs: ReadonlyMap<string, CatalogPaths> }> {
     const source = sourceOf(cfg);
     const stored = await loadModel(tx);
-    const model = overlay(stored, cfg);
+    const file = modelOf(cfg);
+    const model = overlay(stored, file);
     const { known, registered, errors: connectionErrors } = await knownConnections(tx, cfg, source);
     const catalogs = read ?? (await catalogsFor(tx, cfg, model, known, registered));
     const result = validateConfig({ incoming: cfg, source, model, connections: known, catalogs, now: now() });
@@ -165,7 +169,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
     if (declaresNothing && fromFiles > 0) {
       warnings.push({ file: source.file, line: null, field: '(top level)', message: `the configuration declares no users, groups, tags or policies: storing it removes the ${fromFiles} that came from a file`, hint: 'this is what --allow-empty asked for; check the file otherwise' });
     }
-    return { model, warnings, enforce: declared.length > 0 ? declared : registered, stored, catalogs };
+    return { model, warnings, enforce: declared.length > 0 ? declared : registered, stored, file, catalogs };
   }
 
   return {
@@ -216,20 +220,19 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
      */
     async store(cfg: ConfigFile, actor: string, opts: { catalogs?: ReadonlyMap<string, CatalogPaths> } = {}): Promise<ConfigApplyResult> {
       return db.transaction(async (tx) => {
-        const { warnings, enforce, stored } = await check(tx, cfg, opts.catalogs);
+        const { warnings, enforce, stored, file } = await check(tx, cfg, opts.catalogs);
         const connections: ConfigApplyResult['connections'] = {};
         for (const c of connectionsOf(cfg)) connections[c.name] = await deps.connections.upsert(c, actor, tx);
-        const file = modelOf(cfg);
-        // Re-applying the same file is the common case: it stores nothing, and is no event.
-        if (fileModelUnchanged(stored, file)) {
-          return { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce, unchanged: true };
-        }
-        const before = await fileOwned(tx);
         // Written by difference with what the store holds (read above, in this transaction): a
         // file of 50,000 users where a few changed writes those few, not 50,000 rows and their
         // memberships again (T10: 10 s for 199 changed e-mails). The store is left as writing
         // every entry again would leave it.
         const changes = fileChanges(stored, file);
+        // Re-applying the same file is the common case: it stores nothing, and is no event.
+        if (changes.none) {
+          return { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce, unchanged: true };
+        }
+        const before = await fileOwned(tx);
         await identitiesRepo.ensureGroups(tx, changes.groups.declared, FILE);
         await identitiesRepo.putUsers(tx, changes.users.put, FILE);
         await identitiesRepo.deleteUsersOfSource(tx, FILE, changes.users.removed);
@@ -281,39 +284,6 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
 /** A value as stored in jsonb: no undefined members (key order is irrelevant to the comparison). */
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v ?? null));
 
-/**
- * Whether storing `file` would leave the file-owned part of the store as it is: the same users
- * (with groups, attributes and principals), declared groups, tags and policies (salts opened),
- * all with source `file`, and no file-made group left to prune.
- */
-function fileModelUnchanged(stored: StoredModel, file: GovernanceModel): boolean {
-  const source = (kind: string, name: string): string | undefined => stored.sources.get(`${kind}:${name}`);
-  const storedUsers = new Map(stored.users.filter((u) => source('user', u.name) === FILE).map((u) => [u.name, u]));
-  if (storedUsers.size !== file.users.length) return false;
-  for (const u of file.users) {
-    const s = storedUsers.get(u.name);
-    if (s === undefined) return false;
-    if (!sameUser(s, u)) return false;
-  }
-  const storedPolicies = new Map(stored.policies.filter((p) => source('policy', p.name) === FILE).map((p) => [p.name, p]));
-  if (storedPolicies.size !== file.policies.length) return false;
-  for (const p of file.policies) {
-    const s = storedPolicies.get(p.name);
-    if (s === undefined || !isDeepStrictEqual(plain(s), plain(p))) return false;
-  }
-  const tagKey = (t: { connection: string; path: string; tag: string }): string => JSON.stringify([t.connection, t.path, t.tag]);
-  const storedTags = new Set((stored.tags as { source?: string; connection: string; path: string; tag: string }[]).filter((t) => t.source === FILE).map(tagKey));
-  const fileTags = new Set(file.tags.map(tagKey));
-  if (storedTags.size !== fileTags.size || [...fileTags].some((t) => !storedTags.has(t))) return false;
-  // Declared groups are the file's; a file-made group neither declared nor anyone's would be pruned.
-  const declared = new Set(file.groups);
-  if (file.groups.some((g) => stored.groupSources.get(g) !== FILE)) return false;
-  const inUse = new Set(stored.users.flatMap((u) => u.groups));
-  for (const u of file.users) for (const g of u.groups) if (!stored.groupSources.has(g)) return false;
-  for (const [g, src] of stored.groupSources) if (src === FILE && !declared.has(g) && !inUse.has(g)) return false;
-  return true;
-}
-
 type ModelUser = GovernanceModel['users'][number];
 type ModelPolicy = GovernanceModel['policies'][number];
 type ModelTag = GovernanceModel['tags'][number];
@@ -331,6 +301,12 @@ interface FileChanges {
   readonly groups: { readonly declared: readonly string[]; readonly added: readonly string[]; readonly prunable: readonly string[] };
   readonly policies: { readonly put: readonly ModelPolicy[]; readonly added: readonly string[]; readonly updated: readonly string[]; readonly removed: readonly string[] };
   readonly tags: { readonly added: readonly ModelTag[]; readonly removed: readonly ModelTag[] };
+  /**
+   * Storing the file would leave the file-owned part of the store as it is: the same users (with
+   * groups, attributes and principals), declared groups, tags and policies (salts opened), all
+   * with source `file`, and no file-made group left to prune.
+   */
+  readonly none: boolean;
 }
 
 /**
@@ -379,7 +355,12 @@ function fileChanges(stored: StoredModel, file: GovernanceModel): FileChanges {
     added: file.tags.filter((t) => !fileOwnedTags.has(tagKey(t))),
     removed: storedTags.filter((t) => t.source === FILE && !fileTags.has(tagKey(t))).map((t) => ({ connection: t.connection, path: t.path, tag: t.tag })),
   };
-  return { users, groups, policies, tags };
+  // A file-made group neither declared nor anyone's would be pruned: that is a change too.
+  const inUse = new Set(stored.users.flatMap((u) => u.groups));
+  const none =
+    users.put.length + users.removed.length + groups.declared.length + policies.put.length + policies.removed.length + tags.added.length + tags.removed.length === 0 &&
+    groups.prunable.every((g) => inUse.has(g));
+  return { users, groups, policies, tags, none };
 }
 
 /** At most this many names per list in a config.store event (counts are always whole). */
