@@ -163,10 +163,14 @@ export function planChanges(actual: AccessState, desired: AccessState, opts: Pla
 
 /** Memberships in `from` and not in `to`; drift relative to the last apply `L`. */
 function membershipChanges(from: StateAtoms, to: StateAtoms, L: StateAtoms | null, out: MembershipChange[], what: 'grant' | 'revoke'): void {
-  for (const [key, m] of from.memberships) {
-    if (to.memberships.has(key)) continue;
-    const inLast = L !== null && L.memberships.has(key);
-    out.push({ role: m.role, member: m.member, drift: what === 'revoke' ? !inLast : inLast });
+  for (const [role, members] of from.memberships) {
+    const there = to.memberships.get(role);
+    const last = L?.memberships.get(role);
+    for (const [key, member] of members) {
+      if (there?.has(key) === true) continue;
+      const inLast = last?.has(key) === true;
+      out.push({ role, member, drift: what === 'revoke' ? !inLast : inLast });
+    }
   }
 }
 

@@ -10,8 +10,12 @@ import { granteeKey, PRIVILEGE_ORDER, type AccessState, type DefaultObjects, typ
 export interface StateAtoms {
   /** By grantee key. */
   readonly roles: ReadonlyMap<string, { readonly grantee: Grantee; readonly purpose: RolePurpose }>;
-  /** By `membershipKey`. */
-  readonly memberships: ReadonlyMap<string, { readonly role: string; readonly member: Grantee }>;
+  /**
+   * Role → member's grantee key → member. Two levels instead of one `role + member` string key
+   * and one object per membership: T10 has 950,000 memberships, and building the joined keys
+   * and objects of three states took 6 s of a no-change apply (plus the GC they caused).
+   */
+  readonly memberships: ReadonlyMap<string, ReadonlyMap<string, Grantee>>;
   /** By `defaultGrantKey`. */
   readonly defaults: ReadonlyMap<string, DefaultAtoms>;
   /** By the user's grantee key → the role; `null` roles are absent. */
@@ -27,9 +31,8 @@ export interface DefaultAtoms {
   mask: number;
 }
 
-// Role, database, schema and owner names cannot hold NUL on any supported platform, and a
-// grantee key comes last: NUL-joined keys are unambiguous.
-export const membershipKey = (role: string, member: Grantee): string => `${role}\u0000${granteeKey(member)}`;
+// Database, schema and owner names cannot hold NUL on any supported platform, and a grantee
+// key comes last: NUL-joined keys are unambiguous.
 export const defaultGrantKey = (database: string, schema: string, owner: string, objects: DefaultObjects, grantee: Grantee): string =>
   `${database}\u0000${schema}\u0000${owner}\u0000${objects}\u0000${granteeKey(grantee)}`;
 
@@ -60,8 +63,18 @@ export function atomsOf(state: AccessState): StateAtoms {
     const key = granteeKey(r.grantee);
     if (!roles.has(key)) roles.set(key, { grantee: r.grantee, purpose: r.purpose });
   }
-  const memberships = new Map<string, { role: string; member: Grantee }>();
-  for (const m of state.memberships) memberships.set(membershipKey(m.role, m.member), { role: m.role, member: m.member });
+  const memberships = new Map<string, Map<string, Grantee>>();
+  let role: string | undefined;
+  let members: Map<string, Grantee> | undefined;
+  for (const m of state.memberships) {
+    // Canonical states list a role's memberships together: look the role up once per run.
+    if (m.role !== role) {
+      role = m.role;
+      members = memberships.get(role);
+      if (members === undefined) memberships.set(role, (members = new Map<string, Grantee>()));
+    }
+    members!.set(granteeKey(m.member), m.member);
+  }
   const defaults = new Map<string, DefaultAtoms>();
   for (const d of state.defaultGrants) {
     const key = defaultGrantKey(d.database, d.schema, d.owner, d.objects, d.grantee);

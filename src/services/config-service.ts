@@ -79,8 +79,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
   }
 
   /** The stored model with file-sourced entries replaced by the file's (what storing it leaves). */
-  function overlay(stored: StoredModel, cfg: ConfigFile): GovernanceModel {
-    const file = modelOf(cfg);
+  function overlay(stored: StoredModel, file: GovernanceModel): GovernanceModel {
     const fileUsers = new Set(file.users.map((u) => u.name));
     const filePolicies = new Set(file.policies.map((p) => p.name));
     const users = [...stored.users.filter((u) => stored.sources.get(`user:${u.name}`) !== FILE && !fileUsers.has(u.name)), ...file.users];
@@ -141,10 +140,15 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
    * Check `cfg` whole against the store (read through `tx`); throws every error at once,
    * returns the model it would leave, its warnings and the connections it governs.
    */
-  async function check(tx: Executor, cfg: ConfigFile, read?: ReadonlyMap<string, CatalogPaths>): Promise<ConfigPreview & { stored: StoredModel; catalogs: ReadonlyMap<string, CatalogPaths> }> {
+  async function check(
+    tx: Executor,
+    cfg: ConfigFile,
+    read?: ReadonlyMap<string, CatalogPaths>,
+  ): Promise<ConfigPreview & { stored: StoredModel; file: GovernanceModel; catalogs: ReadonlyMap<string, CatalogPaths> }> {
     const source = sourceOf(cfg);
     const stored = await loadModel(tx);
-    const model = overlay(stored, cfg);
+    const file = modelOf(cfg);
+    const model = overlay(stored, file);
     const { known, registered, errors: connectionErrors } = await knownConnections(tx, cfg, source);
     const catalogs = read ?? (await catalogsFor(tx, cfg, model, known, registered));
     const result = validateConfig({ incoming: cfg, source, model, connections: known, catalogs, now: now() });
@@ -165,7 +169,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
     if (declaresNothing && fromFiles > 0) {
       warnings.push({ file: source.file, line: null, field: '(top level)', message: `the configuration declares no users, groups, tags or policies: storing it removes the ${fromFiles} that came from a file`, hint: 'this is what --allow-empty asked for; check the file otherwise' });
     }
-    return { model, warnings, enforce: declared.length > 0 ? declared : registered, stored, catalogs };
+    return { model, warnings, enforce: declared.length > 0 ? declared : registered, stored, file, catalogs };
   }
 
   return {
@@ -216,28 +220,31 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
      */
     async store(cfg: ConfigFile, actor: string, opts: { catalogs?: ReadonlyMap<string, CatalogPaths> } = {}): Promise<ConfigApplyResult> {
       return db.transaction(async (tx) => {
-        const { warnings, enforce, stored } = await check(tx, cfg, opts.catalogs);
+        const { warnings, enforce, stored, file } = await check(tx, cfg, opts.catalogs);
         const connections: ConfigApplyResult['connections'] = {};
         for (const c of connectionsOf(cfg)) connections[c.name] = await deps.connections.upsert(c, actor, tx);
-        const file = modelOf(cfg);
+        // Written by difference with what the store holds (read above, in this transaction): a
+        // file of 50,000 users where a few changed writes those few, not 50,000 rows and their
+        // memberships again (T10: 10 s for 199 changed e-mails). The store is left as writing
+        // every entry again would leave it.
+        const changes = fileChanges(stored, file);
         // Re-applying the same file is the common case: it stores nothing, and is no event.
-        if (fileModelUnchanged(stored, file)) {
+        if (changes.none) {
           return { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce, unchanged: true };
         }
         const before = await fileOwned(tx);
-        await identitiesRepo.ensureGroups(tx, file.groups, FILE);
-        await identitiesRepo.putUsers(tx, file.users, FILE);
-        await identitiesRepo.pruneSource(tx, FILE, file.users.map((u) => u.name), file.groups);
-        await tagsRepo.deleteSource(tx, FILE);
-        await tagsRepo.add(tx, file.tags, FILE);
-        // Only policies that change are written (each is a read for its sealed salt and an upsert).
-        const storedPolicies = new Map(stored.policies.map((p) => [p.name, p]));
-        for (const p of file.policies) {
-          const prior = storedPolicies.get(p.name);
-          if (prior !== undefined && stored.sources.get(`policy:${p.name}`) === FILE && isDeepStrictEqual(plain(prior), plain(p))) continue;
+        await identitiesRepo.ensureGroups(tx, changes.groups.declared, FILE);
+        await identitiesRepo.putUsers(tx, changes.users.put, FILE);
+        await identitiesRepo.deleteUsersOfSource(tx, FILE, changes.users.removed);
+        const removedGroups = await identitiesRepo.pruneGroupsOfSource(tx, FILE, changes.groups.prunable);
+        await tagsRepo.removeOfSource(tx, FILE, changes.tags.removed);
+        await tagsRepo.add(tx, changes.tags.added, FILE);
+        // Each changed policy is a read for its sealed salt and an upsert.
+        for (const p of changes.policies.put) {
           await policiesRepo.put(tx, deps.secrets.seal(p, (await policiesRepo.get(tx, p.name))?.policy ?? null), FILE);
         }
-        await policiesRepo.pruneSource(tx, FILE, file.policies.map((p) => p.name));
+        await policiesRepo.removeOfSource(tx, FILE, changes.policies.removed);
+        const changed = describeChanges(changes, removedGroups);
         const result = { connections, users: file.users.length, groups: file.groups.length, policies: file.policies.length, tags: file.tags.length, warnings, enforce, unchanged: false };
         await deps.audit.record(tx, {
           actor,
@@ -246,8 +253,10 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
           outcome: 'ok',
           before,
           after: await fileOwned(tx),
-          summary: `${result.users} users, ${result.groups} groups, ${result.policies} policies, ${result.tags} tags` + (warnings.length > 0 ? `, ${warnings.length} warning${warnings.length > 1 ? 's' : ''}` : ''),
-          details: result,
+          summary:
+            `${result.users} users, ${result.groups} groups, ${result.policies} policies, ${result.tags} tags (changed: ${changed.text})` +
+            (warnings.length > 0 ? `, ${warnings.length} warning${warnings.length > 1 ? 's' : ''}` : ''),
+          details: { ...result, changed: changed.details },
         });
         return result;
       });
@@ -275,38 +284,104 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
 /** A value as stored in jsonb: no undefined members (key order is irrelevant to the comparison). */
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v ?? null));
 
+type ModelUser = GovernanceModel['users'][number];
+type ModelPolicy = GovernanceModel['policies'][number];
+type ModelTag = GovernanceModel['tags'][number];
+
+/** A stored user and the file's hold the same (e-mail, attributes, groups as a set, principals). */
+function sameUser(a: ModelUser, b: ModelUser): boolean {
+  const norm = (x: ModelUser): unknown => plain({ email: x.email ?? null, attributes: x.attributes, groups: [...new Set(x.groups)].sort(), principals: x.principals });
+  return isDeepStrictEqual(norm(a), norm(b));
+}
+
+/** What storing a file writes: each entry that differs from the store (or is not the file's yet), and what the file no longer declares. */
+interface FileChanges {
+  readonly users: { readonly put: readonly ModelUser[]; readonly added: readonly string[]; readonly updated: readonly string[]; readonly removed: readonly string[] };
+  /** `declared`: declared groups not the file's yet; `prunable`: the file's groups it no longer declares (removed when no user is in them). */
+  readonly groups: { readonly declared: readonly string[]; readonly added: readonly string[]; readonly prunable: readonly string[] };
+  readonly policies: { readonly put: readonly ModelPolicy[]; readonly added: readonly string[]; readonly updated: readonly string[]; readonly removed: readonly string[] };
+  readonly tags: { readonly added: readonly ModelTag[]; readonly removed: readonly ModelTag[] };
+  /**
+   * Storing the file would leave the file-owned part of the store as it is: the same users (with
+   * groups, attributes and principals), declared groups, tags and policies (salts opened), all
+   * with source `file`, and no file-made group left to prune.
+   */
+  readonly none: boolean;
+}
+
 /**
- * Whether storing `file` would leave the file-owned part of the store as it is: the same users
- * (with groups, attributes and principals), declared groups, tags and policies (salts opened),
- * all with source `file`, and no file-made group left to prune.
+ * The difference between the store (`stored`, read in the storing transaction) and the file,
+ * entry by entry. An entry of another source under the same name is taken over (written, as
+ * `updated`); an entry of the file's that is unchanged is not written at all.
  */
-function fileModelUnchanged(stored: StoredModel, file: GovernanceModel): boolean {
+function fileChanges(stored: StoredModel, file: GovernanceModel): FileChanges {
   const source = (kind: string, name: string): string | undefined => stored.sources.get(`${kind}:${name}`);
-  const storedUsers = new Map(stored.users.filter((u) => source('user', u.name) === FILE).map((u) => [u.name, u]));
-  if (storedUsers.size !== file.users.length) return false;
+  const storedUsers = new Map(stored.users.map((u) => [u.name, u]));
+  const fileUsers = new Set(file.users.map((u) => u.name));
+  const users = { put: [] as ModelUser[], added: [] as string[], updated: [] as string[], removed: [] as string[] };
   for (const u of file.users) {
     const s = storedUsers.get(u.name);
-    if (s === undefined) return false;
-    const norm = (x: GovernanceModel['users'][number]): unknown => plain({ email: x.email ?? null, attributes: x.attributes, groups: [...new Set(x.groups)].sort(), principals: x.principals });
-    if (!isDeepStrictEqual(norm(s), norm(u))) return false;
+    if (s === undefined) users.added.push(u.name);
+    else if (source('user', u.name) !== FILE || !sameUser(s, u)) users.updated.push(u.name);
+    else continue;
+    users.put.push(u);
   }
-  const storedPolicies = new Map(stored.policies.filter((p) => source('policy', p.name) === FILE).map((p) => [p.name, p]));
-  if (storedPolicies.size !== file.policies.length) return false;
+  for (const u of stored.users) if (source('user', u.name) === FILE && !fileUsers.has(u.name)) users.removed.push(u.name);
+
+  const declared = new Set(file.groups);
+  const groups = {
+    declared: file.groups.filter((g) => stored.groupSources.get(g) !== FILE),
+    added: [...new Set([...file.groups, ...users.put.flatMap((u) => u.groups)])].filter((g) => !stored.groupSources.has(g)).sort(),
+    prunable: [...stored.groupSources].filter(([g, src]) => src === FILE && !declared.has(g)).map(([g]) => g),
+  };
+
+  const storedPolicies = new Map(stored.policies.map((p) => [p.name, p]));
+  const filePolicies = new Set(file.policies.map((p) => p.name));
+  const policies = { put: [] as ModelPolicy[], added: [] as string[], updated: [] as string[], removed: [] as string[] };
   for (const p of file.policies) {
     const s = storedPolicies.get(p.name);
-    if (s === undefined || !isDeepStrictEqual(plain(s), plain(p))) return false;
+    if (s === undefined) policies.added.push(p.name);
+    else if (source('policy', p.name) !== FILE || !isDeepStrictEqual(plain(s), plain(p))) policies.updated.push(p.name);
+    else continue;
+    policies.put.push(p);
   }
+  for (const p of stored.policies) if (source('policy', p.name) === FILE && !filePolicies.has(p.name)) policies.removed.push(p.name);
+
   const tagKey = (t: { connection: string; path: string; tag: string }): string => JSON.stringify([t.connection, t.path, t.tag]);
-  const storedTags = new Set((stored.tags as { source?: string; connection: string; path: string; tag: string }[]).filter((t) => t.source === FILE).map(tagKey));
+  const storedTags = stored.tags as (ModelTag & { source?: string })[];
+  const fileOwnedTags = new Set(storedTags.filter((t) => t.source === FILE).map(tagKey));
   const fileTags = new Set(file.tags.map(tagKey));
-  if (storedTags.size !== fileTags.size || [...fileTags].some((t) => !storedTags.has(t))) return false;
-  // Declared groups are the file's; a file-made group neither declared nor anyone's would be pruned.
-  const declared = new Set(file.groups);
-  if (file.groups.some((g) => stored.groupSources.get(g) !== FILE)) return false;
+  const tags = {
+    added: file.tags.filter((t) => !fileOwnedTags.has(tagKey(t))),
+    removed: storedTags.filter((t) => t.source === FILE && !fileTags.has(tagKey(t))).map((t) => ({ connection: t.connection, path: t.path, tag: t.tag })),
+  };
+  // A file-made group neither declared nor anyone's would be pruned: that is a change too.
   const inUse = new Set(stored.users.flatMap((u) => u.groups));
-  for (const u of file.users) for (const g of u.groups) if (!stored.groupSources.has(g)) return false;
-  for (const [g, src] of stored.groupSources) if (src === FILE && !declared.has(g) && !inUse.has(g)) return false;
-  return true;
+  const none =
+    users.put.length + users.removed.length + groups.declared.length + policies.put.length + policies.removed.length + tags.added.length + tags.removed.length === 0 &&
+    groups.prunable.every((g) => inUse.has(g));
+  return { users, groups, policies, tags, none };
+}
+
+/** At most this many names per list in a config.store event (counts are always whole). */
+const NAMES_RECORDED = 100;
+
+/** What a config.store event records as changed: counts and names per kind, and a line for its summary. */
+function describeChanges(c: FileChanges, removedGroups: readonly string[]): { text: string; details: Record<string, Record<string, { count: number; names: string[] }>> } {
+  const listed = (names: readonly string[]): { count: number; names: string[] } => ({ count: names.length, names: names.slice(0, NAMES_RECORDED) });
+  const tagName = (t: ModelTag): string => `${t.connection}/${t.path}: ${t.tag}`;
+  const details = {
+    users: { added: listed(c.users.added), updated: listed(c.users.updated), removed: listed(c.users.removed) },
+    groups: { added: listed(c.groups.added), removed: listed([...removedGroups].sort()) },
+    policies: { added: listed(c.policies.added), updated: listed(c.policies.updated), removed: listed(c.policies.removed) },
+    tags: { added: listed(c.tags.added.map(tagName)), removed: listed(c.tags.removed.map(tagName)) },
+  };
+  const parts: string[] = [];
+  for (const [kind, byWhat] of Object.entries(details)) {
+    const done = Object.entries(byWhat).filter(([, l]) => l.count > 0).map(([what, l]) => `${l.count} ${what}`);
+    if (done.length > 0) parts.push(`${kind}: ${done.join(', ')}`);
+  }
+  return { text: parts.length > 0 ? parts.join('; ') : 'no entry (groups or sources only)', details };
 }
 
 /** What the configuration file owns, compactly (policies by name), for the audit's before and after. */

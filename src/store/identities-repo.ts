@@ -128,13 +128,20 @@ export const identitiesRepo = {
     return (await db.query('DELETE FROM users WHERE name = $1 RETURNING name', [name])).length > 0;
   },
 
-  /** Remove file-sourced users and groups not named in the file. */
-  async pruneSource(db: Executor, source: string, keepUsers: readonly string[], keepGroups: readonly string[]): Promise<void> {
-    await db.query('DELETE FROM users WHERE source = $1 AND NOT (name = ANY($2::text[]))', [source, keepUsers]);
-    await db.query(
-      `DELETE FROM groups WHERE source = $1 AND NOT (name = ANY($2::text[]))
-         AND NOT EXISTS (SELECT 1 FROM user_groups ug WHERE ug.group_name = groups.name)`,
-      [source, keepGroups],
+  /** Delete the users named that have this source (a list of names to remove, not of names to keep). */
+  async deleteUsersOfSource(db: Executor, source: string, names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    await db.query('DELETE FROM users WHERE source = $1 AND name = ANY($2::text[])', [source, names]);
+  },
+
+  /** Delete the groups named that have this source and no member left; returns those deleted. */
+  async pruneGroupsOfSource(db: Executor, source: string, names: readonly string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    const rows = await db.query<{ name: string }>(
+      `DELETE FROM groups WHERE source = $1 AND name = ANY($2::text[])
+         AND NOT EXISTS (SELECT 1 FROM user_groups ug WHERE ug.group_name = groups.name) RETURNING name`,
+      [source, names],
     );
+    return rows.map((r) => r.name);
   },
 };

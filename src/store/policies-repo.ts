@@ -28,7 +28,9 @@ export const policiesRepo = {
   async remove(db: Executor, name: string): Promise<boolean> {
     return (await db.query('DELETE FROM policies WHERE name = $1 RETURNING name', [name])).length > 0;
   },
-  async pruneSource(db: Executor, source: string, keep: readonly string[]): Promise<void> {
-    await db.query('DELETE FROM policies WHERE source = $1 AND NOT (name = ANY($2::text[]))', [source, keep]);
+  /** Delete the policies named that have this source (a list of names to remove, not of names to keep). */
+  async removeOfSource(db: Executor, source: string, names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    await db.query('DELETE FROM policies WHERE source = $1 AND name = ANY($2::text[])', [source, names]);
   },
 };

@@ -26,7 +26,13 @@ export const tagsRepo = {
   async remove(db: Executor, connection: string, path: string, tag: string): Promise<boolean> {
     return (await db.query('DELETE FROM tags WHERE connection = $1 AND path = $2 AND tag = $3 RETURNING tag', [connection, path, tag])).length > 0;
   },
-  async deleteSource(db: Executor, source: string): Promise<void> {
-    await db.query('DELETE FROM tags WHERE source = $1', [source]);
+  /** Delete these tags where they have this source. */
+  async removeOfSource(db: Executor, source: string, rows: readonly Omit<TagRow, 'source'>[]): Promise<void> {
+    if (rows.length === 0) return;
+    await db.query(
+      `DELETE FROM tags t USING unnest($2::text[], $3::text[], $4::text[]) AS x(c, p, g)
+       WHERE t.source = $1 AND t.connection = x.c AND t.path = x.p AND t.tag = x.g`,
+      [source, rows.map((r) => r.connection), rows.map((r) => r.path), rows.map((r) => r.tag)],
+    );
   },
 };

@@ -244,3 +244,78 @@ describe('storing the same file again', () => {
     expect((await store.services.config.store(cfg(SALTED), 'test')).unchanged).toBe(true);
   });
 });
+
+describe('storing a changed file', () => {
+  const get = useStore({});
+  const MANY = BASE_CONFIG.replace('users:\n', `users:\n${Array.from({ length: 30 }, (_v, i) => `  u${i}: { email: u${i}@example.com, groups: [analysts] }\n`).join('')}`);
+
+  /** Each stored row (of what a file writes) and its version: a row written again gets a new one. */
+  async function rowVersions(): Promise<Map<string, string>> {
+    const rows = await get().services.db.query<{ k: string; v: string }>(
+      `SELECT 'user ' || name AS k, ctid::text || xmin::text AS v FROM users
+       UNION ALL SELECT 'group ' || name, ctid::text || xmin::text FROM groups
+       UNION ALL SELECT 'member ' || user_name || ' ' || group_name, ctid::text || xmin::text FROM user_groups
+       UNION ALL SELECT 'principal ' || user_name || ' ' || connection, ctid::text || xmin::text FROM principals
+       UNION ALL SELECT 'tag ' || connection || ' ' || path || ' ' || tag, ctid::text || xmin::text FROM tags
+       UNION ALL SELECT 'policy ' || name, ctid::text || xmin::text FROM policies`,
+    );
+    return new Map(rows.map((r) => [r.k, r.v]));
+  }
+  const changedRows = (before: Map<string, string>, after: Map<string, string>): string[] =>
+    [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k)).sort();
+
+  it('writes only the rows that change, and records what changed', async () => {
+    const store = get();
+    await store.services.config.store(cfg(MANY), 'test');
+    expect((await store.services.config.store(cfg(MANY), 'test')).unchanged).toBe(true);
+    const before = await rowVersions();
+    const changed = MANY.replace('u3@example.com', 'u3@example.org')
+      .replace('u7: { email: u7@example.com, groups: [analysts] }', 'u7: { email: u7@example.com, groups: [analysts, hr] }')
+      .replace('  u9: { email: u9@example.com, groups: [analysts] }\n', '')
+      .replace('orders: [sales]', 'orders: [sales, finance]');
+    const r = await store.services.config.store(cfg(changed), 'test');
+    expect(r.unchanged).toBe(false);
+    expect(changedRows(before, await rowVersions())).toEqual([
+      'member u7 hr',
+      'member u9 analysts',
+      'tag lite postgres/shop/orders finance',
+      'user u3',
+      'user u9',
+    ]);
+    const [event] = await store.services.audit.list({ action: 'config.store', limit: 1 });
+    expect(event!.summary).toBe('31 users, 2 groups, 2 policies, 3 tags (changed: users: 2 updated, 1 removed; tags: 1 added)');
+    expect((event!.details as { changed: unknown }).changed).toMatchObject({
+      users: { added: { count: 0 }, updated: { count: 2, names: ['u3', 'u7'] }, removed: { count: 1, names: ['u9'] } },
+      groups: { added: { count: 0 }, removed: { count: 0 } },
+      policies: { added: { count: 0 }, updated: { count: 0 }, removed: { count: 0 } },
+      tags: { added: { count: 1, names: ['lite/postgres/shop/orders: finance'] }, removed: { count: 0 } },
+    });
+    // The store holds what writing everything again would hold.
+    const content = async () => JSON.stringify([await store.services.identities.listUsers(), await store.services.identities.listGroups(), (await store.services.config.loadModel()).policies, await store.services.identities.listTags()]);
+    const stored = await content();
+    expect((await store.services.config.store(cfg(changed), 'test')).unchanged).toBe(true);
+    expect(await content()).toBe(stored);
+  });
+
+  it('removes what the file no longer declares, and records it: a policy, a tag, a group left without members', async () => {
+    const store = get();
+    const text = MANY.replace('groups: [analysts, hr]', 'groups: [analysts, hr, interns]');
+    await store.services.config.store(cfg(text), 'test');
+    const r = await store.services.config.store(
+      cfg(MANY.replace('  lite/postgres/shop/orders: [sales]\n', '').replace(/ {2}- \{ name: analysts-read-sales[^\n]*\n/, '').replace('users:\n', 'users:\n  dave: { groups: [newcomers] }\n')),
+      'test',
+    );
+    expect(r.unchanged).toBe(false);
+    const [event] = await store.services.audit.list({ action: 'config.store', limit: 1 });
+    expect((event!.details as { changed: unknown }).changed).toMatchObject({
+      users: { added: { count: 1, names: ['dave'] } },
+      groups: { added: { count: 1, names: ['newcomers'] }, removed: { count: 1, names: ['interns'] } },
+      policies: { removed: { count: 1, names: ['analysts-read-sales'] } },
+      tags: { removed: { count: 1, names: ['lite/postgres/shop/orders: sales'] } },
+    });
+    const groups = (await store.services.identities.listGroups()).map((g) => g.name);
+    expect(groups).toContain('newcomers');
+    expect(groups).not.toContain('interns');
+    expect((await store.services.config.loadModel()).policies.map((p) => p.name)).not.toContain('analysts-read-sales');
+  });
+});
