@@ -188,12 +188,15 @@ function scenarios(name: string, backend: () => Backend): void {
     const READERS = `${AS}readers`;
     const PERSONAL = `${AS}u_alice`;
     const HOSTILE_ROLE = `${AS}Hostile "role"; --`;
+    // Read back through a JSON array of member names: quotes, backslashes and non-ASCII must survive.
+    const ODD_MEMBER = `${AS}back\\slash ü ☃ "q", [x]`;
 
     beforeAll(async () => {
       const { admin, db } = backend();
-      for (const r of [READERS, PERSONAL, HOSTILE_ROLE]) await admin.query(`CREATE ROLE ${q(r)} NOLOGIN`);
+      for (const r of [READERS, PERSONAL, HOSTILE_ROLE, ODD_MEMBER]) await admin.query(`CREATE ROLE ${q(r)} NOLOGIN`);
       const statements = [
         `GRANT ${q(READERS)} TO ${q(PERSONAL)}`,
+        `GRANT ${q(READERS)} TO ${q(ODD_MEMBER)}`,
         `GRANT ${q(PERSONAL)} TO itpg_alice`,
         'GRANT itpg_owner TO itpg_alice',
         `GRANT ${q(READERS)} TO itpg_ignored`,
@@ -237,10 +240,12 @@ function scenarios(name: string, backend: () => Backend): void {
               { grantee: R(READERS), purpose: 'policy' },
               { grantee: R(PERSONAL), purpose: 'personal' },
               { grantee: R(HOSTILE_ROLE), purpose: 'policy' },
+              { grantee: R(ODD_MEMBER), purpose: 'policy' },
               { grantee: R('itpg_alice'), purpose: 'principal' },
             ],
             memberships: [
               { role: READERS, member: R(PERSONAL) },
+              { role: READERS, member: R(ODD_MEMBER) },
               { role: PERSONAL, member: R('itpg_alice') },
             ],
             grants: [

@@ -11,7 +11,8 @@ export interface NameRow {
 }
 export interface MembershipRow {
   readonly role: string;
-  readonly member: string;
+  /** A JSON array of the role's member names. */
+  readonly members: string;
 }
 export interface ContainerGrantRow {
   readonly object: string;
@@ -85,14 +86,17 @@ export const actualStateSql = {
    * Members of prefix roles, except ignored members: from PostgreSQL 16 a non-superuser
    * system account is made an ADMIN member of every role it creates, and that membership is
    * not Steward's to revoke. DISTINCT: since 16 one membership may have several grantors.
+   * One row per role with its members as a JSON array: with 950,000 memberships (T10) a row
+   * per membership cost ≈2.0 s of the client's CPU to decode, the array ≈1.0 s.
    */
   memberships(prefix: string, ignored: readonly string[]): SqlQuery {
     return {
-      text: `SELECT DISTINCT r.rolname AS role, m.rolname AS member
+      text: `SELECT r.rolname AS role, json_agg(DISTINCT m.rolname)::text AS members
 FROM pg_auth_members am
 JOIN pg_roles r ON r.oid = am.roleid
 JOIN pg_roles m ON m.oid = am.member
-WHERE ${PREFIX_RANGE('r.rolname', '$1', '$3')} AND NOT (m.rolname = ANY($2::text[]))`,
+WHERE ${PREFIX_RANGE('r.rolname', '$1', '$3')} AND NOT (m.rolname = ANY($2::text[]))
+GROUP BY r.rolname`,
       values: [prefix, ignored, prefixEnd(prefix)],
     };
   },

@@ -8,6 +8,7 @@ import {
   type DefaultGrant,
   type Grant,
   type Grantee,
+  type Membership,
   type Privilege,
   type RoleSpec,
 } from '../../domain/access.js';
@@ -89,7 +90,10 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
   }));
 
   const membershipsQ = actualStateSql.memberships(prefix, scope.ignoredGrantees);
-  const memberships = (await main.query<MembershipRow>(membershipsQ.text, membershipsQ.values)).rows.map((r) => ({ role: r.role, member: roleGrantee(r.member) }));
+  const memberships: Membership[] = [];
+  for (const r of (await main.query<MembershipRow>(membershipsQ.text, membershipsQ.values)).rows) {
+    for (const member of JSON.parse(r.members) as string[]) memberships.push({ role: r.role, member: roleGrantee(member) });
+  }
 
   const grants: Grant[] = [];
   const databaseContainers = scope.containers.filter((c) => c.kind === 'database').map((c) => c.segments[0]!);
