@@ -62,7 +62,9 @@ export async function runChild<R>(name: ChildName, job: unknown): Promise<R> {
   const jobFile = join(dir, `${stamp}.job.json`);
   const outFile = join(dir, `${stamp}.out.json`);
   writeFileSync(jobFile, JSON.stringify(job));
-  const [cmd, ...args] = command(name);
+  // `STEWARD_BENCH_CHILD_ARGS` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): node options for the child only.
+  const [cmd, ...rest] = command(name);
+  const args = [...(process.env.STEWARD_BENCH_CHILD_ARGS?.split(/\s+/).filter(Boolean) ?? []), ...rest];
   try {
     await new Promise<void>((resolve, reject) => {
       const p = spawn(cmd!, [...args, jobFile, outFile], { stdio: ['ignore', 'ignore', 'pipe'], cwd: join(BENCH_DIR, '..') });
