@@ -7,8 +7,12 @@
  *    statements it makes.
  * 2. Converge against PostgreSQL (a child process, fresh embedded store): database `<db>`
  *    (default `bench_t7`, `STEWARD_BENCH_T7_DB`) of `STEWARD_BENCH_T7_SCHEMAS` schemas × 1,000
- *    tables (default: the full 100) and the users' login roles; dropped at the end.
+ *    tables (default: the full 100) and the users' login roles; dropped at the end unless
+ *    `STEWARD_BENCH_T7_KEEP=1` (building 100,000 tables takes ≈12 minutes; a kept fixture is
+ *    reused by the next run, and Steward's `steward_t7pg__*` roles are dropped before each
+ *    converge so that it starts from nothing; `npm run bench -- --clean` drops it).
  *    `STEWARD_BENCH_T7_CONVERGE=0` skips it, `STEWARD_BENCH_T7_ENGINE=0` skips part 1.
+ *    `STEWARD_BENCH_CHILD_ARGS='--cpu-prof --cpu-prof-dir=DIR'` profiles the converge child.
  */
 import { randomBytes } from 'node:crypto';
 import type { User } from '../src/domain/identity.js';
@@ -22,7 +26,7 @@ import { compile } from '../src/platforms/postgres/compile.js';
 import { quoteIdent } from '../src/platforms/postgres/quote.js';
 import type { ConvergeResult } from './child/converge.js';
 import { runChild } from './lib/child.js';
-import { databaseExists, dropRolesWithPrefix, pgUrl, withPg } from './lib/pg.js';
+import { databaseExists, dropRolesWithPrefix, pgUrl, vacuumCatalogs, withPg } from './lib/pg.js';
 import { log, series, verdict, type Row, type ScenarioResult } from './lib/report.js';
 import { freshStoreDir, removeStoreDir } from './lib/steward.js';
 
@@ -171,6 +175,13 @@ function engine(full: Shape, database: string, rows: Row[], notes: string[]): vo
   }
 }
 
+/** `npm run bench -- --clean`: the T7 fixtures (kept with `STEWARD_BENCH_T7_KEEP=1`), their login roles and Steward's roles. */
+export async function cleanT7(): Promise<void> {
+  for (const database of ['bench_t7', 'bench_t7_quick']) {
+    await dropFixture({ connection: 't7pg', database, userPrefix: `${database}_u`, users: 0, groups: 0, schemas: 0, policies: 0 });
+  }
+}
+
 export async function runT7(opts: { quick: boolean }): Promise<ScenarioResult> {
   const database = process.env.STEWARD_BENCH_T7_DB ?? (opts.quick ? 'bench_t7_quick' : 'bench_t7');
   const full: Shape = { connection: 't7pg', database, userPrefix: `${database}_u`, users: opts.quick ? 1_000 : 10_000, groups: 100, schemas: opts.quick ? 10 : 100, policies: opts.quick ? 50 : 500 };
@@ -188,7 +199,12 @@ export async function runT7(opts: { quick: boolean }): Promise<ScenarioResult> {
     notes.push(`Converge fixture ${s.database}: ${schemas} schemas × ${TABLES_PER_SCHEMA} tables × 3 columns, ${s.users} login roles; ${fixture.built ? `built in ${(fixture.ms / 1000).toFixed(0)} s` : 'reused'}.`);
     const dir = await freshStoreDir();
     try {
+      // A kept fixture: the previous converge's roles go (DROP OWNED rewrites every pg_class row
+      // they were granted on). Then the catalogs are rewritten (VACUUM FULL, ≈5 s), on a new
+      // fixture too: with autovacuum off a plain VACUUM left pg_class at 872 MB instead of 55 MB
+      // after three converges, and the GRANTs took ≈20 s instead of ≈13 s on it.
       await dropRolesWithPrefix(`steward_${s.connection}__`, s.database);
+      await vacuumCatalogs(s.database, true);
       const r = await runChild<ConvergeResult>('converge', { storeDir: dir, yaml: yamlOf(s), env: { T7_URL: pgUrl(s.database) }, connection: s.connection, masterKey: randomBytes(32).toString('hex') });
       const conv = series([r.applyMs]);
       rows.push({
@@ -202,7 +218,9 @@ export async function runT7(opts: { quick: boolean }): Promise<ScenarioResult> {
       notes.push(
         `Converge: status ${r.status}${r.error ? ` (${r.error})` : ''}, ${r.operations} operations, ${r.statements} statements (${r.failed} failed); storeConfig ${(r.storeMs / 1000).toFixed(1)} s not counted; ` +
           `sync ${((r.syncMs ?? 0) / 1000).toFixed(1)} s (${r.syncObjects} objects), desired ${r.timings?.desiredMs.toFixed(0)} ms, actual ${r.timings?.actualMs.toFixed(0)} ms, plan ${r.timings?.planMs.toFixed(0)} ms; ` +
-          `peak RSS ${r.rss.peak.toFixed(0)} MB; mean ms per statement by tenth of the plan: ${r.statementMsByDecile.map((x) => x.toFixed(0)).join(', ')}.`,
+          `peak RSS ${r.rss.peak.toFixed(0)} MB (sampled: JS heap ${r.memory.heapUsed.toFixed(0)} MB, external ${r.memory.external.toFixed(0)} MB); ` +
+          `apply CPU ${((r.applyCpuMs.user + r.applyCpuMs.system) / 1000).toFixed(1)} s (user ${(r.applyCpuMs.user / 1000).toFixed(1)}, sys ${(r.applyCpuMs.system / 1000).toFixed(1)}); ` +
+          `phase marks (ms from start): ${Object.entries(r.marks).map(([k, v]) => `${k} ${v}`).join(', ')}; platform calls: ${Object.entries(r.phases).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}; mean ms per statement by tenth of the plan: ${r.statementMsByDecile.map((x) => x.toFixed(0)).join(', ')}.`,
       );
     } finally {
       removeStoreDir(dir);

@@ -36,6 +36,10 @@ export interface ConvergeResult {
   readonly memory: MemoryPeaks;
   /** Mean ms per executed statement in each tenth of the plan, in order (growth shows per-statement cost rising). */
   readonly statementMsByDecile: number[];
+  /** Wall ms from the start of apply to each reconcile phase mark (synced, model, objects, planned, audited, executed, verified, recorded). */
+  readonly marks: Record<string, number>;
+  /** CPU time of this process during apply (user + system, ms). */
+  readonly applyCpuMs: { readonly user: number; readonly system: number };
 }
 
 function deciles(ms: readonly number[]): number[] {
@@ -56,9 +60,15 @@ async function main(): Promise<void> {
   const cfg = parseConfig(job.yaml, 'steward.yaml', job.env);
   const t0 = performance.now();
   await st.client.storeConfig(cfg);
+  const marks: Record<string, number> = {};
+  const apply = st.services.reconcile.apply;
+  st.services.reconcile.apply = (connection, model, opts) =>
+    apply(connection, model, { ...opts, onPhase: (phase) => { marks[phase] = Math.round(performance.now() - t1); opts.onPhase?.(phase); } });
   const t1 = performance.now();
+  const cpu0 = process.cpuUsage();
   const { value: r, peaks: memory } = await sampled(() => st.client.applyConnection(job.connection, { force: true }));
   const t2 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   const afterApply = rssMb();
   const peak = peakRssMb();
   if (job.statementsFile) writeFileSync(job.statementsFile, JSON.stringify(r.plan.statements));
@@ -78,9 +88,14 @@ async function main(): Promise<void> {
     rss: { start, storeOpen, afterApply, peak },
     memory,
     statementMsByDecile: deciles(r.results.map((x) => x.ms)),
+    marks,
+    applyCpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 },
   };
   await st.close();
   writeResult(result);
+  // A copy that outlives the parent's clean-up (the parent prints only a summary): JOBS/<stamp>.result.json.
+  const out = process.argv[3];
+  if (out?.endsWith('.out.json')) writeFileSync(out.replace(/\.out\.json$/, '.result.json'), JSON.stringify(result, null, 1));
 }
 
 main().catch(fail);

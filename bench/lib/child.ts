@@ -5,7 +5,7 @@
  * ≈45 MB of loader to every measurement. Without esbuild the children fall back to tsx and say so.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,12 +62,20 @@ export async function runChild<R>(name: ChildName, job: unknown): Promise<R> {
   const jobFile = join(dir, `${stamp}.job.json`);
   const outFile = join(dir, `${stamp}.out.json`);
   writeFileSync(jobFile, JSON.stringify(job));
-  const [cmd, ...args] = command(name);
+  // `STEWARD_BENCH_CHILD_ARGS` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): node options for the child only.
+  const [cmd, ...rest] = command(name);
+  const args = [...(process.env.STEWARD_BENCH_CHILD_ARGS?.split(/\s+/).filter(Boolean) ?? []), ...rest];
   try {
     await new Promise<void>((resolve, reject) => {
       const p = spawn(cmd!, [...args, jobFile, outFile], { stdio: ['ignore', 'ignore', 'pipe'], cwd: join(BENCH_DIR, '..') });
       let err = '';
-      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      // `STEWARD_BENCH_CHILD_STDERR=FILE`: the child's whole stderr (e.g. `STEWARD_TRACE_STORE=1` lines) is appended there.
+      const keep = process.env.STEWARD_BENCH_CHILD_STDERR;
+      p.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.length > 100_000) err = err.slice(-10_000);
+        if (keep) appendFileSync(keep, d);
+      });
       p.on('error', reject);
       p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`child ${name} exited ${code}: ${err.slice(-2000)}`))));
     });

@@ -12,6 +12,7 @@ import type { ApplyOutcome } from '../../src/reconcile/reconcile-service.js';
 import { createServices, type Services } from '../../src/services/container.js';
 import { openPglite, openPostgres } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
+import { maybeTraced } from '../../src/store/trace-db.js';
 
 /** Milliseconds spent in each platform call since the last reset. */
 export interface Phases {
@@ -118,7 +119,8 @@ export interface Steward {
  * or on a PostgreSQL store when `storeUrl` is given; `masterKey` (hex) to reopen a store.
  */
 export async function openSteward(storeDir: string | null, masterKey?: string, storeUrl?: string): Promise<Steward> {
-  const db = storeUrl ? await openPostgres(storeUrl) : await openPglite(storeDir);
+  // `STEWARD_TRACE_STORE=1`: each store statement's time on stderr, as the CLI does.
+  const db = maybeTraced(storeUrl ? await openPostgres(storeUrl) : await openPglite(storeDir));
   await migrate(db);
   const phases = zeroPhases();
   const services = createServices({ db, masterKey: masterKey ? Buffer.from(masterKey, 'hex') : randomBytes(32), platforms: timedPlatforms(phases) });
