@@ -99,6 +99,31 @@ export function compareMemberships(a: Membership, b: Membership): number {
   return cmp(a.role, b.role) || compareGrantees(a.member, b.member);
 }
 
+/**
+ * `memberships` in canonical order, as `sort(compareMemberships)` leaves them (ties in their
+ * order), without one comparator call per pair over the whole list: memberships are bucketed by
+ * role, roles sorted, and each bucket sorted by member. Buckets are filled login by login in
+ * login order, so each is usually sorted already (one pass). T10: 950,000 memberships, 2–2.5 s
+ * in one sort.
+ */
+export function sortMemberships(memberships: Membership[]): Membership[] {
+  const byRole = new Map<string, Membership[]>();
+  for (const m of memberships) {
+    const bucket = byRole.get(m.role);
+    if (bucket === undefined) byRole.set(m.role, [m]);
+    else bucket.push(m);
+  }
+  let at = 0;
+  for (const role of [...byRole.keys()].sort(cmp)) {
+    const bucket = byRole.get(role)!;
+    let sorted = true;
+    for (let i = 1; i < bucket.length && sorted; i++) sorted = compareGrantees(bucket[i - 1]!.member, bucket[i]!.member) <= 0;
+    if (!sorted) bucket.sort((a, b) => compareGrantees(a.member, b.member));
+    for (const m of bucket) memberships[at++] = m;
+  }
+  return memberships;
+}
+
 const KIND_ORDER = { database: 0, schema: 1, table: 2, sequence: 3, column: 4 } as const;
 
 /** Segment arrays compared element by element (so a subtree is one contiguous run). */

@@ -14,7 +14,7 @@ import {
 } from '../domain/access.js';
 import { StewardError } from '../domain/errors.js';
 import type { AccessType, Condition } from '../domain/policy.js';
-import { cmp, compareDefaultGrants, compareGrantees, compareRoleSpecs, compareSegments, securableSortKey } from '../domain/canonical-state.js';
+import { cmp, compareDefaultGrants, compareGrantees, compareRoleSpecs, compareSegments, securableSortKey, sortMemberships } from '../domain/canonical-state.js';
 import { buildCatalogIndex, type CatalogIndex, type RelationInfo } from './catalog-index.js';
 import { compilePolicies, type CompiledGuardrail } from './compile-policies.js';
 import type { UserPredicate } from './evaluate-condition.js';
@@ -481,31 +481,6 @@ function assemble(
   };
 
   return { state, scope, explain: { roles: origins.sort((a, b) => cmp(a.role, b.role)) } };
-}
-
-/**
- * `memberships` in canonical order, as `sort(compareMemberships)` leaves them (ties in their
- * order), without one comparator call per pair over the whole list: memberships are bucketed by
- * role, roles sorted, and each bucket sorted by member. Buckets are filled login by login in
- * login order, so each is usually sorted already (one pass). T10: 950,000 memberships, 2–2.5 s
- * in one sort.
- */
-export function sortMemberships(memberships: Membership[]): Membership[] {
-  const byRole = new Map<string, Membership[]>();
-  for (const m of memberships) {
-    const bucket = byRole.get(m.role);
-    if (bucket === undefined) byRole.set(m.role, [m]);
-    else bucket.push(m);
-  }
-  let at = 0;
-  for (const role of [...byRole.keys()].sort(cmp)) {
-    const bucket = byRole.get(role)!;
-    let sorted = true;
-    for (let i = 1; i < bucket.length && sorted; i++) sorted = compareGrantees(bucket[i - 1]!.member, bucket[i]!.member) <= 0;
-    if (!sorted) bucket.sort((a, b) => compareGrantees(a.member, b.member));
-    for (const m of bucket) memberships[at++] = m;
-  }
-  return memberships;
 }
 
 /**

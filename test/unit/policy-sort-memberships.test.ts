@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { accountGrantee, PUBLIC_GRANTEE, roleGrantee, type Grantee, type Membership } from '../../src/domain/access.js';
-import { compareMemberships } from '../../src/domain/canonical-state.js';
-import { sortMemberships } from '../../src/policy/desired-state.js';
+import { compareMemberships, sortMemberships } from '../../src/domain/canonical-state.js';
 
 const grantee: fc.Arbitrary<Grantee> = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('u1', 'u10', 'u2', 'U3', 'é', 'r1').map(roleGrantee) },
