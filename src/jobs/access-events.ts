@@ -8,10 +8,11 @@ import { granteeName, type AccessState, type Grantee, type Privilege, type Secur
 import { encodePath } from '../domain/paths.js';
 import type { Operation } from '../domain/plan.js';
 
-/** What a grantee or member is: a policy's role, a personal role (MariaDB/MySQL), or a login. */
+/** What a grantee or member is: a policy's role, a personal role (MariaDB/MySQL), a group's role, or a login. */
 export type RoleKind =
   | { readonly kind: 'policy'; readonly policy: string | null; readonly access: 'read' | 'write' }
   | { readonly kind: 'personal' }
+  | { readonly kind: 'group' }
   | { readonly kind: 'login' };
 
 export interface AccessEventInput {
@@ -71,6 +72,26 @@ export function accessEvents(input: AccessEventInput): AccessEvent[] {
     isPolicyRole(role) ? [role] : depth > 8 ? [] : (rolesOf.get(role) ?? []).flatMap((r) => policyRolesFrom(r, depth + 1));
   // The tables each policy role a membership change reaches holds: collected for those roles
   // only (the desired grants are tables × policies; one membership needs one role's).
+  // (login, policy role) pairs a plan only moves, not takes away: a membership revoked while the
+  // login still reaches the role in the desired state (users moved into their group's role).
+  // Neither its revocation nor the new way in is an access event.
+  const reachedBy = new Map<string, ReadonlySet<string>>();
+  const desiredRolesOf = (login: string): ReadonlySet<string> => {
+    let set = reachedBy.get(login);
+    if (set === undefined) reachedBy.set(login, (set = new Set((rolesOf.get(login) ?? []).flatMap((r) => policyRolesFrom(r)))));
+    return set;
+  };
+  const moved = new Set<string>();
+  for (const op of input.operations) {
+    if (op.kind !== 'revokeMembership') continue;
+    for (const granted of op.roles) {
+      for (const role of policyRolesFrom(granted)) {
+        for (const member of op.members) {
+          for (const login of loginsBehind(nameOf(member))) if (desiredRolesOf(login).has(role)) moved.add(`${login}\u0000${role}`);
+        }
+      }
+    }
+  }
   const reached = new Set<string>();
   for (const op of input.operations) {
     if (op.kind === 'grantMembership' || op.kind === 'revokeMembership') for (const r of op.roles) for (const p of policyRolesFrom(r)) reached.add(p);
@@ -109,7 +130,9 @@ export function accessEvents(input: AccessEventInput): AccessEvent[] {
         for (const role of policyRolesFrom(granted)) {
           const held = tablesOf.get(role);
           for (const member of op.members) {
-            for (const login of loginsBehind(nameOf(member))) add(type, login, role, held?.securables ?? [], held?.privileges ?? [], drift);
+            for (const login of loginsBehind(nameOf(member))) {
+              if (!moved.has(`${login}\u0000${role}`)) add(type, login, role, held?.securables ?? [], held?.privileges ?? [], drift);
+            }
           }
         }
       }

@@ -5,7 +5,7 @@
  */
 import type { GovernanceModel } from '../config/to-model.js';
 import { principalOf } from '../domain/identity.js';
-import { policyRoleName } from '../policy/role-names.js';
+import { policyRoleName, purposeOfRoleName } from '../policy/role-names.js';
 import type { RoleKind } from './access-events.js';
 
 const POLICY_SUFFIX = /_(r|w)(_g[0-9a-f]{8})?$/;
@@ -18,6 +18,8 @@ export function roleClassifier(opts: { prefix: string; maxLength: number; model:
   }
   return (role) => {
     if (!role.startsWith(opts.prefix)) return { kind: 'login' };
+    const purpose = purposeOfRoleName(role, opts.prefix);
+    if (purpose !== 'policy') return { kind: purpose };
     const m = POLICY_SUFFIX.exec(role);
     if (!m) return { kind: 'personal' };
     const base = m[2] ? role.slice(0, -m[2].length) : role;

@@ -40,10 +40,14 @@ export interface Capabilities {
    */
   readonly databaseGrants?: { readonly escaped: string; readonly maxPatternLength: number };
   /**
-   * A GRANT of roles names one role (MariaDB's grammar). Users then reach the policies given
-   * to a whole group through one role per group, so that joining a group is one statement.
+   * Policies given to whole groups reach their users through one role per group
+   * (`<prefix>g_<group>`, member of those policies' roles): joining or leaving a group is one
+   * membership, and a user holds one membership per group instead of one per policy role
+   * (PostgreSQL: 50,000 users in 5,000 policies make ≈100,000 memberships, not ≈950,000).
+   * MariaDB needs it too, since its GRANT of roles names one role. Where users have personal
+   * roles (MariaDB), the group roles hang from those.
    */
-  readonly singleRoleGrant?: boolean;
+  readonly groupRoles?: boolean;
   /**
    * What the platform does to login names (length, trimming, folding, reserved names): a
    * principal it would refuse or alter is refused where identities come in and gets nothing

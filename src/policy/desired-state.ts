@@ -63,7 +63,7 @@ interface RoleBuild {
   readonly members: Set<number>;
   /**
    * Steward groups whose group roles are its members instead of the users one by one (a
-   * policy given to groups only, unrestricted by guardrails, on `singleRoleGrant` platforms).
+   * policy given to groups only, unrestricted by guardrails, on `groupRoles` platforms).
    */
   viaGroups: readonly string[] | null;
 }
@@ -94,8 +94,7 @@ export function computeDesiredState(input: PolicyInput): DesiredState {
 
   const guards = guardrailSignatures(index, guardrails, caps.defaultPrivileges, caps.databaseGrants !== undefined);
   const wholeDatabases = wholeDatabaseGrants(input, index);
-  // Group roles need personal roles to hang from (the one default role of a MariaDB account).
-  const groupRoles = caps.singleRoleGrant === true && (caps.singleActiveRole || caps.defaultRoles);
+  const groupRoles = caps.groupRoles === true;
   const guardUsers = guardrails.map((g) => Uint8Array.from(governed, (u) => (g.to(u.user) ? 1 : 0)));
   const usersOf = userSetFinder(governed);
 

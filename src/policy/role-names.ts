@@ -81,3 +81,19 @@ function roleBody(name: string, hashInput: string, room: number, verbatimOk: boo
 function hash8(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 8);
 }
+
+const POLICY_TAIL = /_(r|w)(_g[0-9a-f]{8})?$/;
+const HASHED_INSIDE = /_[0-9a-f]{8}_/;
+
+/**
+ * What a role under the prefix was made for, by its name alone (readers of a database's roles
+ * have nothing else): `u_…` personal and `g_…` group roles, unless the body is a policy's hashed
+ * body put in those namespaces (`_<8 hex>_` before a policy suffix, which a personal or group
+ * body never has); anything else is a policy role. `name` must start with `prefix`.
+ */
+export function purposeOfRoleName(name: string, prefix: string): 'personal' | 'group' | 'policy' {
+  const body = name.slice(prefix.length);
+  const space = body.startsWith('u_') ? 'personal' : body.startsWith('g_') ? 'group' : null;
+  if (space !== null && !(HASHED_INSIDE.test(body) && POLICY_TAIL.test(body))) return space;
+  return 'policy';
+}

@@ -5,6 +5,7 @@ import { cmp, compareGrantees } from '../domain/canonical-state.js';
 import { diffGrants } from './grant-diff.js';
 import { driftFlag, groupDefaults, groupGrants, groupMemberships, type DefaultChange, type MembershipChange } from './group-operations.js';
 import { atomsOf, privilegesOf, type DefaultAtoms, type StateAtoms } from './state-atoms.js';
+import { membershipReach } from './reach.js';
 
 export { filterDrift } from './filter-drift.js';
 export { countManagedAccess, revocationRatio } from './safety.js';
@@ -49,7 +50,13 @@ const MANAGED: ReadonlySet<RolePurpose> = new Set(['policy', 'personal', 'group'
  * grant, and privileges are granted to a role before members are added to it.
  * 1 default roles that change are unset · 2 revoke memberships · 3 revoke privileges, then
  * default privileges · 4 drop roles · 5 create roles · 6 grant privileges, then default
- * privileges · 7 grant memberships · 8 set default roles.
+ * privileges · 7 grant memberships · 8 revoke the memberships whose member still reaches the
+ * role through the desired memberships ("rerouted": a user moved from a policy role into the
+ * group role that is its member) · 9 set default roles.
+ * Step 8 is safe where it is: from step 7 on, every membership present is either desired or one
+ * of those, whose member reaches the role in the desired state anyway, and every privilege
+ * present is desired; so no path gives anyone more than the desired state, and the member keeps
+ * the role's access throughout (no gap while a large plan runs chunk after chunk).
  */
 export function planChanges(actual: AccessState, desired: AccessState, opts: PlanOptions): Plan {
   const A = atomsOf(actual);
@@ -75,6 +82,19 @@ export function planChanges(actual: AccessState, desired: AccessState, opts: Pla
   const grantMemberships: MembershipChange[] = [];
   membershipChanges(A, D, L, revokeMemberships, 'revoke');
   membershipChanges(D, A, L, grantMemberships, 'grant');
+  // A membership whose member keeps reaching the role another way in the desired state (a user
+  // moved from a policy role into the group role that is its member) is revoked last, after
+  // the new way is granted: the member never loses that access in between.
+  const rerouted: MembershipChange[] = [];
+  if (revokeMemberships.length > 0) {
+    const reachesInDesired = membershipReach(D.memberships);
+    let kept = 0;
+    for (const c of revokeMemberships) {
+      if (reachesInDesired(c.role, granteeKey(c.member))) rerouted.push(c);
+      else revokeMemberships[kept++] = c;
+    }
+    revokeMemberships.length = kept;
+  }
 
   const diffed = diffGrants(actual.grants, desired.grants, opts.lastApplied?.grants ?? null);
   const { grants } = diffed;
@@ -154,6 +174,7 @@ export function planChanges(actual: AccessState, desired: AccessState, opts: Pla
       ...groupGrants('grant', grants),
       ...grantDefaultOps,
       ...groupMemberships('grantMembership', grantMemberships),
+      ...groupMemberships('revokeMembership', rerouted),
       ...setDefaults,
     ],
     ...(blocked.length > 0 ? { blocked } : {}),

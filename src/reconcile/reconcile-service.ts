@@ -205,7 +205,7 @@ export function createReconcileService(deps: {
     const want = membershipPart(desired);
     const plan = planChanges(actual, want, planOpts);
     if (!plan.operations.every(isMembershipOperation) || (plan.blocked ?? []).length > 0) return null;
-    const ratio = revocationRatio(plan, actual, managedBy(spec.options.rolePrefix));
+    const ratio = revocationRatio(plan, actual, managedBy(spec.options.rolePrefix), want);
     if (ratio > SAFETY_RATIO) return null;
     const statements = platform.compile(plan, spec.options);
     const t3 = performance.now();
@@ -279,7 +279,7 @@ export function createReconcileService(deps: {
         ...planHead(spec, plan.operations, statements),
         reportedDrift: reported,
         driftCount: plan.operations.filter((o) => o.drift === true).length + reported.length,
-        revocationRatio: revocationRatio(plan, actual, managedBy(spec.options.rolePrefix)),
+        revocationRatio: revocationRatio(plan, actual, managedBy(spec.options.rolePrefix), desired),
         blocked: plan.blocked ?? [],
         unsynced: plan.unsynced ?? 0,
         desired,

@@ -157,6 +157,53 @@ describe.skipIf(!pgAvailable)('PostgreSQL end to end, as the least-privilege sys
     expect(plan!.blocked).toEqual([]);
   });
 
+  it('users reach group policies through their group\'s role; an installation from before group roles moves into them, users first, and nobody loses access', async () => {
+    const groupRole = `${PREFIX}g_analysts`;
+    const reader = policyRoleName({ prefix: PREFIX, policy: 'analysts-read-sales', access: 'read', maxLength: 63 });
+    const edges = async () =>
+      (
+        await withPg(pgUrl(DB), (c) =>
+          c.query<{ edge: string }>(
+            `SELECT r.rolname || ' <- ' || m.rolname AS edge FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+              WHERE r.rolname LIKE 'steward\\_${CONN}\\_\\_%' AND m.rolname <> '${ACCOUNT}' ORDER BY 1`,
+          ),
+        )
+      ).rows.map((r) => r.edge);
+    expect(await edges()).toEqual(expect.arrayContaining([`${groupRole} <- ${ALICE}`, `${reader} <- ${groupRole}`]));
+    expect(await edges()).not.toContain(`${reader} <- ${ALICE}`);
+    // The layout of an earlier version: the users in the policy roles, no group roles.
+    const groupRoles = (await withPg(pgUrl(DB), (c) => c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'steward\\_${CONN}\\_\\_g\\_%' ORDER BY 1`))).rows.map((r) => r.rolname);
+    expect(groupRoles).toEqual([`${PREFIX}g_analysts`, `${PREFIX}g_hr`, `${PREFIX}g_writers`]);
+    await withPg(pgUrl(DB), async (c) => {
+      for (const g of groupRoles) {
+        const inner = await c.query<{ policy: string; member: string }>(
+          `SELECT r.rolname AS policy, m.rolname AS member FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid, pg_auth_members b JOIN pg_roles m ON m.oid = b.member
+            WHERE a.member = (SELECT oid FROM pg_roles WHERE rolname = $1) AND b.roleid = a.member AND m.rolname <> $2`,
+          [g, ACCOUNT],
+        );
+        for (const row of inner.rows) await c.query(`GRANT ${quoteIdent(row.policy)} TO ${quoteIdent(row.member)}`);
+        await c.query(`DROP ROLE ${quoteIdent(g)}`);
+      }
+    });
+    expect(await edges()).toContain(`${reader} <- ${ALICE}`);
+    expect(await asUser(DB, ALICE, 'SELECT * FROM shop.orders')).toBe('ok');
+    const [plan] = await client.plan(config());
+    const sql = plan!.statements.map((x) => x.sql);
+    const firstRevoke = sql.findIndex((x) => x.startsWith('REVOKE'));
+    // Group roles made and filled first; the users leave the policy roles last, so their access never lapses.
+    expect(firstRevoke).toBeGreaterThan(sql.findLastIndex((x) => x.startsWith('GRANT') || x.startsWith('CREATE')));
+    expect(sql.filter((x) => x.startsWith('REVOKE'))).toHaveLength(3);
+    expect(plan!.revocationRatio).toBe(0);
+    const report = await client.applyConnection(CONN, {});
+    expect(report.status).toBe('applied');
+    expect(await edges()).not.toContain(`${reader} <- ${ALICE}`);
+    expect(await edges()).toContain(`${groupRole} <- ${ALICE}`);
+    expect(await asUser(DB, ALICE, 'SELECT * FROM shop.orders')).toBe('ok');
+    expect(await asUser(DB, BOB, `INSERT INTO shop.customers VALUES (2, 'c@d')`)).toBe('ok');
+    const [again] = await client.plan(config());
+    expect(again!.operations).toEqual([]);
+  });
+
   it('a hand-made membership in a Steward role is drift: planned as such and reverted by apply', async () => {
     const writers = policyRoleName({ prefix: PREFIX, policy: 'writers-write-shop', access: 'write', maxLength: 63 });
     await withPg(pgUrl(DB), (c) => c.query(`GRANT ${quoteIdent(writers)} TO ${CAROL}`));

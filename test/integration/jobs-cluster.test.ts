@@ -75,7 +75,7 @@ describe.skipIf(!pgAvailable)('two servers on one PostgreSQL store', () => {
     // Every membership GRANT ran exactly once, in one apply.
     const ran = (await applies(a)).flatMap((e) => (e.details.statements ?? []).filter((s) => s.ok).map((s) => s.sql));
     for (const user of USERS.slice(0, 4)) {
-      expect(ran.filter((sql) => /^GRANT "steward_jobs_cl__readers_r" TO/.test(sql) && sql.includes(`"${user}"`))).toHaveLength(1);
+      expect(ran.filter((sql) => /^GRANT "steward_jobs_cl__g_readers" TO/.test(sql) && sql.includes(`"${user}"`))).toHaveLength(1);
     }
     expect(new Set(ran).size).toBe(ran.length);
   });

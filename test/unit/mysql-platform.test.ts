@@ -18,9 +18,9 @@ describe('MySQL-family platforms', () => {
       databaseGrants: { escaped: '\\_%', maxPatternLength: 64 },
     };
     expect(mariadbPlatform.type).toBe('mariadb');
-    expect(mariadbPlatform.capabilities).toEqual({ ...common, singleActiveRole: true, singleRoleGrant: true, maxRoleNameLength: 128, principalName: expect.objectContaining({ maxLength: 128, lengthUnit: 'characters', bmpOnly: true, trimsTrailingSpaces: true }) });
+    expect(mariadbPlatform.capabilities).toEqual({ ...common, singleActiveRole: true, groupRoles: true, maxRoleNameLength: 128, principalName: expect.objectContaining({ maxLength: 128, lengthUnit: 'characters', bmpOnly: true, trimsTrailingSpaces: true }) });
     expect(mysqlPlatform.type).toBe('mysql');
-    expect(mysqlPlatform.capabilities).toEqual({ ...common, singleActiveRole: false, singleRoleGrant: false, maxRoleNameLength: 32, principalName: expect.objectContaining({ maxLength: 32, lengthUnit: 'characters', bmpOnly: true, trimsTrailingSpaces: true }) });
+    expect(mysqlPlatform.capabilities).toEqual({ ...common, singleActiveRole: false, groupRoles: false, maxRoleNameLength: 32, principalName: expect.objectContaining({ maxLength: 32, lengthUnit: 'characters', bmpOnly: true, trimsTrailingSpaces: true }) });
   });
 
   it('never offer TRUNCATE, which MySQL only allows through DROP', () => {

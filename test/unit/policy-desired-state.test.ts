@@ -75,6 +75,32 @@ const role = (policy: string, access: 'read' | 'write' = 'read', guardrails: str
 const grantsOf = (s: AccessState, grantee: string): string[] =>
   s.grants.filter((g) => granteeName(g.grantee) === grantee).map((g: Grant) => `${g.securable.kind}:${g.securable.segments.join('.')}:${g.privileges.join(',')}`);
 const membersOf = (s: AccessState, r: string): string[] => s.memberships.filter((m) => m.role === r).map((m) => granteeName(m.member)!);
+/** The logins (not Steward's roles) that reach a role, directly or through roles that are its members (a group's role). */
+const loginsOf = (s: AccessState, r: string): string[] => {
+  const out = new Set<string>();
+  const walk = (role: string, depth: number): void => {
+    for (const m of membersOf(s, role)) {
+      if (m.startsWith('steward_')) {
+        if (depth < 8) walk(m, depth + 1);
+      } else out.add(m);
+    }
+  };
+  walk(r, 0);
+  return [...out].sort();
+};
+/** The roles a login reaches, directly or through a group's role. */
+const rolesOfLogin = (s: AccessState, login: string): string[] => {
+  const out = new Set<string>();
+  const walk = (member: string, depth: number): void => {
+    for (const m of s.memberships) {
+      if (granteeName(m.member) !== member || out.has(m.role)) continue;
+      out.add(m.role);
+      if (depth < 8) walk(m.role, depth + 1);
+    }
+  };
+  walk(login, 0);
+  return [...out].sort();
+};
 
 describe('computeDesiredState', () => {
   it('read and write roles; views and materialized views read only; containers reachable', () => {
@@ -98,12 +124,19 @@ describe('computeDesiredState', () => {
     ]);
     // Unprotected `staging.raw` carries the tag but gets nothing.
     expect(state.grants.some((g) => g.securable.segments.includes('staging'))).toBe(false);
-    expect(membersOf(state, role('readers'))).toEqual(['alice', 'carol']);
-    expect(membersOf(state, role('writers', 'write'))).toEqual(['bob', 'carol']);
+    expect(loginsOf(state, role('readers'))).toEqual(['alice', 'carol']);
+    // A policy given to a whole group reaches its users through the group's role (one
+    // membership per user and group, whatever the number of the group's policies).
+    expect(membersOf(state, role('readers'))).toEqual(['steward_g_analysts']);
+    expect(membersOf(state, 'steward_g_analysts')).toEqual(['alice', 'carol']);
+    expect(state.roles.filter((r) => r.purpose === 'group').map((r) => granteeName(r.grantee))).toEqual(['steward_g_analysts', 'steward_g_eng']);
+    expect(loginsOf(state, role('writers', 'write'))).toEqual(['bob', 'carol']);
     expect(state.roles).toEqual([
       { grantee: R('alice'), purpose: 'principal' },
       { grantee: R('bob'), purpose: 'principal' },
       { grantee: R('carol'), purpose: 'principal' },
+      { grantee: R('steward_g_analysts'), purpose: 'group' },
+      { grantee: R('steward_g_eng'), purpose: 'group' },
       { grantee: R(role('readers')), purpose: 'policy' },
       { grantee: R(role('writers', 'write')), purpose: 'policy' },
     ]);
@@ -114,7 +147,7 @@ describe('computeDesiredState', () => {
     const { state } = computeDesiredState(
       input({ policies: [sub('a', { groups: ['analysts'] }, { paths: ['wh/shop/public/orders'] }), sub('b', { users: ['alice'] }, { paths: ['wh/shop/public/customers'] })] }),
     );
-    expect(state.memberships.filter((m) => granteeName(m.member) === 'alice').map((m) => m.role)).toEqual([role('a'), role('b')]);
+    expect(rolesOfLogin(state, 'alice').filter((r) => !r.startsWith('steward_g_'))).toEqual([role('a'), role('b')]);
   });
 
   it('guardrails AND: the guarded part of a policy gets its own role with only the users meeting every guardrail', () => {
@@ -129,8 +162,8 @@ describe('computeDesiredState', () => {
     const guarded = role('all-public', 'read', ['pii-trained']);
     expect(grantsOf(state, guarded)).toEqual(['database:shop:CONNECT', 'schema:shop.public:USAGE', 'table:shop.public.customers:SELECT']);
     expect(grantsOf(state, plain)).not.toContain('table:shop.public.customers:SELECT');
-    expect(membersOf(state, plain)).toEqual(['alice', 'carol']);
-    expect(membersOf(state, guarded)).toEqual(['alice']);
+    expect(loginsOf(state, plain)).toEqual(['alice', 'carol']);
+    expect(loginsOf(state, guarded)).toEqual(['alice']);
     expect(explain.roles.find((r) => r.role === guarded)).toEqual({ role: guarded, purpose: 'policy', policy: 'all-public', access: 'read', guardrails: ['pii-trained'] });
   });
 
@@ -150,7 +183,8 @@ describe('computeDesiredState', () => {
     const { state, scope } = computeDesiredState(
       input({ users, policies: [sub('p', { groups: ['analysts'] }, { all: true })], opts: { principalTemplate: '{email.local}', ignoreGrantees: ['dba'] } }),
     );
-    expect(state.memberships.map((m) => m.member)).toEqual([R('d.smith')]);
+    expect(loginsOf(state, role('p'))).toEqual(['d.smith']);
+    expect(state.memberships.map((m) => m.member)).toEqual([R('d.smith'), R('steward_g_analysts')]);
     expect(scope.principals).toEqual([R('d.smith')]);
     expect(scope.ignoredGrantees).toEqual(['dba', 'steward']);
   });
@@ -340,7 +374,8 @@ describe('computeDesiredState', () => {
     }
     const { state } = computeDesiredState(input({ catalog: cat, users, policies, protect: ['wh/bench/*/*'] }));
     expect(state.roles.filter((r) => r.purpose === 'policy')).toHaveLength(60);
-    expect(state.memberships).toHaveLength(400);
+    // 200 users in their group's role, each of the 30 group roles in its two policy roles.
+    expect(state.memberships).toHaveLength(200 + 60);
     // 30 × (150 read + 50 write) table grants + 60 CONNECT + 30 × 4 USAGE.
     expect(state.grants).toHaveLength(30 * 200 + 60 + 120);
     // 30 read schemas × 3 + 30 write schemas × (tables + sequences)

@@ -9,7 +9,8 @@ import { groupMemberships, type MembershipChange } from '../../src/reconcile/gro
 /**
  * The membership part of a plan as it was computed before memberships became role → member
  * maps: one `role NUL memberKey` string and one object per membership, set arithmetic on those
- * keys (the reference the two-level atoms must match exactly, drift flags included).
+ * keys (the reference the two-level atoms must match exactly, drift flags included); a
+ * revocation whose member still reaches the role in the desired state comes after the grants.
  */
 function referenceMembershipOps(actual: AccessState, desired: AccessState, last: AccessState | null): Operation[] {
   const atoms = (s: AccessState): Map<string, { role: string; member: Grantee }> => {
@@ -29,7 +30,25 @@ function referenceMembershipOps(actual: AccessState, desired: AccessState, last:
     }
     return out;
   };
-  return [...groupMemberships('revokeMembership', changes(A, D, 'revoke')), ...groupMemberships('grantMembership', changes(D, A, 'grant'))];
+  // Revocations whose member still reaches the role through the desired memberships go last.
+  const reaches = (memberKey: string, role: string): boolean => {
+    const seen = new Set<string>();
+    const queue = [memberKey];
+    while (queue.length > 0) {
+      const at = queue.pop()!;
+      for (const m of desired.memberships) {
+        if (granteeKey(m.member) !== at || seen.has(m.role)) continue;
+        if (m.role === role) return true;
+        seen.add(m.role);
+        queue.push(m.role);
+      }
+    }
+    return false;
+  };
+  const revokes = changes(A, D, 'revoke');
+  const now = revokes.filter((c) => !reaches(granteeKey(c.member), c.role));
+  const rerouted = revokes.filter((c) => reaches(granteeKey(c.member), c.role));
+  return [...groupMemberships('revokeMembership', now), ...groupMemberships('grantMembership', changes(D, A, 'grant')), ...groupMemberships('revokeMembership', rerouted)];
 }
 
 const membershipOps = (ops: readonly Operation[]): Operation[] => ops.filter((o) => o.kind === 'grantMembership' || o.kind === 'revokeMembership');

@@ -63,13 +63,41 @@ describe('planChanges', () => {
     expect(plan(after, desired, desired)).toEqual([]);
     // Roles per policy, not grants per user: statement count grows with tables + users.
     expect(ops.filter((o) => o.kind === 'grant').length).toBeLessThanOrEqual(60 * 3);
-    expect(ops.filter((o) => o.kind === 'grantMembership').length).toBeLessThanOrEqual(30);
+    // Users reach the policies given to their group through the group's role: one membership
+    // per user and two per group role (its read and write roles), not one per user and policy.
+    expect(desired.memberships).toHaveLength(200 + 30 * 2);
+    expect(desired.memberships.filter((m) => m.role === 'steward_g_grp1').map((m) => granteeKey(m.member))).toEqual(['u1', 'u121', 'u151', 'u181', 'u31', 'u61', 'u91']);
+    expect(desired.memberships.filter((m) => granteeKey(m.member) === 'steward_g_grp1').map((m) => m.role)).toEqual(['steward_grp1_read_r', 'steward_grp1_write_w']);
+    expect(ops.filter((o) => o.kind === 'grantMembership').length).toBeLessThanOrEqual(60);
+  });
+
+  it('moves users of an installation that predates group roles without a gap, and without tripping the safety valve', () => {
+    const desired = computeDesiredState(s1()).state;
+    // Before group roles every user was a member of each policy role of their groups.
+    const groupOf = new Map(desired.memberships.filter((m) => m.role.startsWith('steward_g_')).map((m) => [granteeKey(m.member), m.role]));
+    const policiesOf = (group: string) => desired.memberships.filter((m) => granteeKey(m.member) === group).map((m) => m.role);
+    const old = state({
+      ...desired,
+      roles: desired.roles.filter((r) => r.purpose !== 'group'),
+      memberships: [...groupOf].flatMap(([user, group]) => policiesOf(group).map((role) => ({ role, member: R(user) }))),
+    });
+    expect(old.memberships).toHaveLength(400);
+    const p = planChanges(old, desired, { connection: 'wh', lastApplied: old, capabilities: PG });
+    const kinds = p.operations.map((o) => o.kind);
+    // Group roles made and granted first, users moved into them, and only then the old memberships revoked.
+    expect(kinds.indexOf('revokeMembership')).toBeGreaterThan(kinds.lastIndexOf('grantMembership'));
+    expect(kinds.lastIndexOf('createRole')).toBeLessThan(kinds.indexOf('grantMembership'));
+    expect(p.operations.filter((o) => o.kind === 'revokeMembership').flatMap((o) => (o.kind === 'revokeMembership' ? o.members : []))).toHaveLength(200);
+    expect(applyPlanToState(old, p, { strict: true })).toEqual(desired);
+    // Nobody loses access: the ratio the safety valve checks counts none of those revocations.
+    expect(revocationRatio(p, old, managedBy('steward_'), desired)).toBe(0);
+    expect(revocationRatio(p, old, managedBy('steward_'))).toBeGreaterThan(0);
   });
 
   it('T3: one user joining one group is exactly one operation', () => {
     const before = computeDesiredState(s1()).state;
     const after = computeDesiredState(s1({ user: 'u7', group: 'grp12' })).state;
-    expect(plan(before, after, before)).toEqual([{ kind: 'grantMembership', roles: ['steward_grp12_read_r', 'steward_grp12_write_w'], members: [R('u7')] }]);
+    expect(plan(before, after, before)).toEqual([{ kind: 'grantMembership', roles: ['steward_g_grp12'], members: [R('u7')] }]);
   });
 
   it('T8: on MariaDB, S1 converges with database grants, and a user joining a group is one statement', () => {
@@ -137,12 +165,12 @@ describe('planChanges', () => {
     const actual = state({
       ...desired,
       grants: [...desired.grants, ...grant('u7', ['SELECT'], ['bench', 's1', 't1'])],
-      memberships: desired.memberships.filter((m) => !(granteeKey(m.member) === 'u1' && m.role === 'steward_grp1_read_r')),
+      memberships: desired.memberships.filter((m) => !(granteeKey(m.member) === 'u1' && m.role === 'steward_g_grp1')),
     });
     const ops = plan(actual, desired, desired);
     expect(ops).toEqual([
       { kind: 'revoke', privileges: ['SELECT'], securables: [table('bench', 's1', 't1')], grantees: [R('u7')], drift: true },
-      { kind: 'grantMembership', roles: ['steward_grp1_read_r'], members: [R('u1')], drift: true },
+      { kind: 'grantMembership', roles: ['steward_g_grp1'], members: [R('u1')], drift: true },
     ]);
     // A policy change is not drift.
     const input = s1();

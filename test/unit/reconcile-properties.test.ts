@@ -92,12 +92,10 @@ function expected(actual: AccessState, desired: AccessState): AccessState {
   return canonicalizeState({ ...desired, roles: [...desired.roles, ...keep] });
 }
 
-/** Every (name, securable-or-default, privilege) a name holds directly or through memberships. */
-function effective(s: AccessState): Set<string> {
-  const out = new Set<string>();
-  const names = new Set<string>([...s.roles.map((r) => K(r.grantee)), ...s.memberships.map((m) => K(m.member)), ...s.grants.map((g) => K(g.grantee))]);
-  for (const name of names) {
-    const reach = new Set([name]);
+/** The roles each name reaches through the memberships of a state (itself excluded). */
+function reachOf(s: AccessState): (name: string) => Set<string> {
+  return (name) => {
+    const reach = new Set<string>();
     const queue = [name];
     while (queue.length > 0) {
       const m = queue.pop()!;
@@ -108,6 +106,16 @@ function effective(s: AccessState): Set<string> {
         }
       }
     }
+    return reach;
+  };
+}
+
+/** Every (name, securable-or-default, privilege) a name holds directly or through memberships. */
+function effective(s: AccessState): Set<string> {
+  const out = new Set<string>();
+  const names = new Set<string>([...s.roles.map((r) => K(r.grantee)), ...s.memberships.map((m) => K(m.member)), ...s.grants.map((g) => K(g.grantee))]);
+  for (const name of names) {
+    const reach = new Set([name, ...reachOf(s)(name)]);
     for (const g of s.grants) if (reach.has(K(g.grantee))) for (const p of g.privileges) out.add(`${name}|${g.securable.kind}:${g.securable.segments.join('.')}|${p}`);
     for (const d of s.defaultGrants) if (reach.has(K(d.grantee))) for (const p of d.privileges) out.add(`${name}|default:${d.database}.${d.schema}.${d.owner}.${d.objects}|${p}`);
   }
@@ -142,18 +150,52 @@ describe('planner properties', () => {
     );
   });
 
-  it('all revocations come before all grants', () => {
+  it('all revocations come before all grants, but memberships whose member still reaches the role in the desired state, which come last', () => {
     const REVOKING = new Set(['revokeMembership', 'revoke', 'revokeDefault', 'dropRole']);
     const GRANTING = new Set(['createRole', 'grant', 'grantDefault', 'grantMembership']);
+    let rerouted = 0;
     fc.assert(
       fc.property(stateArb, desiredArb, (actual, desired) => {
-        const kinds = plan(actual, desired).map((o) => o.kind);
-        const lastRevoke = kinds.map((k) => REVOKING.has(k)).lastIndexOf(true);
-        const firstGrant = kinds.findIndex((k) => GRANTING.has(k));
-        if (lastRevoke >= 0 && firstGrant >= 0) expect(lastRevoke).toBeLessThan(firstGrant);
+        const ops = plan(actual, desired);
+        const firstGrant = ops.findIndex((o) => GRANTING.has(o.kind));
+        const lastGrant = ops.map((o) => GRANTING.has(o.kind)).lastIndexOf(true);
+        const desiredReach = reachOf(desired);
+        ops.forEach((o, i) => {
+          if (!REVOKING.has(o.kind) || firstGrant < 0 || i < firstGrant) return;
+          // After the first grant: only rerouted memberships, after every grant.
+          expect(o.kind).toBe('revokeMembership');
+          expect(i).toBeGreaterThan(lastGrant);
+          if (o.kind === 'revokeMembership') for (const role of o.roles) for (const m of o.members) expect(desiredReach(K(m)).has(role)).toBe(true);
+          rerouted++;
+        });
+        // And every such membership is revoked last, never before a grant.
+        for (const o of ops.slice(0, firstGrant < 0 ? 0 : firstGrant)) {
+          if (o.kind !== 'revokeMembership') continue;
+          for (const role of o.roles) for (const m of o.members) expect(desiredReach(K(m)).has(role)).toBe(false);
+        }
       }),
       { numRuns: 500 },
     );
+    expect(rerouted).toBeGreaterThan(0);
+  });
+
+  it('a member of a role that still reaches it in the desired state (a user moved into a group role) never loses it while the plan runs', () => {
+    let moved = 0;
+    fc.assert(
+      fc.property(stateArb, desiredArb, (actual, desired) => {
+        const desiredReach = reachOf(desired);
+        const keep = actual.memberships.filter((m) => desiredReach(K(m.member)).has(m.role));
+        moved += keep.filter((m) => !desired.memberships.some((d) => d.role === m.role && K(d.member) === K(m.member))).length;
+        let s = actual;
+        for (const op of plan(actual, desired)) {
+          s = applyOperation(s, op, true);
+          const reach = reachOf(s);
+          for (const m of keep) expect(reach(K(m.member)).has(m.role), `${K(m.member)} lost ${m.role} after ${JSON.stringify(op)}`).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    expect(moved).toBeGreaterThan(0);
   });
 
   it('drift: none when the last apply is the actual state; everything when it is the desired one', () => {

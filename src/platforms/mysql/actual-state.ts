@@ -1,3 +1,4 @@
+import { purposeOfRoleName } from '../../policy/role-names.js';
 import {
   granteeLabel,
   isIgnoredGrantee,
@@ -71,8 +72,7 @@ export async function readActualState(query: QueryFn, scope: AccessScope, input:
   const isMe = (user: string, host: string): boolean => user === me.user && host === me.host;
   const skip = (user: string, host: string): boolean => isMe(user, host) || isIgnoredGrantee(granteeOf(user, host), ignored);
   const ownRole = (user: string, host: string): boolean => host === roleHost && user.startsWith(prefix);
-  const purposeOf = (name: string): RolePurpose =>
-    name.startsWith(`${prefix}u_`) ? 'personal' : name.startsWith(`${prefix}g_`) ? 'group' : 'policy';
+  const purposeOf = (name: string): RolePurpose => purposeOfRoleName(name, prefix);
 
   // Names cannot hold NUL: `db \0 table` is an exact key.
   const protectedTables = new Set<string>();

@@ -26,7 +26,7 @@ export function capabilitiesOf(dialect: Dialect): Capabilities {
     sequencePrivileges: false,
     databaseGrants: DATABASE_GRANTS,
     // MariaDB's GRANT takes one role (`GRANT 'a', 'b' TO u` is a syntax error); MySQL 8 takes lists.
-    singleRoleGrant: dialect === 'mariadb',
+    groupRoles: dialect === 'mariadb',
     principalName: mysqlPrincipalName(dialect),
   };
 }

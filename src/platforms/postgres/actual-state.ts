@@ -1,3 +1,4 @@
+import { purposeOfRoleName } from '../../policy/role-names.js';
 import {
   isIgnoredGrantee,
   roleGrantee,
@@ -51,14 +52,14 @@ function byDatabase<T>(items: readonly T[], database: (item: T) => string): Map<
 
 function rolePurpose(name: string, prefix: string): RoleSpec['purpose'] {
   if (!name.startsWith(prefix)) return 'principal';
-  return name.startsWith(`${prefix}u_`) ? 'personal' : 'policy';
+  return purposeOfRoleName(name, prefix);
 }
 
 const key2 = (a: string, b: string): string => `${a}\u0000${b}`;
 
 /**
  * Read what the database says about everything in `scope`, in the neutral model:
- * - roles: prefix roles (policy, or personal when `${prefix}u_…`) and existing principals;
+ * - roles: prefix roles (policy, personal `${prefix}u_…` or group `${prefix}g_…`: `purposeOfRoleName`) and existing principals;
  * - memberships in prefix roles, whoever the member (but ignored grantees: the system account);
  * - on protected tables (partitions included), their columns and the sequences of their
  *   defaults: every grantee's privileges but the owner's and ignored grantees', with the

@@ -14,5 +14,6 @@ export const postgresCapabilities: Capabilities = {
   defaultPrivileges: true,
   principalsAreAccounts: false,
   sequencePrivileges: true,
+  groupRoles: true,
   principalName: postgresPrincipalName,
 };
