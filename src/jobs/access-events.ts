@@ -70,8 +70,6 @@ export function accessEvents(input: AccessEventInput): AccessEvent[] {
   // The policy roles a role leads to: itself, or those it is a member of (a group's role).
   const policyRolesFrom = (role: string, depth = 0): readonly string[] =>
     isPolicyRole(role) ? [role] : depth > 8 ? [] : (rolesOf.get(role) ?? []).flatMap((r) => policyRolesFrom(r, depth + 1));
-  // The tables each policy role a membership change reaches holds: collected for those roles
-  // only (the desired grants are tables × policies; one membership needs one role's).
   // (login, policy role) pairs a plan only moves, not takes away: a membership revoked while the
   // login still reaches the role in the desired state (users moved into their group's role).
   // Neither its revocation nor the new way in is an access event.
@@ -92,6 +90,8 @@ export function accessEvents(input: AccessEventInput): AccessEvent[] {
       }
     }
   }
+  // The tables each policy role a membership change reaches holds: collected for those roles
+  // only (the desired grants are tables × policies; one membership needs one role's).
   const reached = new Set<string>();
   for (const op of input.operations) {
     if (op.kind === 'grantMembership' || op.kind === 'revokeMembership') for (const r of op.roles) for (const p of policyRolesFrom(r)) reached.add(p);

@@ -67,6 +67,24 @@ export function prefixEnd(prefix: string): string | null {
   return null;
 }
 
+/**
+ * One privilege held by prefix roles on the rows of a container catalog (databases, schemas):
+ * the ACLs exploded once, each item's grantee named by `pg_get_userbyid` (see `databaseGrants`).
+ * The arguments are fixed catalog and column names, never input.
+ */
+function containerGrants(prefix: string, on: { catalog: 'pg_database' | 'pg_namespace'; name: string; acl: string; privilege: 'CONNECT' | 'USAGE' }): SqlQuery {
+  return {
+    text: `WITH acl AS MATERIALIZED (
+  SELECT c.${on.name} AS object, a.grantee, a.privilege_type FROM ${on.catalog} c CROSS JOIN LATERAL aclexplode(c.${on.acl}) a
+  WHERE c.${on.acl} IS NOT NULL AND a.privilege_type = '${on.privilege}' AND a.grantee <> 0)
+SELECT acl.object, pg_get_userbyid(acl.grantee) AS grantee, string_agg(DISTINCT acl.privilege_type, ',') AS privileges
+FROM acl
+WHERE starts_with(pg_get_userbyid(acl.grantee), $1)
+GROUP BY acl.object, acl.grantee`,
+    values: [prefix],
+  };
+}
+
 const DEFAULT_PRIVILEGES = `('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'USAGE')`;
 
 export const actualStateSql = {
@@ -111,30 +129,12 @@ GROUP BY r.rolname`,
    * policy roles; 0.17 s this way).
    */
   databaseGrants(prefix: string): SqlQuery {
-    return {
-      text: `WITH acl AS MATERIALIZED (
-  SELECT d.datname, a.grantee, a.privilege_type FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a
-  WHERE d.datacl IS NOT NULL AND a.privilege_type = 'CONNECT' AND a.grantee <> 0)
-SELECT acl.datname AS object, pg_get_userbyid(acl.grantee) AS grantee, string_agg(DISTINCT acl.privilege_type, ',') AS privileges
-FROM acl
-WHERE starts_with(pg_get_userbyid(acl.grantee), $1)
-GROUP BY acl.datname, acl.grantee`,
-      values: [prefix],
-    };
+    return containerGrants(prefix, { catalog: 'pg_database', name: 'datname', acl: 'datacl', privilege: 'CONNECT' });
   },
 
   /** USAGE held by prefix roles on any schema of the current database (ACLs exploded once and grantees named, as above). */
   schemaGrants(prefix: string): SqlQuery {
-    return {
-      text: `WITH acl AS MATERIALIZED (
-  SELECT n.nspname, a.grantee, a.privilege_type FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a
-  WHERE n.nspacl IS NOT NULL AND a.privilege_type = 'USAGE' AND a.grantee <> 0)
-SELECT acl.nspname AS object, pg_get_userbyid(acl.grantee) AS grantee, string_agg(DISTINCT acl.privilege_type, ',') AS privileges
-FROM acl
-WHERE starts_with(pg_get_userbyid(acl.grantee), $1)
-GROUP BY acl.nspname, acl.grantee`,
-      values: [prefix],
-    };
+    return containerGrants(prefix, { catalog: 'pg_namespace', name: 'nspname', acl: 'nspacl', privilege: 'USAGE' });
   },
 
   /**
