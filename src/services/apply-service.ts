@@ -83,7 +83,7 @@ export function createApplyService(deps: {
 
     async apply(cfg: ConfigFile, opts: ApplyConfigOptions): Promise<ApplyConfigResult> {
       opts.onProgress?.('checking the configuration against the store');
-      const preview = await deps.config.preview(cfg);
+      const preview = await deps.config.preview(cfg, { forStore: true });
       return withWarnings(preview.warnings, () => applyPreviewed(cfg, preview, opts));
     },
   };
@@ -121,7 +121,7 @@ export function createApplyService(deps: {
         }
       }
       opts.onProgress?.('storing the configuration');
-      const stored = await deps.config.store(cfg, opts.actor, preview.catalogs ? { catalogs: preview.catalogs } : {});
+      const stored = await deps.config.store(cfg, opts.actor, { ...(preview.catalogs ? { catalogs: preview.catalogs } : {}), ...(preview.basis ? { basis: preview.basis } : {}) });
       const connections: ApplyOutcome[] = [];
       for (const { name, p } of prepared) {
         opts.onProgress?.(p.plan.statements.length === 0 ? `${name}: nothing to run; recording the check` : `${name}: running ${p.plan.statements.length} statements, then reading back`);

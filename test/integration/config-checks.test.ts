@@ -319,3 +319,69 @@ describe('storing a changed file', () => {
     expect((await store.services.config.loadModel()).policies.map((p) => p.name)).not.toContain('analysts-read-sales');
   });
 });
+
+describe('storing right after a preview', () => {
+  const get = useStore({});
+  const revision = async (): Promise<number> => Number((await get().services.db.query<{ n: string }>('SELECT n::text AS n FROM model_revision'))[0]!.n);
+
+  it('every write of what a check reads moves the model revision; reads do not', async () => {
+    const store = get();
+    const s = store.services;
+    let last = await revision();
+    const moved = async (): Promise<boolean> => {
+      const now = await revision();
+      const did = now > last;
+      last = now;
+      return did;
+    };
+    // The seeded store holds the base file already: storing it again writes nothing.
+    await s.config.store(cfg(BASE_CONFIG), 'test');
+    expect(await moved()).toBe(false);
+    await s.config.preview(cfg(BASE_CONFIG), { forStore: true });
+    await s.config.loadModel();
+    expect(await moved()).toBe(false);
+    await s.identities.putUser({ name: 'rev-erin', email: null, groups: ['analysts'], attributes: {}, principals: {} }, 'api-user');
+    expect(await moved()).toBe(true);
+    await s.db.query(`UPDATE user_groups SET group_name = group_name WHERE user_name = 'rev-erin'`);
+    expect(await moved()).toBe(true);
+    await s.db.query(`UPDATE tags SET tag = tag WHERE false`);
+    expect(await moved()).toBe(true);
+    await s.db.query(`UPDATE policies SET spec = spec WHERE false`);
+    expect(await moved()).toBe(true);
+    await s.db.query(`UPDATE connections SET options = options WHERE false`);
+    expect(await moved()).toBe(true);
+    await s.db.query(`UPDATE principals SET principal = principal WHERE false`);
+    expect(await moved()).toBe(true);
+    await s.db.query(`UPDATE groups SET source = source WHERE false`);
+    expect(await moved()).toBe(true);
+  });
+
+  it('reuses the preview\'s check while the revision stands, and checks again once it moved', async () => {
+    const store = get();
+    const s = store.services;
+    await s.config.store(cfg(BASE_CONFIG), 'test');
+    const withCarol = BASE_CONFIG.replace('users:\n', 'users:\n  rev-carol: { groups: [hr] }\n');
+    const preview = await s.config.preview(cfg(withCarol), { forStore: true });
+    expect(preview.basis?.changes.none).toBe(false);
+    expect(preview.basis?.changes.users.added).toEqual(['rev-carol']);
+    // Nothing written since: storing takes the preview's word. A basis claiming "no change"
+    // at the current revision is believed (which is how one can tell it was reused)…
+    const claimed = { ...preview.basis!, changes: { ...preview.basis!.changes, none: true } };
+    expect((await s.config.store(cfg(withCarol), 'test', { basis: claimed })).unchanged).toBe(true);
+    expect((await s.identities.listUsers()).map((u) => u.name)).not.toContain('rev-carol');
+    // …and the real one stores carol.
+    expect((await s.config.store(cfg(withCarol), 'test', { basis: preview.basis! })).unchanged).toBe(false);
+    expect((await s.identities.listUsers()).map((u) => u.name)).toContain('rev-carol');
+    // Storing moved the revision: the same (now stale) basis is not reused, the file is checked
+    // again and found stored already.
+    const again = await s.config.store(cfg(withCarol), 'test', { basis: preview.basis! });
+    expect(again.unchanged).toBe(true);
+    // A change made over the API between preview and store is seen too.
+    const next = await s.config.preview(cfg(withCarol), { forStore: true });
+    expect(next.basis?.changes.none).toBe(true);
+    await s.identities.putUser({ name: 'rev-carol', email: 'carol@example.com', groups: ['hr'], attributes: {}, principals: {} }, 'api-user');
+    const taken = await s.config.store(cfg(withCarol), 'test', { basis: next.basis! });
+    expect(taken.unchanged).toBe(false);
+    expect((await s.identities.listUsers()).find((u) => u.name === 'rev-carol')?.email ?? null).toBeNull();
+  });
+});
