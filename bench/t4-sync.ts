@@ -92,8 +92,8 @@ export async function runT4(opts: { quick: boolean }): Promise<ScenarioResult> {
       floor: { name: 'raw catalog queries', ms: floorS },
       statements: wroteNothing ? '0 rows written' : 'WROTE ROWS',
       rssMb: peak2.median,
-      target: 'writes nothing, ≤ 2× floor, ≤ 1 GB',
-      verdict: verdict(againS, { absMs: 30_000, maxRatio: 2, floor: floorS, extraOk: wroteNothing && peak2.median <= 1000 }),
+      target: 'writes nothing, ≤ 1.5× floor, ≤ 1 GB',
+      verdict: verdict(againS, { absMs: 30_000, maxRatio: 1.5, floor: floorS, extraOk: wroteNothing && peak2.median <= 1000 }),
     });
     const m = (xs: number[]): string => series(xs).median.toFixed(0);
     notes.push(

@@ -44,8 +44,8 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
       const crawl = session.introspectSlices.bind(session);
       return succeeded(connection, () =>
         db.transaction(async (tx) => {
-          const run = await beginRun(tx, connection, rootsOf(under, null));
-          await crawl(opts, (slice) => run.add(slice));
+          const run = await beginRun(tx, connection, rootsOf(under, null), { byDigest: true });
+          await crawl({ ...opts, ...(run.known ? { known: run.known } : {}) }, (slice, unchanged) => run.add(slice, unchanged));
           return run.finish(started);
         }),
       );
@@ -122,15 +122,31 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
    * crawled objects (all at once, or slice by slice as they are read) and writes new ones as it
    * goes; `finish` writes the changed ones, marks what was not seen removed, and reports.
    */
-  async function beginRun(tx: Executor, connection: string, roots: readonly (readonly string[])[]) {
+  async function beginRun(tx: Executor, connection: string, roots: readonly (readonly string[])[], opts: { byDigest?: boolean } = {}) {
     const full = (p: string): string => (p === '' ? connection : `${connection}/${p}`);
     if (!(await objectsRepo.lockConnection(tx, connection))) throw notFound('connection', connection);
     // What is stored under the crawled roots: path → fingerprint (null: marked removed).
     // Entries are deleted as the crawl sees them; what is left at the end has vanished.
     const stored = new Map<string, string | null>();
-    for (const root of roots.length === 0 ? [[]] : roots) {
-      for (const [path, fingerprint] of await objectsRepo.fingerprintsUnder(tx, connection, encodePath(root))) stored.set(path, fingerprint);
-    }
+    const digests = new Map<string, string>();
+    let loading: Promise<void> | null = null;
+    const load = (): Promise<void> =>
+      (loading ??= (async () => {
+        for (const root of roots.length === 0 ? [[]] : roots) {
+          const marks = await objectsRepo.fingerprintsUnder(tx, connection, encodePath(root));
+          for (const [path, fingerprint] of marks.fingerprints) stored.set(path, fingerprint);
+          for (const [path, digest] of marks.digests) digests.set(path, digest);
+        }
+      })());
+    // The crawl may skip what its digests say is unchanged once most of what is stored has a
+    // digest (a store from before digests, or a first sync, is read in full and gets them).
+    // Then the store is read when the crawl asks, while its server computes the digests.
+    const byDigest = opts.byDigest === true && (await objectsRepo.mostlyDigested(tx, connection));
+    if (!byDigest) await load();
+    const lookup = (segments: readonly string[]): string | undefined => digests.get(encodePath(segments));
+    const known = byDigest ? async (): Promise<typeof lookup> => (await load(), lookup) : undefined;
+    /** Objects read again, unchanged, whose stored digest is missing or different. */
+    const redigested: { path: string; digest: string }[] = [];
 
     const added: SyncChange[] = [];
     const changed: SyncChange[] = [];
@@ -140,7 +156,15 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
     const changedRelations: { write: ObjectWrite; o: DiscoveredObject }[] = [];
     const seen = new Set<string>();
 
-    async function add(objects: readonly DiscoveredObject[]): Promise<void> {
+    async function add(objects: readonly DiscoveredObject[], unchanged: readonly (readonly string[])[] = []): Promise<void> {
+      await load();
+      // Named unchanged by their digest (live and stored with that digest): seen, nothing to write.
+      for (const segments of unchanged) {
+        const path = encodePath(segments);
+        if (seen.has(path)) continue;
+        seen.add(path);
+        stored.delete(path);
+      }
       for (const o of objects) {
         const path = encodePath(o.segments);
         if (seen.has(path)) continue; // reported twice: the first one counts
@@ -148,7 +172,10 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
         const prev = stored.get(path);
         if (prev !== undefined) stored.delete(path);
         const fingerprint = fingerprintOf(o);
-        if (prev === fingerprint) continue;
+        if (prev === fingerprint) {
+          if (o.crawlDigest !== undefined && digests.get(path) !== o.crawlDigest) redigested.push({ path, digest: o.crawlDigest });
+          continue;
+        }
         const write: ObjectWrite = {
           path,
           parent: encodePath(o.segments.slice(0, -1)),
@@ -161,6 +188,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
           partitionOf: o.partitionOf ? encodePath(o.partitionOf) : null,
           sequences: o.sequences && o.sequences.length > 0 ? o.sequences : null,
           fingerprint,
+          crawlDigest: o.crawlDigest ?? null,
         };
         if (prev === undefined) {
           // A new relation brings its columns: they are not listed one by one (a first sync of
@@ -188,6 +216,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
     }
 
     async function finish(started: number): Promise<SyncReport> {
+      await load();
       await flushInserts();
       // Column-level detail for changed relations; vanished columns stay, marked removed.
       if (changedRelations.length > 0) {
@@ -228,6 +257,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
       }
 
       await objectsRepo.update(tx, connection, updates);
+      await objectsRepo.setDigests(tx, connection, redigested);
       await objectsRepo.markRemoved(tx, connection, vanished);
       return {
         connection,
@@ -239,7 +269,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
       };
     }
 
-    return { add, finish };
+    return { add, finish, known };
   }
 
   return { sync, syncSnapshot, store, recordFailure };

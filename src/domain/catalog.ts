@@ -47,7 +47,30 @@ export interface DiscoveredObject {
    * need no privilege and are not listed.
    */
   readonly sequences?: readonly (readonly string[])[] | null;
+  /**
+   * The platform's digest of everything it read about this object (opaque, versioned): equal
+   * digests mean the object was read the same. Stored with the object, so that a later crawl
+   * may skip reading what has not changed (`CrawlOptions.known`). Absent where a platform does
+   * not digest (then every crawl reads everything).
+   */
+  readonly crawlDigest?: string;
 }
+
+/** Options of a crawl handed over in slices. */
+export interface CrawlOptions {
+  /** A subtree (segments below the connection). */
+  readonly under?: readonly string[];
+  /**
+   * The stored crawl digests of live objects, as a lookup by segments: an object whose digest
+   * the platform finds unchanged is not read again, only named as unchanged. Called once the
+   * platform has asked its server for the digests, so that the caller reads its store meanwhile
+   * (calls after the first may resolve to the same lookup).
+   */
+  readonly known?: () => Promise<(segments: readonly string[]) => string | undefined>;
+}
+
+/** One slice of a crawl: objects read in full, and the segments of objects found unchanged by their digest. */
+export type OnCrawlSlice = (objects: readonly DiscoveredObject[], unchanged: readonly (readonly string[])[]) => Promise<void>;
 
 /** What one introspection run saw; `roots` are the subtrees it covered completely. */
 export interface CatalogSnapshot {

@@ -1,5 +1,5 @@
 import type { AccessScope, AccessState, Privilege } from '../domain/access.js';
-import type { CatalogSnapshot, DiscoveredObject } from '../domain/catalog.js';
+import type { CatalogSnapshot, CrawlOptions, OnCrawlSlice } from '../domain/catalog.js';
 import type { ConnectionOptions, ConnectionSpec, PlatformType } from '../domain/connection.js';
 import type { Plan, Statement } from '../domain/plan.js';
 import type { SecureViewActual, SecureViewFootprint } from '../domain/secure-view.js';
@@ -124,9 +124,10 @@ export interface PlatformSession {
   /**
    * The same crawl, handed to `onSlice` a slice at a time as the catalog is read (the returned
    * snapshot then has no objects, only its roots): sync stores one slice while the server reads
-   * the next. Optional; sync uses `introspect` where it is absent.
+   * the next. With `opts.known`, objects whose crawl digest is unchanged are named, not read.
+   * Optional; sync uses `introspect` where it is absent.
    */
-  introspectSlices?(opts: { readonly under?: readonly string[] }, onSlice: (objects: readonly DiscoveredObject[]) => Promise<void>): Promise<CatalogSnapshot>;
+  introspectSlices?(opts: CrawlOptions, onSlice: OnCrawlSlice): Promise<CatalogSnapshot>;
   /** The system account's privileges for sync and for enforcement, and the SQL to grant what is missing. */
   check(opts?: CheckOptions): Promise<CheckReport>;
   /** Everything in `scope`, in the neutral model. */

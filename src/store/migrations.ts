@@ -285,6 +285,14 @@ CREATE TRIGGER policies_revision BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE O
 CREATE TRIGGER connections_revision BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON connections FOR EACH STATEMENT EXECUTE FUNCTION steward_bump_model_revision();
 `,
   },
+  {
+    version: 24,
+    name: 'objects-crawl-digest',
+    // The platform's digest of what a crawl read about an object (DiscoveredObject.crawlDigest):
+    // a re-sync reads digests first and reads in full only relations whose digest changed.
+    // Null for objects stored before, and where a platform does not digest.
+    sql: `ALTER TABLE objects ADD COLUMN crawl_digest text;`,
+  },
 ];
 
 /** Apply every migration newer than the store's version, each in its own transaction. */

@@ -77,6 +77,14 @@ export interface ObjectWrite {
   readonly partitionOf: string | null;
   readonly sequences: readonly (readonly string[])[] | null;
   readonly fingerprint: string;
+  /** The platform's crawl digest (`DiscoveredObject.crawlDigest`), null where it has none. */
+  readonly crawlDigest: string | null;
+}
+
+/** What sync compares a crawl with: per stored path its fingerprint (null: marked removed), and the crawl digests of live objects that have one. */
+export interface StoredMarks {
+  readonly fingerprints: Map<string, string | null>;
+  readonly digests: Map<string, string>;
 }
 
 /** SQL fragment: `path` is `root` or lies under it. Prefix comparison, no LIKE escaping needed. */
@@ -96,7 +104,7 @@ function copyField(v: string | null): string {
 }
 
 /** The stored columns of a write, in table order after `connection`. */
-const WRITE_COLUMNS = 'path, parent, kind, name, depth, owner, comment, columns, fingerprint, partition_of, sequences';
+const WRITE_COLUMNS = 'path, parent, kind, name, depth, owner, comment, columns, fingerprint, partition_of, sequences, crawl_digest';
 
 function fieldsOf(r: ObjectWrite): (string | null)[] {
   return [
@@ -111,6 +119,7 @@ function fieldsOf(r: ObjectWrite): (string | null)[] {
     r.fingerprint,
     r.partitionOf,
     r.sequences === null ? null : JSON.stringify(r.sequences),
+    r.crawlDigest,
   ];
 }
 
@@ -129,7 +138,7 @@ async function bulkInsert(db: Executor, table: string, prefix: readonly string[]
     }
     return;
   }
-  const types = ['text', 'text', 'text', 'text', 'int', 'text', 'text', 'text', 'text', 'text', 'text'];
+  const types = ['text', 'text', 'text', 'text', 'int', 'text', 'text', 'text', 'text', 'text', 'text', 'text'];
   const binds = prefix.map((_, i) => `$${i + 1}`);
   const arrays = types.map((t, i) => `$${prefix.length + i + 1}::${t}[]`);
   const sql = `INSERT INTO ${table} (${columns}) SELECT ${[...binds, '*'].join(', ')} FROM unnest(${arrays.join(', ')})`;
@@ -142,22 +151,49 @@ async function bulkInsert(db: Executor, table: string, prefix: readonly string[]
 export const objectsRepo = {
   /**
    * What is stored under `root` ('' = whole connection): each path with its fingerprint, or
-   * null when the object is marked removed. Read as two JSON arrays in one row: 100,000 rows of
-   * three fields cost ≈1 s in the embedded store (every field decoded into a row object).
+   * null when the object is marked removed, and live objects' crawl digests. Read as JSON
+   * arrays in one row: 100,000 rows of three fields cost ≈1 s in the embedded store (every
+   * field decoded into a row object).
    */
-  async fingerprintsUnder(db: Executor, connection: string, root: string): Promise<Map<string, string | null>> {
+  async fingerprintsUnder(db: Executor, connection: string, root: string): Promise<StoredMarks> {
     const where = root === '' ? 'connection = $1' : `connection = $1 AND ${UNDER}`;
-    const [row] = await db.query<{ paths: string | null; fingerprints: string | null }>(
-      `SELECT json_agg(path)::text AS paths, json_agg(CASE WHEN removed_at IS NULL THEN fingerprint END)::text AS fingerprints
+    const [row] = await db.query<{ paths: string | null; fingerprints: string | null; digests: string | null }>(
+      `SELECT json_agg(path)::text AS paths, json_agg(CASE WHEN removed_at IS NULL THEN fingerprint END)::text AS fingerprints,
+              json_agg(CASE WHEN removed_at IS NULL THEN crawl_digest END)::text AS digests
        FROM objects WHERE ${where}`,
       root === '' ? [connection] : [connection, root],
     );
-    const out = new Map<string, string | null>();
-    if (!row || row.paths === null || row.fingerprints === null) return out;
+    const out: StoredMarks = { fingerprints: new Map(), digests: new Map() };
+    if (!row || row.paths === null || row.fingerprints === null || row.digests === null) return out;
     const paths = JSON.parse(row.paths) as string[];
     const fingerprints = JSON.parse(row.fingerprints) as (string | null)[];
-    for (let i = 0; i < paths.length; i++) out.set(paths[i]!, fingerprints[i]!);
+    const digests = JSON.parse(row.digests) as (string | null)[];
+    for (let i = 0; i < paths.length; i++) {
+      out.fingerprints.set(paths[i]!, fingerprints[i]!);
+      if (digests[i] != null) out.digests.set(paths[i]!, digests[i]!);
+    }
     return out;
+  },
+
+  /** Whether at least half of the connection's live objects have a crawl digest (and some do). */
+  async mostlyDigested(db: Executor, connection: string): Promise<boolean> {
+    const [row] = await db.query<{ digested: number; live: number }>(
+      `SELECT count(crawl_digest)::int AS digested, count(*)::int AS live FROM objects WHERE connection = $1 AND removed_at IS NULL`,
+      [connection],
+    );
+    return row !== undefined && row.digested > 0 && row.digested * 2 >= row.live;
+  },
+
+  /** Record the crawl digest of objects read again and found unchanged (stored before digests, or digested differently). */
+  async setDigests(db: Executor, connection: string, rows: readonly { path: string; digest: string }[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += BATCH) {
+      const part = rows.slice(i, i + BATCH);
+      await db.query(
+        `UPDATE objects o SET crawl_digest = d.digest FROM unnest($2::text[], $3::text[]) AS d(path, digest)
+         WHERE o.connection = $1 AND o.path = d.path`,
+        [connection, part.map((r) => r.path), part.map((r) => r.digest)],
+      );
+    }
   },
 
   async columnsOf(db: Executor, connection: string, paths: readonly string[]): Promise<Map<string, StoredColumn[]>> {
@@ -186,14 +222,14 @@ export const objectsRepo = {
     if (rows.length === 0) return;
     await db.exec(`CREATE TEMP TABLE IF NOT EXISTS objects_stage (
       path text, parent text, kind text, name text, depth int, owner text, comment text, columns text, fingerprint text,
-      partition_of text, sequences text)`);
+      partition_of text, sequences text, crawl_digest text)`);
     await db.exec('TRUNCATE objects_stage');
     await bulkInsert(db, 'objects_stage', [], [], rows);
     await db.query(
       `UPDATE objects o SET
          parent = s.parent, kind = s.kind, name = s.name, depth = s.depth, owner = s.owner, comment = s.comment,
          columns = s.columns, partition_of = s.partition_of, sequences = s.sequences, fingerprint = s.fingerprint,
-         changed_at = now(), removed_at = NULL
+         crawl_digest = s.crawl_digest, changed_at = now(), removed_at = NULL
        FROM objects_stage s WHERE o.connection = $1 AND o.path = s.path`,
       [connection],
     );

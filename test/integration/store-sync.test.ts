@@ -54,7 +54,7 @@ function slicedSession(objects: () => DiscoveredObject[], size: number): Platfor
     ...base,
     async introspectSlices(opts, onSlice): Promise<CatalogSnapshot> {
       const snap = await base.introspect(opts);
-      for (let i = 0; i < snap.objects.length; i += size) await onSlice(snap.objects.slice(i, i + size));
+      for (let i = 0; i < snap.objects.length; i += size) await onSlice(snap.objects.slice(i, i + size), []);
       return { objects: [], roots: snap.roots };
     },
   };
@@ -315,7 +315,7 @@ for (const backend of STORE_BACKENDS) {
       const failing: PlatformSession = {
         ...fakeSession(() => catalog(state)),
         async introspectSlices(_opts, onSlice): Promise<CatalogSnapshot> {
-          await onSlice([{ kind: 'database', segments: ['half'], owner: null, comment: null }]);
+          await onSlice([{ kind: 'database', segments: ['half'], owner: null, comment: null }], []);
           throw new Error('connection lost');
         },
       };

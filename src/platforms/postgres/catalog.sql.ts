@@ -39,6 +39,17 @@ export interface RelationRow {
   /** Live columns as [attnum, name, type, notNull]; null for a relation without columns. */
   readonly columns: readonly (readonly [number, string, string, boolean])[] | null;
   readonly is_partition: boolean;
+  /** `RELATION_DIGEST` of the row. */
+  readonly digest: string;
+}
+
+/** A relation's identity and `RELATION_DIGEST`, without its columns: what a re-sync compares first. */
+export interface RelationDigestRow {
+  readonly oid: number;
+  readonly schema: string;
+  readonly name: string;
+  readonly is_partition: boolean;
+  readonly digest: string;
 }
 
 export interface PartitionParentRow {
@@ -83,10 +94,26 @@ JOIN pg_namespace sn ON sn.oid = s.relnamespace
 JOIN pg_class c ON c.oid = ad.adrelid AND c.relkind IN ('r', 'p')
 JOIN pg_namespace n ON n.oid = c.relnamespace`;
 
+/**
+ * A relation's owner and live columns as [attnum, name, type, notNull] (`o.owner`, `a.columns`),
+ * computed once per row whether the query returns them, digests them, or both.
+ */
 const RELATIONS_FROM = `FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL (SELECT pg_get_userbyid(c.relowner) AS owner) o
+CROSS JOIN LATERAL (
+  SELECT json_agg(json_build_array(a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull)) AS columns
+  FROM pg_attribute a
+  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) a
 WHERE c.relkind IN ('r', 'p', 'v', 'm')
   AND ${USER_SCHEMA}`;
+
+/**
+ * MD5 of everything the relations query returns about a relation but its name: kind, owner,
+ * partition flag and columns, as one JSON array (unambiguous). Comments, partition parents and
+ * column-default sequences come from their own queries and are digested by the reader.
+ */
+const RELATION_DIGEST = `md5(json_build_array(c.relkind, o.owner, c.relispartition, a.columns)::text)`;
 
 /**
  * Catalog SQL. Measured on 100,000 tables × 10 columns (PostgreSQL 15, noisy 2-core machine,
@@ -126,15 +153,28 @@ WHERE ${USER_SCHEMA}${where.text}`,
    * Tables, partitioned tables, partitions, views and materialized views with their live
    * columns. `is_partition`: governed with its parent (see `partitionParents`).
    */
-  relations(f: CatalogFilter): SqlQuery {
+  relations(f: CatalogFilter, oids?: readonly number[]): SqlQuery {
+    const where = filterSql(f);
+    // `oids`: only these relations (a re-sync reading what its digests found changed).
+    const only = oids === undefined ? '' : ` AND c.oid = ANY($${where.values.length + 1}::oid[])`;
+    return {
+      text: `SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind, o.owner, a.columns,
+  c.relispartition AS is_partition, ${RELATION_DIGEST} AS digest
+${RELATIONS_FROM}${where.text}${only}`,
+      values: oids === undefined ? where.values : [...where.values, oids],
+    };
+  },
+
+  /**
+   * Every relation's identity and digest, without its columns: the server still aggregates the
+   * columns to digest them (that is most of its time), but a re-sync receives and parses
+   * 100,000 short rows instead of 100,000 column lists, and asks `relations` only for those
+   * whose digest changed. (As one `json_agg` row it took the server 0.4–0.6 s longer.)
+   */
+  relationDigests(f: CatalogFilter): SqlQuery {
     const where = filterSql(f);
     return {
-      text: `SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
-  pg_get_userbyid(c.relowner) AS owner,
-  (SELECT json_agg(json_build_array(a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull))
-     FROM pg_attribute a
-     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
-  c.relispartition AS is_partition
+      text: `SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relispartition AS is_partition, ${RELATION_DIGEST} AS digest
 ${RELATIONS_FROM}${where.text}`,
       values: where.values,
     };
