@@ -40,7 +40,7 @@ describe.skipIf(!backend.available)('model revision with concurrent writers (Pos
       s.config.store(file(many.slice(0, 50), 'mr_c'), 'file-c'),
       ...Array.from({ length: 3 }, (_v, i) => s.identities.putUser({ name: `mr_u${i}`, email: `u${i}@example.com`, groups: ['mr_b'], attributes: {}, principals: {} }, 'api')),
     ]);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r).reason))).toEqual([]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([]);
     // Each of the 11 writers ran at least one writing statement.
     expect((await revision()) - before).toBeGreaterThanOrEqual(11);
     const names = (await s.identities.listUsers()).map((u) => u.name);
