@@ -121,7 +121,7 @@ export function createApplyService(deps: {
         }
       }
       opts.onProgress?.('storing the configuration');
-      const stored = await deps.config.store(cfg, opts.actor, { ...(preview.catalogs ? { catalogs: preview.catalogs } : {}), ...(preview.basis ? { basis: preview.basis } : {}) });
+      const stored = await deps.config.store(cfg, opts.actor, preview);
       const connections: ApplyOutcome[] = [];
       for (const { name, p } of prepared) {
         opts.onProgress?.(p.plan.statements.length === 0 ? `${name}: nothing to run; recording the check` : `${name}: running ${p.plan.statements.length} statements, then reading back`);

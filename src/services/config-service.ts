@@ -260,7 +260,7 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
      * stands; otherwise users, groups, policies and connections are read and checked again.
      * `opts.catalogs` (a preview's) spares reading the synced catalogs again.
      */
-    async store(cfg: ConfigFile, actor: string, opts: { catalogs?: ReadonlyMap<string, CatalogPaths>; basis?: StoreBasis } = {}): Promise<ConfigApplyResult> {
+    async store(cfg: ConfigFile, actor: string, opts: Pick<ConfigPreview, 'catalogs' | 'basis'> = {}): Promise<ConfigApplyResult> {
       return db.transaction(async (tx) => {
         const rev = await revision(tx, true);
         const basis = opts.basis?.revision === rev ? opts.basis : await basisOf(tx, cfg, rev, opts.catalogs);

@@ -128,8 +128,8 @@ async function digestsWhileReadingStore(
 /**
  * Crawl one database into `out`; with `onSlice`, `out` is handed over (and emptied) as relations
  * are read. With `known` too, relations are first read as digests only, and those whose digest
- * is not the stored one are then read in full, in the same snapshot; the others are handed over
- * as unchanged.
+ * is not the stored one are then read in full (in a later transaction, see below); the others
+ * are handed over as unchanged.
  */
 async function crawlDatabase(ctx: PostgresContext, db: DatabaseRow, filter: CatalogFilter, out: DiscoveredObject[], onSlice?: OnCrawlSlice, known?: CrawlOptions['known']): Promise<void> {
   out.push({ kind: 'database', segments: [db.name], owner: db.owner, comment: db.comment });
