@@ -208,9 +208,12 @@ describe.skipIf(!pgAvailable)('jobs on a PostgreSQL store, PostgreSQL target (ov
 
   it('a database that goes away: health error, announced, and the failed apply too', async () => {
     await withPg(PG_URL, (c) => c.query(`DROP DATABASE ${NOTIFY_DB} WITH (FORCE)`));
-    await until('health error', async () => {
+    // A drift job that was mid-query when the database went fails with "terminating connection
+    // due to administrator command", which cannot name it; the next one (a second later) finds
+    // the database missing and says which. Wait for that one rather than race the drop.
+    await until('health error naming the database', async () => {
       const st = ((await api('GET', '/status')).json as { connection: string; health: Json }[]).find((s) => s.connection === NOTIFY);
-      return st?.health.status === 'error';
+      return st?.health.status === 'error' && /jobs_pg_notify_db/.test(String(st.health.lastError));
     });
     const st = ((await api('GET', '/status')).json as { connection: string; health: Json }[]).find((s) => s.connection === NOTIFY)!;
     expect(st.health.lastError).toMatch(/jobs_pg_notify_db/);
