@@ -13,7 +13,7 @@ import type { ConnectionService, OpenConnection } from '../services/connection-s
 import type { Db } from '../store/db.js';
 import { objectsRepo } from '../store/objects-repo.js';
 import { statusRepo } from '../store/status-repo.js';
-import { filterDrift, planChanges, revocationRatio } from './diff.js';
+import { filterDrift, planChanges, revocationRatio, type PlanOptions } from './diff.js';
 import { knownObjects } from './known-objects.js';
 import { planDigest, planDifference } from './plan-digest.js';
 import { buildPolicyInput, type CatalogSource } from './policy-input.js';
@@ -270,7 +270,7 @@ export function createReconcileService(deps: {
     const statements = platform.compile(plan, spec.options);
     const t3 = performance.now();
     return {
-      scope,
+      ...readBackOf(plan, { scope, desired, lastApplied, planOpts, report: spec.options.drift === 'report' }),
       lastApplied,
       isKnown,
       ...(touched !== undefined ? { touched } : {}),
@@ -284,6 +284,30 @@ export function createReconcileService(deps: {
         unsynced: plan.unsynced ?? 0,
         desired,
         timings: { desiredMs: Math.round(t1 - t0), actualMs: Math.round(t2 - t1), planMs: Math.round(t3 - t2) },
+      },
+    };
+  }
+
+  /**
+   * What the read-back after an apply reads: a plan of membership and default-role changes only
+   * (nothing blocked) touched no grant, no default privilege and no secure view, so it reads and
+   * compares roles, memberships and default roles alone — as the membership-scoped plan does —
+   * instead of every ACL of the protected tables again. Any other plan reads its whole scope.
+   */
+  function readBackOf(
+    plan: Plan,
+    c: { scope: AccessScope; desired: AccessState; lastApplied: AccessState | null; planOpts: Omit<PlanOptions, 'lastApplied'>; report: boolean },
+  ): Pick<Computed, 'scope' | 'residual'> {
+    const membershipsOnly = plan.operations.length > 0 && plan.operations.every(isMembershipOperation) && (plan.blocked ?? []).length === 0;
+    if (!membershipsOnly) return { scope: c.scope };
+    const want = membershipPart(c.desired);
+    const last = c.lastApplied !== null ? membershipPart(c.lastApplied) : null;
+    return {
+      scope: membershipScope(c.scope),
+      residual: (after) => {
+        let left = planChanges(membershipPart(after), want, { ...c.planOpts, lastApplied: last });
+        if (c.report) left = filterDrift(left).plan;
+        return [...left.operations];
       },
     };
   }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalClient } from '../../src/client/local-client.js';
 import type { StewardClient } from '../../src/client/steward-client.js';
 import { parseConfig } from '../../src/config/load-config.js';
+import type { AccessScope } from '../../src/domain/access.js';
 import type { PlatformType } from '../../src/domain/connection.js';
 import { StewardError } from '../../src/domain/errors.js';
 import type { Platform, PlatformSession } from '../../src/platforms/platform.js';
@@ -29,7 +30,7 @@ const SYS = 'core_rp_sys';
 const ETL = 'core_rp_etl';
 const [ALICE, BOB, EVE] = ['core_rp_alice', 'core_rp_bob', 'core_rp_eve'];
 
-const yaml = (opts: { drift?: 'report'; bobWrites?: boolean; extraPolicy?: boolean } = {}) => `
+const yaml = (opts: { drift?: 'report'; bobWrites?: boolean; aliceWrites?: boolean; extraPolicy?: boolean } = {}) => `
 connections:
   ${CONN}:
     type: postgres
@@ -38,7 +39,7 @@ connections:
     protect: [${CONN}/${DB}/shop]
     ${opts.drift ? `drift: ${opts.drift}` : ''}
 users:
-  alice: { groups: [analysts], principals: { ${CONN}: ${ALICE} } }
+  alice: { groups: [analysts${opts.aliceWrites === true ? ', writers' : ''}], principals: { ${CONN}: ${ALICE} } }
   bob: { groups: [${opts.bobWrites === false ? 'none' : 'writers'}], principals: { ${CONN}: ${BOB} } }
 policies:
   - { name: analysts-read, type: subscription, access: read, to: { groups: [analysts] }, on: { paths: [${CONN}/${DB}/shop/orders] } }
@@ -51,6 +52,8 @@ describe.skipIf(!pgAvailable)('the reconcile path (PostgreSQL, least-privilege a
   let client: StewardClient;
   /** Statements the wrapped session must pretend to run without running them (to prove verification). */
   const swallow = new Set<string>();
+  /** The scopes the reconcile read the database's access with, in order. */
+  const reads: AccessScope[] = [];
   const env = { CORE_RP_URL: pgUrl(DB, SYS, 'pw') };
   const config = (opts?: Parameters<typeof yaml>[0]) => parseConfig(yaml(opts), 'steward.yaml', env);
 
@@ -87,7 +90,10 @@ describe.skipIf(!pgAvailable)('the reconcile path (PostgreSQL, least-privilege a
           introspect: (o) => s.introspect(o),
           check: () => s.check(),
           lock: (k) => s.lock(k),
-          readActualState: (scope) => s.readActualState(scope),
+          readActualState: (scope) => {
+            reads.push(scope);
+            return s.readActualState(scope);
+          },
           async execute(statements, opts) {
             const kept = statements.filter((st) => !swallow.has(st.sql));
             const r = await s.execute(kept, opts);
@@ -146,6 +152,8 @@ describe.skipIf(!pgAvailable)('the reconcile path (PostgreSQL, least-privilege a
       const [c] = (await client.applyConfig(config({ extraPolicy: true }), {})).connections;
       expect(c!.status).toBe('unconverged');
       expect(c!.unconverged).toEqual([expect.objectContaining({ kind: 'grant', securables: [{ kind: 'table', segments: [DB, 'shop', 'customers'] }] })]);
+      // A plan with grants in it reads back the ACLs of its whole scope.
+      expect(reads.at(-1)!.protectedTables.length).toBeGreaterThan(0);
       expect((await client.auditEvent(c!.auditId!)).outcome).toBe('unconverged');
       expect((await client.status())[0]).toMatchObject({ lastApplyOutcome: 'unconverged', unconverged: 1 });
       expect(await asUser(DB, ALICE, 'SELECT * FROM shop.customers')).toMatch(/permission denied/);
@@ -156,6 +164,39 @@ describe.skipIf(!pgAvailable)('the reconcile path (PostgreSQL, least-privilege a
     const [c] = (await client.applyConfig(config({ extraPolicy: true }), {})).connections;
     expect(c!.status).toBe('applied');
     expect(await asUser(DB, ALICE, 'SELECT * FROM shop.customers')).toBe('ok');
+  });
+
+  it('after a plan of memberships only, reads back roles and memberships alone, and still says what did not happen', async () => {
+    const joined = config({ extraPolicy: true, aliceWrites: true });
+    const [plan] = await client.plan(joined);
+    expect(plan!.statements.map((s) => s.sql)).toEqual([`GRANT "${PREFIX}g_writers" TO "${ALICE}"`]);
+    swallow.add(plan!.statements[0]!.sql);
+    try {
+      reads.length = 0;
+      const [c] = (await client.applyConfig(joined, {})).connections;
+      expect(c!.status).toBe('unconverged');
+      expect(c!.unconverged).toEqual([expect.objectContaining({ kind: 'grantMembership', roles: [`${PREFIX}g_writers`], members: [{ kind: 'role', name: ALICE }] })]);
+      // The plan read every protected table's ACL; the read-back, none.
+      expect(reads).toHaveLength(2);
+      expect(reads[0]!.protectedTables.length).toBeGreaterThan(0);
+      expect(reads[1]).toMatchObject({ protectedTables: [], protectedSequences: [], containers: [], databases: [] });
+      expect(reads[1]!.principals).toEqual(reads[0]!.principals);
+    } finally {
+      swallow.clear();
+    }
+    reads.length = 0;
+    const [c] = (await client.applyConfig(joined, {})).connections;
+    expect(c!.status).toBe('applied');
+    expect(c!.unconverged).toEqual([]);
+    expect(reads[1]!.protectedTables).toEqual([]);
+    expect(await asUser(DB, ALICE, `INSERT INTO shop.orders (region) VALUES ('eu')`)).toBe('ok');
+    // Leaving again: one revoke, read back the same way, and enforced.
+    reads.length = 0;
+    const [back] = (await client.applyConfig(config({ extraPolicy: true }), {})).connections;
+    expect(back!.status).toBe('applied');
+    expect(back!.plan.operations.map((o) => o.kind)).toEqual(['revokeMembership']);
+    expect(reads.map((r) => r.protectedTables.length > 0)).toEqual([true, false]);
+    expect(await asUser(DB, ALICE, `INSERT INTO shop.orders (region) VALUES ('eu')`)).toMatch(/permission denied/);
   });
 
   it('runs only the plan that was shown: a changed database refuses the apply and stores nothing', async () => {
