@@ -10,6 +10,7 @@ import type { ConfigApplyResult } from '../services/config-service.js';
 import { issueText, parseFieldName, type ConfigIssue } from '../config/issues.js';
 import type { ConfigFile } from '../config/schema.js';
 import { sourceOf, type ConfigSource } from '../config/source.js';
+import { httpCall, type HttpAnswer } from './http-call.js';
 
 export interface RemoteClientOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:8080` (a trailing `/api/v1` is accepted). */
@@ -42,8 +43,8 @@ function codeOfStatus(status: number): ErrorCode {
 }
 
 /** Rebuild the server's StewardError from a non-2xx response. */
-async function errorOf(res: Response, what: string): Promise<StewardError> {
-  const text = await res.text().catch(() => '');
+function errorOf(res: HttpAnswer, what: string): StewardError {
+  const text = res.text;
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -120,9 +121,9 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
     const headers: Record<string, string> = { authorization: `Bearer ${opts.token}`, accept: 'application/json' };
     // Only with a body: fastify refuses an empty body declared as JSON.
     if (spec.body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(url, { method, headers, ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}) });
+      res = await httpCall(url, { method, headers, ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}) });
     } catch (err) {
       const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
       throw new StewardError('connection_failed', `cannot reach the Steward server at ${where} (${redactSecrets(reason)})`, {
@@ -130,9 +131,15 @@ export function createRemoteClient(opts: RemoteClientOptions): StewardClient {
         cause: err,
       });
     }
-    if (!res.ok) throw await errorOf(res, `${method} ${path}`);
+    if (!res.ok) throw errorOf(res, `${method} ${path}`);
     if (res.status === 204) return undefined as T;
-    return (await res.json()) as T;
+    try {
+      return JSON.parse(res.text) as T;
+    } catch {
+      throw new StewardError('internal', `${method} ${path}: the server answered ${res.status} with a body that is not JSON`, {
+        hint: 'check that --server points at `steward serve` (not a proxy or another service)',
+      });
+    }
   }
 
   const seg = encodeURIComponent;
