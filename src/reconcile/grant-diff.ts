@@ -116,8 +116,47 @@ function ordered(list: readonly Grant[], rankOf: (s: Securable) => number): Orde
     if (sorted && i > 0 && (ranks[i - 1]! - ranks[i]! || cmp(keys[i - 1]!, keys[i]!)) > 0) sorted = false;
   }
   if (sorted) return { items: list, ranks, keys };
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => ranks[a]! - ranks[b]! || cmp(keys[a]!, keys[b]!) || a - b);
-  return { items: idx.map((i) => list[i]!), ranks: Int32Array.from(idx, (i) => ranks[i]!), keys: idx.map((i) => keys[i]!) };
+  const idx = orderOf(ranks, keys);
+  return { items: Array.from(idx, (i) => list[i]!), ranks: Int32Array.from(idx, (i) => ranks[i]!), keys: Array.from(idx, (i) => keys[i]!) };
+}
+
+/**
+ * The positions of (rank, key) pairs in ascending order, equal pairs in their original order:
+ * a counting sort by rank (ranks are small integers, one per securable), then each run of one
+ * rank — the grantees of one securable, a dozen on S1 — sorted by key. A comparison sort of
+ * the whole list was ≈40 ms of every S1 plan (60,000 actual grants, read in the server's order).
+ */
+function orderOf(ranks: Int32Array, keys: readonly string[]): Int32Array {
+  const n = ranks.length;
+  let max = 0;
+  for (let i = 0; i < n; i++) if (ranks[i]! > max) max = ranks[i]!;
+  const start = new Int32Array(max + 2);
+  for (let i = 0; i < n; i++) start[ranks[i]! + 1]!++;
+  for (let r = 0; r <= max; r++) start[r + 1]! += start[r]!;
+  const idx = new Int32Array(n);
+  const next = start.slice(0, max + 1);
+  for (let i = 0; i < n; i++) idx[next[ranks[i]!]!++] = i;
+  const byKey = (a: number, b: number): number => cmp(keys[a]!, keys[b]!) || a - b;
+  for (let r = 0; r <= max; r++) {
+    const from = start[r]!;
+    const to = start[r + 1]!;
+    if (to - from < 2) continue;
+    if (to - from <= 16) {
+      // Insertion sort: a run is short and often already in order.
+      for (let i = from + 1; i < to; i++) {
+        const v = idx[i]!;
+        let j = i - 1;
+        while (j >= from && byKey(idx[j]!, v) > 0) {
+          idx[j + 1] = idx[j]!;
+          j--;
+        }
+        idx[j + 1] = v;
+      }
+    } else {
+      idx.subarray(from, to).sort(byKey);
+    }
+  }
+  return idx;
 }
 
 function compareHeads(a: Cursor, b: Cursor): number {

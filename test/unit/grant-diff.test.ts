@@ -26,9 +26,19 @@ function rng(seed: number): () => number {
 const NAMES = ['a', 'b', 'a_b', 'A', 'é', 'a"b', 'x y', '', '\u0001', '\u0000', 'a\u0000', 'z'.repeat(3)];
 const PRIVS: Privilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 
-function world(r: () => number) {
+function world(r: () => number, opts: { crowded?: boolean } = {}) {
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  // Crowded: three securables only, so that each holds dozens of grants (long runs to order).
+  const pool: Securable[] = [
+    { kind: 'table', segments: ['d', 's', 't'] },
+    { kind: 'schema', segments: ['d', 'é'] },
+    { kind: 'column', segments: ['d', 's', 't', 'c'] },
+  ];
   const securable = (): Securable => {
+    if (opts.crowded === true) {
+      const s = pick(pool);
+      return { kind: s.kind, segments: [...s.segments] };
+    }
     const kind = pick(['database', 'schema', 'table', 'sequence', 'column'] as const);
     const n = { database: 1, schema: 2, table: 3, sequence: 3, column: 4 }[kind];
     // A fresh object each time: the reader makes one per grant.
@@ -93,6 +103,25 @@ describe('diffGrants', () => {
     expect(view(got.revokes, true)).toEqual(want.revokes);
     expect(view(got.grants, false)).toEqual(want.grants);
     // In canonical order.
+    for (const list of [got.revokes, got.grants]) {
+      for (let i = 1; i < list.length; i++) expect(compareGrants(list[i - 1] as Grant, list[i] as Grant)).toBeLessThanOrEqual(0);
+    }
+  });
+});
+
+describe('diffGrants with dozens of grants per securable', () => {
+  it.each(Array.from({ length: 20 }, (_, i) => i + 500))('matches the reference (seed %i)', (seed) => {
+    const r = rng(seed);
+    const w = world(r, { crowded: true });
+    const actual = w.grants(60 + Math.floor(r() * 200), true);
+    const desired = [...actual.filter(() => r() < 0.6).map((g) => ({ securable: { ...g.securable }, grantee: g.grantee, privileges: g.privileges })), ...w.grants(Math.floor(r() * 80), false)];
+    const last = r() < 0.3 ? null : [...desired.filter(() => r() < 0.7), ...w.grants(10, false)];
+    const got = diffGrants(actual, desired, last);
+    const view = (xs: readonly { securable: Securable; grantee: Grantee; privileges: readonly Privilege[]; drift: boolean; grantor?: string }[], withGrantor: boolean) =>
+      xs.map((c) => JSON.stringify({ key: keyOf(c as Grant), privileges: c.privileges, drift: c.drift, ...(withGrantor ? { grantor: c.grantor } : {}) })).sort();
+    const want = reference(actual, desired, last);
+    expect(view(got.revokes, true)).toEqual(want.revokes);
+    expect(view(got.grants, false)).toEqual(want.grants);
     for (const list of [got.revokes, got.grants]) {
       for (let i = 1; i < list.length; i++) expect(compareGrants(list[i - 1] as Grant, list[i] as Grant)).toBeLessThanOrEqual(0);
     }
