@@ -5,7 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import { showName } from '../domain/principal-name.js';
 import { fieldName, type ConfigIssue, type FieldPath } from './issues.js';
-import { PolicySchema } from './schema.js';
+import { POLICY_TYPES } from './policy-types.js';
 import type { ConfigSource } from './source.js';
 
 /** JSON pointer → path; segments under an array become numbers, so `users.123` stays a name. */
@@ -69,7 +69,6 @@ function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
-const POLICY_TYPES = ((PolicySchema as { oneOf?: readonly { properties: { type: { const: string } } }[] }).oneOf ?? []).map((b) => b.properties.type.const);
 const SCHEMA_HINT = 'see `steward schema` for what this field accepts';
 
 /** The issue for Ajv's `errors` on `data` (validated with allErrors and verbose). */

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvType, Options, ValidateFunction } from 'ajv';
 import { ConfigSchema, PolicySchema } from './schema.js';
+import { sourceStamp } from './validator-stamp.js';
 
 const require = createRequire(import.meta.url);
 
@@ -38,10 +39,15 @@ export function compileValidator<T>(name: ValidatorName): ValidateFunction<T> {
   return ajvFor(name).compile<T>(SCHEMAS[name]);
 }
 
-/** CommonJS source of a validator (Ajv standalone), with the schema hash it was made from. */
+/**
+ * CommonJS source of a validator (Ajv standalone), with the schema hash it was made from and,
+ * last, the stamp of its sources (validator-stamp.ts) that a process checks before using it.
+ */
 export function validatorSource(name: ValidatorName): string {
   const ajv = ajvFor(name, { source: true });
   const standalone = require('ajv/dist/standalone') as { default: (ajv: AjvType, fn: ValidateFunction) => string };
   const code = standalone.default(ajv, ajv.compile(SCHEMAS[name]));
-  return `${code}\nmodule.exports.schemaHash = ${JSON.stringify(schemaHash())};\n`;
+  const stamp = sourceStamp();
+  if (stamp === null) throw new Error('validatorSource: the sources of the schema cannot be read to stamp the code');
+  return `${code}\nmodule.exports.schemaHash = ${JSON.stringify(schemaHash())};\nmodule.exports.sourceStamp = ${JSON.stringify(stamp)};\n`;
 }

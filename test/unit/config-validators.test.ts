@@ -11,6 +11,10 @@ import yaml from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BASE_CONFIG } from '../faults/helpers/config-store.js';
 import { compileValidator, schemaHash, validatorSource } from '../../src/config/validator-code.js';
+import { POLICY_TYPES } from '../../src/config/policy-types.js';
+import { PolicySchema } from '../../src/config/schema.js';
+import { builtValidatorAt } from '../../src/config/validators.js';
+import { sourceStamp, stampOfBuilt } from '../../src/config/validator-stamp.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
@@ -18,11 +22,11 @@ const require = createRequire(import.meta.url);
 const dir = mkdtempSync(join(ROOT, 'node_modules', '.steward-validators-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function load(name: 'config' | 'policy'): { fn: ValidateFunction; hash: string } {
+function load(name: 'config' | 'policy'): { fn: ValidateFunction; hash: string; file: string } {
   const file = join(dir, `${name}.cjs`);
   writeFileSync(file, validatorSource(name));
   const mod = require(file) as { default: ValidateFunction; schemaHash: string };
-  return { fn: mod.default, hash: mod.schemaHash };
+  return { fn: mod.default, hash: mod.schemaHash, file };
 }
 
 const brokenDir = join(ROOT, 'test', 'faults', 'fixtures', 'broken-config');
@@ -62,9 +66,30 @@ describe('built validators', () => {
   const built = load('config');
   const compiled = compileValidator('config');
 
-  it('carry the hash of the schema they were made from', () => {
+  it('carry the hash of the schema they were made from, and the stamp of its sources', () => {
     expect(built.hash).toBe(schemaHash());
     expect(schemaHash()).toMatch(/^[0-9a-f]{32}$/);
+    expect(sourceStamp()).toMatch(/^[0-9a-f]{32}$/);
+    expect(stampOfBuilt(built.file)).toBe(sourceStamp());
+  });
+
+  it('are used only with the stamp of the current sources', () => {
+    expect(builtValidatorAt(built.file, sourceStamp())).toBeTypeOf('function');
+    // Code generated from other sources (its stamp differs), or with no stamp, is not used.
+    const stale = join(dir, 'stale.cjs');
+    writeFileSync(stale, readFileSync(built.file, 'utf8').replace(/sourceStamp = "[0-9a-f]{32}"/, `sourceStamp = "${'0'.repeat(32)}"`));
+    expect(stampOfBuilt(stale)).toBe('0'.repeat(32));
+    expect(builtValidatorAt(stale, sourceStamp())).toBeNull();
+    const unstamped = join(dir, 'unstamped.cjs');
+    writeFileSync(unstamped, readFileSync(built.file, 'utf8').replace(/\nmodule\.exports\.sourceStamp = .*\n$/, '\n'));
+    expect(builtValidatorAt(unstamped, sourceStamp())).toBeNull();
+    expect(builtValidatorAt(join(dir, 'absent.cjs'), sourceStamp())).toBeNull();
+    expect(builtValidatorAt(built.file, null)).toBeNull();
+  });
+
+  it('the policy types an error lists are the schema\'s', () => {
+    const oneOf = (PolicySchema as unknown as { oneOf: { properties: { type: { const: string } } }[] }).oneOf;
+    expect(POLICY_TYPES).toEqual(oneOf.map((b) => b.properties.type.const));
   });
 
   it('agree with the compiled validator on valid files', () => {
