@@ -16,7 +16,7 @@ import { StewardError } from '../../src/domain/errors.js';
 import type { Platform, PlatformSession } from '../../src/platforms/platform.js';
 import { PLATFORMS } from '../../src/platforms/registry.js';
 import { createServices, type Services } from '../../src/services/container.js';
-import { openPglite } from '../../src/store/db.js';
+import { openPglite, type Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 import { statusRepo } from '../../src/store/status-repo.js';
 import { pgAvailable } from '../helpers/databases.js';
@@ -50,6 +50,8 @@ ${opts.extraPolicy ? `  - { name: analysts-customers, type: subscription, access
 describe.skipIf(!pgAvailable)('the reconcile path (PostgreSQL, least-privilege account)', () => {
   let services: Services;
   let client: StewardClient;
+  let store: Db;
+  const masterKey = randomBytes(32);
   /** Statements the wrapped session must pretend to run without running them (to prove verification). */
   const swallow = new Set<string>();
   /** The scopes the reconcile read the database's access with, in order. */
@@ -77,7 +79,7 @@ describe.skipIf(!pgAvailable)('the reconcile path (PostgreSQL, least-privilege a
       await c.query(`GRANT USAGE ON SCHEMA shop TO ${EVE}`);
       await c.query('RESET ROLE');
     });
-    const db = await openPglite(null);
+    const db = (store = await openPglite(null));
     await migrate(db);
     // The real PostgreSQL platform, with execute wrapped: statements listed in `swallow` report
     // success without running, as a misbehaving server or a no-op REVOKE would.
@@ -107,7 +109,7 @@ describe.skipIf(!pgAvailable)('the reconcile path (PostgreSQL, least-privilege a
       },
     });
     const platforms = Object.fromEntries(Object.entries(PLATFORMS).map(([k, v]) => [k, wrap(v)])) as Record<PlatformType, Platform>;
-    services = createServices({ db, masterKey: randomBytes(32), platforms });
+    services = createServices({ db, masterKey, platforms });
     client = createLocalClient(services, 'test');
   });
 
@@ -197,6 +199,26 @@ describe.skipIf(!pgAvailable)('the reconcile path (PostgreSQL, least-privilege a
     expect(back!.plan.operations.map((o) => o.kind)).toEqual(['revokeMembership']);
     expect(reads.map((r) => r.protectedTables.length > 0)).toEqual([true, false]);
     expect(await asUser(DB, ALICE, `INSERT INTO shop.orders (region) VALUES ('eu')`)).toMatch(/permission denied/);
+  });
+
+  it('classifies drift against the last apply of any process: another process applying since is seen', async () => {
+    // This process applied the customers policy (and keeps that state in memory); another
+    // process on the same store then applied the file without it, dropping its role.
+    expect((await client.applyConfig(config({ extraPolicy: true }), {})).connections[0]!.status).not.toBe('failed');
+    const other = createLocalClient(createServices({ db: store, masterKey }), 'test-other');
+    const [removed] = (await other.applyConfig(config(), {})).connections;
+    expect(removed!.status).toBe('applied');
+    expect(await asUser(DB, ALICE, 'SELECT * FROM shop.customers')).toMatch(/permission denied/);
+    // Granting it again is the configuration's change, not drift: the last apply (the other
+    // process's) did not hold it. Drift would mean this process trusted its own older state.
+    const [plan] = await client.plan(config({ extraPolicy: true }));
+    const grant = plan!.operations.find((o) => o.kind === 'grant' && o.securables.some((x) => x.segments.join('.') === `${DB}.shop.customers`));
+    expect(grant).toBeDefined();
+    expect(plan!.operations.filter((o) => o.drift === true)).toEqual([]);
+    const [back] = (await client.applyConfig(config({ extraPolicy: true }), {})).connections;
+    expect(back!.status).toBe('applied');
+    expect(back!.plan.driftCount).toBe(0);
+    expect(await asUser(DB, ALICE, 'SELECT * FROM shop.customers')).toBe('ok');
   });
 
   it('runs only the plan that was shown: a changed database refuses the apply and stores nothing', async () => {
