@@ -133,19 +133,6 @@ export const SAFETY_RATIO = 0.5;
 /** Statement outcomes are written to the audit log in batches of this many (and at the end). */
 const LOG_BATCH = 100;
 
-/** An access-state read started before the plan knew its scope (see `earlyRead`). */
-interface EarlyRead {
-  /** The state read, when `scope` is the one it was read with; null otherwise (or when the read failed). */
-  take(scope: AccessScope): Promise<AccessState | null>;
-  /** Resolves once the early read has finished and closed its session. */
-  readonly settled: Promise<void>;
-}
-
-/** A scope as a string, to tell whether two are the same (every list in it is canonical). */
-function scopeKey(scope: AccessScope): string {
-  return JSON.stringify(scope);
-}
-
 interface Computed {
   readonly plan: ConnectionPlan;
   readonly scope: AccessScope;
@@ -197,32 +184,6 @@ export function createReconcileService(deps: {
     const mine = lastWritten.get(connection);
     if (mine !== undefined && (await statusRepo.appliedDigest(db, connection)) === mine.digest) return mine.state;
     return await statusRepo.appliedState(db, connection);
-  }
-
-  /** The scope each connection's last full plan in this process read the database with. */
-  const lastScopes = new Map<string, AccessScope>();
-
-  /**
-   * The access state read early, on a session of its own, with the scope of this connection's
-   * last plan in this process: under the connection's lock, while this plan syncs or loads the
-   * catalog and computes the desired state (the database works on the other core). The plan
-   * takes it when its own scope is the same — the usual case, as scopes change only with the
-   * catalog and the governed users — and reads again otherwise; a failed early read is read
-   * again too. A one-shot process has no last scope and reads once, as before.
-   */
-  function earlyRead(connection: string, live?: ApplyOptions['live']): EarlyRead | null {
-    const scope = lastScopes.get(connection);
-    if (scope === undefined) return null;
-    const actual = (async (): Promise<AccessState | null> => {
-      const extra = await connect(connection, live, false);
-      try {
-        return await extra.session.readActualState(scope);
-      } finally {
-        await extra.session.close().catch(() => undefined);
-      }
-    })().catch(() => null);
-    const key = scopeKey(scope);
-    return { take: async (now) => (scopeKey(now) === key ? await actual : null), settled: actual.then(() => undefined) };
   }
 
   /**
@@ -283,7 +244,6 @@ export function createReconcileService(deps: {
     session: PlatformSession,
     model: GovernanceModel,
     catalog: CatalogSource,
-    early: EarlyRead | null = null,
   ): Promise<Computed> {
     const t0 = performance.now();
     const input = buildPolicyInput(spec, platform, model, catalog, now());
@@ -292,8 +252,7 @@ export function createReconcileService(deps: {
     const { state: desired, scope } = await dataPolicies.desired(computeDesiredState(dataPolicies.accessInput), session);
     const isKnown = knownObjects(input.catalog);
     const t1 = performance.now();
-    const actual = (await early?.take(scope)) ?? (await session.readActualState(scope));
-    lastScopes.set(spec.name, scope);
+    const actual = await session.readActualState(scope);
     const t2 = performance.now();
     const planOpts = { connection: spec.name, capabilities: platform.capabilities, isKnown };
     // Drift classification needs the last applied state, which can be large: plan without it
@@ -499,16 +458,13 @@ export function createReconcileService(deps: {
     sync: boolean,
     live?: ApplyOptions['live'],
     onPhase?: (phase: string) => void,
-    withEarlyRead = false,
-  ): Promise<{ open: OpenConnection; lock: HeldLock; sync: SyncReport | null; early: EarlyRead | null; close: () => Promise<void> }> {
+  ): Promise<{ open: OpenConnection; lock: HeldLock; sync: SyncReport | null; close: () => Promise<void> }> {
     const open = await connect(connection, live);
     let lock: HeldLock | null = null;
-    let early: EarlyRead | null = null;
     try {
       lock = await open.session.lock(lockKeyOf(connection)).catch((err: unknown) => {
         throw aboutConnection(connection, err);
       });
-      early = withEarlyRead ? earlyRead(connection, live) : null;
       // Holding the lock, no other apply of this connection can be running: one left `started`
       // was killed.
       await audit.markInterrupted(connection);
@@ -516,24 +472,19 @@ export function createReconcileService(deps: {
       const report = sync ? await deps.sync.sync(connection, open.session) : null;
       if (report !== null) onPhase?.('synced');
       const held = lock;
-      const read = early;
       let closed = false;
       return {
         open,
         lock: held,
         sync: report,
-        early: read,
         close: async () => {
           if (closed) return;
           closed = true;
-          // The early read's session is closed before the lock is given up.
-          await read?.settled;
           await held.release().catch(() => undefined);
           await open.session.close().catch(() => undefined);
         },
       };
     } catch (err) {
-      await early?.settled;
       await lock?.release().catch(() => undefined);
       await open.session.close().catch(() => undefined);
       throw err;
@@ -543,8 +494,8 @@ export function createReconcileService(deps: {
   async function prepare(connection: string, model: () => Promise<GovernanceModel>, opts: ApplyOptions): Promise<PreparedApply> {
     const scoped = opts.scoped === true && opts.live === undefined;
     // A scoped run syncs only if it falls back to the full path.
-    const held = await openLocked(connection, opts.live === undefined && opts.sync !== false && !scoped, opts.live, opts.onPhase, !scoped);
-    const { open, early } = held;
+    const held = await openLocked(connection, opts.live === undefined && opts.sync !== false && !scoped, opts.live, opts.onPhase);
+    const { open } = held;
     let syncReport = held.sync;
     try {
       const m = await model();
@@ -556,7 +507,7 @@ export function createReconcileService(deps: {
         snapshot = await open.session.introspect();
         const catalogMs = Math.round(performance.now() - t0);
         opts.checkModel?.(m, snapshot.objects.map((o) => ({ path: encodePath(o.segments), columns: o.columns ?? null })));
-        c = await computePlan(open.spec, open.platform, open.session, m, { kind: 'discovered', objects: snapshot.objects }, early);
+        c = await computePlan(open.spec, open.platform, open.session, m, { kind: 'discovered', objects: snapshot.objects });
         c = { ...c, plan: { ...c.plan, timings: { catalogMs, ...c.plan.timings } } };
       } else {
         // Column lists matter to the policy engine only through column tags (paths one level
@@ -579,7 +530,7 @@ export function createReconcileService(deps: {
             opts.checkModel?.(m, objects);
           }
         }
-        c ??= await computePlan(open.spec, open.platform, open.session, m, { kind: 'stored', objects }, early);
+        c ??= await computePlan(open.spec, open.platform, open.session, m, { kind: 'stored', objects });
         await statusRepo.planned(db, connection, { drift: c.plan.driftCount, reported: c.plan.reportedDrift.length, blocked: c.plan.blocked.length });
       }
       opts.onPhase?.('planned');
