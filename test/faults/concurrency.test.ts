@@ -25,7 +25,11 @@ import { pgUrl } from '../helpers/pg-admin.js';
 import { startServe, until, type ServeProcess } from '../helpers/serve-process.js';
 import { startCutProxy, type CutProxy } from './helpers/cut-proxy.js';
 import { type AuditRow, auditSince, type CliRun, lastAuditId, statusOf, steward, useStoreDatabase } from './helpers/fault-cli.js';
+import { removeStewardCommand } from '../helpers/cli-bundle.js';
 import { SYSTEM_PASSWORD, isChange, mariadbTarget, postgresTarget, type Variant } from './helpers/fault-targets.js';
+
+// The CLI bundle this file's runs built (test/helpers/cli-bundle.ts) goes with it.
+afterAll(() => removeStewardCommand());
 
 const ROUNDS = Number(process.env.STEWARD_CONCURRENCY_ROUNDS ?? 2);
 const STORE_DB = 'flt2_store_conc';

@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -25,7 +25,7 @@ import { quoteAccount, quoteString } from '../../src/platforms/mysql/quote.js';
 import { createServices } from '../../src/services/container.js';
 import { openPostgres, type Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
-import { stewardCommand } from '../helpers/cli-bundle.js';
+import { removeStewardCommand, stewardCommand } from '../helpers/cli-bundle.js';
 import { probeTablePrivileges } from '../helpers/mariadb-accounts.js';
 import { MARIADB_URL, PG_URL, mariadbAvailable, pgAvailable } from '../helpers/databases.js';
 import { dropRoles, dropRolesWithPrefix, freshDatabase, pgUrl, withPg } from '../helpers/pg-admin.js';
@@ -235,6 +235,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  rmSync(work, { recursive: true, force: true });
+  await removeStewardCommand();
   if (!pgAvailable) return;
   await store?.close();
   await withPg(PG_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${STORE_DB} WITH (FORCE)`));

@@ -26,7 +26,11 @@ import { pgAvailable } from '../helpers/databases.js';
 import { pgUrl, withPg } from '../helpers/pg-admin.js';
 import { startCutProxy, type CutProxy } from './helpers/cut-proxy.js';
 import { auditEvent, auditSince, type CliRun, expectClearFailure, lastAuditId, statusOf, steward, useStoreDatabase } from './helpers/fault-cli.js';
+import { removeStewardCommand } from '../helpers/cli-bundle.js';
 import { SYSTEM_PASSWORD, isChange, mariadbTarget, postgresTarget, type FaultTarget, type Variant } from './helpers/fault-targets.js';
+
+// The CLI bundle this file's runs built (test/helpers/cli-bundle.ts) goes with it.
+afterAll(() => removeStewardCommand());
 
 const STORE_DB = 'flt2_store_dbfaults';
 const MASTER_KEY = randomBytes(32).toString('hex');

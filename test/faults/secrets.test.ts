@@ -12,7 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -189,6 +189,7 @@ describe.skipIf(!pgAvailable || !mariadbAvailable)('secrets fault suite', () => 
 
   afterAll(async () => {
     await served?.stop();
+    rmSync(work, { recursive: true, force: true });
     await dropRolesWithPrefix('steward_api_sec_');
     await withPg(pgUrl('postgres'), async (c) => {
       await c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);

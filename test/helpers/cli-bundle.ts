@@ -4,7 +4,7 @@
  * `node --import tsx src/cli/main.ts` takes. Packages stay external (resolved through a
  * `node_modules` link beside the bundle).
  */
-import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +12,13 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let built: Promise<string[]> | null = null;
+const dirOf = (): string => join(tmpdir(), `steward-test-cli-${process.pid}`);
 
 /** `[node, bundle]`: prepend to the CLI's arguments. */
 export function stewardCommand(): Promise<string[]> {
   built ??= (async () => {
     const esbuild = await import('esbuild');
-    const dir = join(tmpdir(), `steward-test-cli-${process.pid}`);
+    const dir = dirOf();
     mkdirSync(dir, { recursive: true });
     const modules = join(dir, 'node_modules');
     if (!existsSync(modules)) symlinkSync(join(ROOT, 'node_modules'), modules, 'dir');
@@ -38,4 +39,12 @@ export function stewardCommand(): Promise<string[]> {
     return [process.execPath, join(dir, 'cli', 'x', 'steward.mjs')];
   })();
   return built;
+}
+
+/** Remove the bundle (a test file's `afterAll`); the next `stewardCommand()` builds it again. */
+export async function removeStewardCommand(): Promise<void> {
+  const was = built;
+  built = null;
+  await was?.catch(() => undefined);
+  rmSync(dirOf(), { recursive: true, force: true });
 }

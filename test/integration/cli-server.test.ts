@@ -5,7 +5,7 @@
  * the file; the server stores and enforces it, and the governed user's query proves it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,7 @@ describe.skipIf(!pgAvailable)('every CLI command through a running server', () =
 
   afterAll(async () => {
     await served?.stop();
+    rmSync(work, { recursive: true, force: true });
     await dropRolesWithPrefix(`steward_${CONN}__`);
     await withPg(pgUrl('postgres'), async (c) => {
       await c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);

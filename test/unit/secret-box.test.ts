@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -28,6 +28,7 @@ describe('secret box', () => {
     expect(k1.equals(k2)).toBe(true);
     expect(statSync(join(dir, 'master.key')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(dir, 'master.key'), 'utf8').trim()).toBe(k1.toString('base64'));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('takes STEWARD_MASTER_KEY and rejects a short one with a hint', () => {
