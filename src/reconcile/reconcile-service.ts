@@ -220,10 +220,10 @@ export function createReconcileService(deps: {
     const statements = platform.compile(plan, spec.options);
     const t3 = performance.now();
     return {
-      scope: narrow,
+      // The read-back of a scoped plan is that of any plan of memberships only.
+      ...readBackOf(plan, { scope, desired, lastApplied: last.state, planOpts: { connection: spec.name, capabilities: platform.capabilities, isKnown }, report: false }),
       lastApplied: last.state,
       isKnown,
-      residual: (after) => [...planChanges(membershipPart(after), want, planOpts).operations],
       plan: {
         ...planHead(spec, plan.operations, statements),
         reportedDrift: [],
@@ -310,6 +310,7 @@ export function createReconcileService(deps: {
   ): Pick<Computed, 'scope' | 'residual'> {
     const membershipsOnly = plan.operations.length > 0 && plan.operations.every(isMembershipOperation) && (plan.blocked ?? []).length === 0;
     if (!membershipsOnly) return { scope: c.scope };
+    // (A scoped plan with nothing to do has no read-back; its scope is then never read.)
     const want = membershipPart(c.desired);
     const last = c.lastApplied !== null ? membershipPart(c.lastApplied) : null;
     return {

@@ -88,43 +88,37 @@ function reference(actual: readonly Grant[], desired: readonly Grant[], last: re
   return { revokes: sort(revokes), grants: sort(grants) };
 }
 
+/**
+ * One seeded case: actual grants, a desired list overlapping them a lot (as in life) plus its
+ * own, a last apply or none; diffGrants must give the reference's changes, in canonical order.
+ */
+function checkSeed(seed: number, opts: { crowded?: boolean; actual: (r: () => number) => number; ownDesired: (r: () => number) => number }): void {
+  const r = rng(seed);
+  const w = world(r, { crowded: opts.crowded === true });
+  const actual = w.grants(opts.actual(r), true);
+  const desired = [...actual.filter(() => r() < 0.6).map((g) => ({ securable: { ...g.securable }, grantee: g.grantee, privileges: g.privileges })), ...w.grants(opts.ownDesired(r), false)];
+  const last = r() < 0.3 ? null : [...desired.filter(() => r() < 0.7), ...w.grants(10, false)];
+  const got = diffGrants(actual, desired, last);
+  const view = (xs: readonly { securable: Securable; grantee: Grantee; privileges: readonly Privilege[]; drift: boolean; grantor?: string }[], withGrantor: boolean) =>
+    xs.map((c) => JSON.stringify({ key: keyOf(c as Grant), privileges: c.privileges, drift: c.drift, ...(withGrantor ? { grantor: c.grantor } : {}) })).sort();
+  const want = reference(actual, desired, last);
+  expect(view(got.revokes, true)).toEqual(want.revokes);
+  expect(view(got.grants, false)).toEqual(want.grants);
+  // In canonical order.
+  for (const list of [got.revokes, got.grants]) {
+    for (let i = 1; i < list.length; i++) expect(compareGrants(list[i - 1] as Grant, list[i] as Grant)).toBeLessThanOrEqual(0);
+  }
+}
+
 describe('diffGrants', () => {
   it.each(Array.from({ length: 40 }, (_, i) => i + 1))('matches the reference (seed %i)', (seed) => {
-    const r = rng(seed);
-    const w = world(r);
-    const actual = w.grants(Math.floor(r() * 120), true);
-    // Desired overlaps actual a lot (as in life), plus its own.
-    const desired = [...actual.filter(() => r() < 0.6).map((g) => ({ securable: { ...g.securable }, grantee: g.grantee, privileges: g.privileges })), ...w.grants(Math.floor(r() * 40), false)];
-    const last = r() < 0.3 ? null : [...desired.filter(() => r() < 0.7), ...w.grants(10, false)];
-    const got = diffGrants(actual, desired, last);
-    const view = (xs: readonly { securable: Securable; grantee: Grantee; privileges: readonly Privilege[]; drift: boolean; grantor?: string }[], withGrantor: boolean) =>
-      xs.map((c) => JSON.stringify({ key: keyOf(c as Grant), privileges: c.privileges, drift: c.drift, ...(withGrantor ? { grantor: c.grantor } : {}) })).sort();
-    const want = reference(actual, desired, last);
-    expect(view(got.revokes, true)).toEqual(want.revokes);
-    expect(view(got.grants, false)).toEqual(want.grants);
-    // In canonical order.
-    for (const list of [got.revokes, got.grants]) {
-      for (let i = 1; i < list.length; i++) expect(compareGrants(list[i - 1] as Grant, list[i] as Grant)).toBeLessThanOrEqual(0);
-    }
+    checkSeed(seed, { actual: (r) => Math.floor(r() * 120), ownDesired: (r) => Math.floor(r() * 40) });
   });
 });
 
 describe('diffGrants with dozens of grants per securable', () => {
   it.each(Array.from({ length: 20 }, (_, i) => i + 500))('matches the reference (seed %i)', (seed) => {
-    const r = rng(seed);
-    const w = world(r, { crowded: true });
-    const actual = w.grants(60 + Math.floor(r() * 200), true);
-    const desired = [...actual.filter(() => r() < 0.6).map((g) => ({ securable: { ...g.securable }, grantee: g.grantee, privileges: g.privileges })), ...w.grants(Math.floor(r() * 80), false)];
-    const last = r() < 0.3 ? null : [...desired.filter(() => r() < 0.7), ...w.grants(10, false)];
-    const got = diffGrants(actual, desired, last);
-    const view = (xs: readonly { securable: Securable; grantee: Grantee; privileges: readonly Privilege[]; drift: boolean; grantor?: string }[], withGrantor: boolean) =>
-      xs.map((c) => JSON.stringify({ key: keyOf(c as Grant), privileges: c.privileges, drift: c.drift, ...(withGrantor ? { grantor: c.grantor } : {}) })).sort();
-    const want = reference(actual, desired, last);
-    expect(view(got.revokes, true)).toEqual(want.revokes);
-    expect(view(got.grants, false)).toEqual(want.grants);
-    for (const list of [got.revokes, got.grants]) {
-      for (let i = 1; i < list.length; i++) expect(compareGrants(list[i - 1] as Grant, list[i] as Grant)).toBeLessThanOrEqual(0);
-    }
+    checkSeed(seed, { crowded: true, actual: (r) => 60 + Math.floor(r() * 200), ownDesired: (r) => Math.floor(r() * 80) });
   });
 });
 
