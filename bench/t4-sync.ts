@@ -28,6 +28,9 @@ export async function runT4(opts: { quick: boolean }): Promise<ScenarioResult> {
 
   const client = new pg.Client({ connectionString: pgUrl(database) });
   await client.connect();
+  // As the introspector reads (introspect.ts): without JIT, which only adds compile time to a
+  // catalog query run once.
+  await client.query('SET jit = off');
   const floorOnce = async (): Promise<{ ms: number; relations: number }> => {
     const all = { schema: null, relation: null };
     const t = await timed(async () => {

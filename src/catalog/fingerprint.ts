@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import type { ColumnInfo, DiscoveredObject } from '../domain/catalog.js';
+import { encodeColumns } from '../domain/column-list.js';
 
 /**
  * SHA-1 in base64. Node's one-shot `crypto.hash` (20.12 and later) makes no Hash object: about
@@ -10,17 +11,41 @@ const sha1: (text: string) => string =
     ? (text) => crypto.hash('sha1', text, 'base64')
     : (text) => crypto.createHash('sha1').update(text).digest('base64');
 
+/** Marks a fingerprint of the second form; the first form is bare base64, which has no ':'. */
+const V2 = '2:';
+
 /**
  * A stable digest of everything sync stores about an object, so an unchanged catalog is
  * recognised by comparing one string per object and a sync that finds no change writes nothing.
+ * The columns enter as their text form (`columnsText`, or `encodeColumns` of `columns`), which a
+ * platform may read ready-made: no column object is made to fingerprint a relation.
  */
 export function fingerprintOf(o: DiscoveredObject): string {
-  // One string, hashed in one call: the same bytes as the field-by-field updates this replaced
-  // (so stored fingerprints stay valid), without a native call per column (≈1 s per 100,000
-  // tables of 10 columns).
+  let text = `${o.kind}\u0000${o.owner ?? '\u0001'}\u0000${o.comment ?? '\u0001'}\u0000`;
+  if (o.columnsText !== undefined) text += o.columnsText;
+  else if (o.columns !== undefined) text += encodeColumns(o.columns);
+  if (o.partitionOf) text += `\u0003${o.partitionOf.join('\u0000')}`;
+  for (const q of o.sequences ?? []) text += `\u0004${q.join('\u0000')}`;
+  return V2 + sha1(text);
+}
+
+/**
+ * Whether `stored`, a fingerprint from the store, is that of `o`, whose fingerprint is
+ * `current`: equal, or of the first form (stores synced before the second) and equal to it.
+ */
+export function sameFingerprint(stored: string, current: string, o: DiscoveredObject): boolean {
+  if (stored === current) return true;
+  return !stored.startsWith(V2) && firstFormFingerprintOf(o) === stored;
+}
+
+/**
+ * The first form, stored by syncs before the second: the columns field by field (so decoded
+ * from `columnsText` when that is how they came). Kept to recognise those fingerprints, not to
+ * make new ones.
+ */
+export function firstFormFingerprintOf(o: DiscoveredObject): string {
   let text = `${o.kind}\u0000${o.owner ?? '\u0001'}\u0000${o.comment ?? '\u0001'}`;
   for (const c of o.columns ?? []) text += `\u0002${columnKey(c)}`;
-  // Partitions and sequences, only when present: fingerprints of other objects stay as they were.
   if (o.partitionOf) text += `\u0003${o.partitionOf.join('\u0000')}`;
   for (const q of o.sequences ?? []) text += `\u0004${q.join('\u0000')}`;
   return sha1(text);

@@ -3,9 +3,10 @@ import { notFound, redactSecrets, toStewardError } from '../domain/errors.js';
 import { encodePath } from '../domain/paths.js';
 import type { Db, Executor } from '../store/db.js';
 import { objectsRepo, type ObjectWrite, type StoredColumn } from '../store/objects-repo.js';
+import { encodeColumns } from '../domain/column-list.js';
 import { statusRepo } from '../store/status-repo.js';
 import type { PlatformSession } from '../platforms/platform.js';
-import { columnKey, fingerprintOf } from './fingerprint.js';
+import { columnKey, fingerprintOf, sameFingerprint } from './fingerprint.js';
 
 /** New objects are written this many at a time while the crawl is compared. */
 const INSERT_SLICE = 10_000;
@@ -145,8 +146,11 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
     if (!byDigest) await load();
     const lookup = (segments: readonly string[]): string | undefined => digests.get(encodePath(segments));
     const known = byDigest ? async (): Promise<typeof lookup> => (await load(), lookup) : undefined;
-    /** Objects read again, unchanged, whose stored digest is missing or different. */
-    const redigested: { path: string; digest: string }[] = [];
+    /**
+     * Objects read again, unchanged, whose stored digest is missing or different, or whose
+     * fingerprint is stored in the first form: restamped, nothing else written.
+     */
+    const restamped: { path: string; digest: string | null; fingerprint: string }[] = [];
 
     const added: SyncChange[] = [];
     const changed: SyncChange[] = [];
@@ -172,8 +176,10 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
         const prev = stored.get(path);
         if (prev !== undefined) stored.delete(path);
         const fingerprint = fingerprintOf(o);
-        if (prev === fingerprint) {
-          if (o.crawlDigest !== undefined && digests.get(path) !== o.crawlDigest) redigested.push({ path, digest: o.crawlDigest });
+        if (prev != null && sameFingerprint(prev, fingerprint, o)) {
+          if (prev !== fingerprint || (o.crawlDigest !== undefined && digests.get(path) !== o.crawlDigest)) {
+            restamped.push({ path, digest: o.crawlDigest ?? digests.get(path) ?? null, fingerprint });
+          }
           continue;
         }
         const write: ObjectWrite = {
@@ -184,7 +190,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
           depth: o.segments.length,
           owner: o.owner,
           comment: o.comment,
-          columns: o.columns ?? null,
+          columns: o.columnsText ?? (o.columns ? encodeColumns(o.columns) : null),
           partitionOf: o.partitionOf ? encodePath(o.partitionOf) : null,
           sequences: o.sequences && o.sequences.length > 0 ? o.sequences : null,
           fingerprint,
@@ -202,7 +208,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
         } else {
           changed.push({ path: full(path), kind: o.kind });
           updates.push(write);
-          if (o.columns) changedRelations.push({ write, o });
+          if (o.columnsText !== undefined || o.columns) changedRelations.push({ write, o });
         }
       }
       // Written in slices so that the rows to write are never all in memory at once.
@@ -242,7 +248,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
             if (c.removedAt === undefined) removed.push({ path: `${full(write.path)}/${encodePath([c.name])}`, kind: 'column' });
             cols.push({ ...c, removedAt: c.removedAt ?? now });
           }
-          (write as { columns: readonly StoredColumn[] | null }).columns = cols;
+          (write as { columns: string | null }).columns = encodeColumns(cols);
         }
       }
 
@@ -257,7 +263,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
       }
 
       await objectsRepo.update(tx, connection, updates);
-      await objectsRepo.setDigests(tx, connection, redigested);
+      await objectsRepo.restamp(tx, connection, restamped);
       await objectsRepo.markRemoved(tx, connection, vanished);
       return {
         connection,

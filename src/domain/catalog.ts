@@ -36,6 +36,12 @@ export interface DiscoveredObject {
   readonly comment: string | null;
   readonly columns?: readonly ColumnInfo[];
   /**
+   * The same columns in their text form (`encodeColumns`, column-list.ts), when the platform
+   * read them so: then `columns` is decoded from it on first use, and sync fingerprints and
+   * stores this text without making a column object.
+   */
+  readonly columnsText?: string;
+  /**
    * Partitions (kind `partition`): segments of the partitioned table they are a partition of.
    * A partition is governed with its parent: it is protected when the parent is, and holds the
    * parent's grants, so that querying it directly gives no more than querying the parent.

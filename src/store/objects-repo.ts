@@ -1,6 +1,6 @@
 import type { ObjectKind } from '../domain/catalog.js';
 import type { Executor } from './db.js';
-import { decodeColumns, encodeColumns, type StoredColumn } from './object-columns.js';
+import { decodeColumns, type StoredColumn } from './object-columns.js';
 
 export type { StoredColumn } from './object-columns.js';
 
@@ -73,7 +73,8 @@ export interface ObjectWrite {
   readonly depth: number;
   readonly owner: string | null;
   readonly comment: string | null;
-  readonly columns: readonly StoredColumn[] | null;
+  /** The column list in its stored text form (`encodeColumns`), null for an object without columns. */
+  readonly columns: string | null;
   readonly partitionOf: string | null;
   readonly sequences: readonly (readonly string[])[] | null;
   readonly fingerprint: string;
@@ -115,7 +116,7 @@ function fieldsOf(r: ObjectWrite): (string | null)[] {
     String(r.depth),
     r.owner,
     r.comment,
-    r.columns === null ? null : encodeColumns(r.columns),
+    r.columns,
     r.fingerprint,
     r.partitionOf,
     r.sequences === null ? null : JSON.stringify(r.sequences),
@@ -184,14 +185,18 @@ export const objectsRepo = {
     return row !== undefined && row.digested > 0 && row.digested * 2 >= row.live;
   },
 
-  /** Record the crawl digest of objects read again and found unchanged (stored before digests, or digested differently). */
-  async setDigests(db: Executor, connection: string, rows: readonly { path: string; digest: string }[]): Promise<void> {
+  /**
+   * Restamp objects read again and found unchanged: their crawl digest (missing, or digested
+   * differently before) and their fingerprint (stored in the first form), nothing else.
+   */
+  async restamp(db: Executor, connection: string, rows: readonly { path: string; digest: string | null; fingerprint: string }[]): Promise<void> {
     for (let i = 0; i < rows.length; i += BATCH) {
       const part = rows.slice(i, i + BATCH);
       await db.query(
-        `UPDATE objects o SET crawl_digest = d.digest FROM unnest($2::text[], $3::text[]) AS d(path, digest)
+        `UPDATE objects o SET crawl_digest = d.digest, fingerprint = d.fingerprint
+         FROM unnest($2::text[], $3::text[], $4::text[]) AS d(path, digest, fingerprint)
          WHERE o.connection = $1 AND o.path = d.path`,
-        [connection, part.map((r) => r.path), part.map((r) => r.digest)],
+        [connection, part.map((r) => r.path), part.map((r) => r.digest), part.map((r) => r.fingerprint)],
       );
     }
   },

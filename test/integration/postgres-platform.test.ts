@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AccessScope, type AccessState, type Securable, PUBLIC_GRANTEE, roleGrantee as R } from '../../src/domain/access.js';
 import type { DiscoveredObject } from '../../src/domain/catalog.js';
+import { encodeColumns } from '../../src/domain/column-list.js';
 import { DEFAULT_OPTIONS, type ConnectionOptions } from '../../src/domain/connection.js';
 import { StewardError } from '../../src/domain/errors.js';
 import type { Plan } from '../../src/domain/plan.js';
@@ -70,7 +71,8 @@ async function buildFixture(admin: Queryable): Promise<void> {
   await admin.query(`COMMENT ON TABLE shop.orders IS 'Customer orders'`);
   await admin.query(`COMMENT ON COLUMN shop.orders.amount IS 'Total, EUR'`);
   await admin.query(`INSERT INTO shop.orders VALUES (1, 9.50, 'first')`);
-  await admin.query('CREATE TABLE shop.customers (id int, email text)');
+  await admin.query('CREATE TABLE shop.customers (id int, dropped int, "new\nline\t\u0001 \u2028😀" text)');
+  await admin.query('ALTER TABLE shop.customers DROP COLUMN dropped');
   await admin.query('CREATE VIEW shop.order_totals AS SELECT sum(amount) AS total FROM shop.orders');
   await admin.query('CREATE MATERIALIZED VIEW shop.mv_orders AS SELECT id FROM shop.orders');
   await admin.query('CREATE TABLE shop.events (id int, at date NOT NULL) PARTITION BY RANGE (at)');
@@ -124,9 +126,19 @@ function scenarios(name: string, backend: () => Backend): void {
             { name: 'amount', type: 'numeric(10,2)', nullable: false, position: 2, comment: 'Total, EUR' },
             { name: 'note', type: 'text', nullable: true, position: 3, comment: null },
           ],
+          // A column has a comment: decoded, commented and encoded again.
+          columnsText: '[["id","integer",0,1],["amount","numeric(10,2)",0,2,"Total, EUR"],["note","text",1,3]]',
           // Opaque and versioned; what it covers is tested with the re-sync (store-sync-postgres).
-          crawlDigest: expect.stringMatching(/^pg1:[0-9a-f]{32}:[A-Za-z0-9+/=]+$/),
+          crawlDigest: expect.stringMatching(/^pg2:[0-9a-f]{32}:[A-Za-z0-9+/=]+$/),
         });
+        // No comment: the server's text as it wrote it, its JSON strings escaped as JavaScript
+        // escapes them, and `dropped` leaving a gap in the attnums that decoding counts over.
+        const customers = find(snap.objects, b.db, 'shop', 'customers');
+        expect(customers?.columnsText).toBe(`[["id","integer",1,1],[${JSON.stringify('new\nline\t\u0001 \u2028😀')},"text",1,3]]`);
+        expect(customers?.columns?.map((c) => [c.name, c.position])).toEqual([
+          ['id', 1],
+          ['new\nline\t\u0001 \u2028😀', 2],
+        ]);
         expect(find(snap.objects, b.db, 'shop', 'order_totals')?.kind).toBe('view');
         expect(find(snap.objects, b.db, 'shop', 'order_totals')?.columns).toEqual([{ name: 'total', type: 'numeric', nullable: true, position: 1, comment: null }]);
         expect(find(snap.objects, b.db, 'shop', 'mv_orders')?.kind).toBe('materialized_view');
@@ -159,6 +171,8 @@ function scenarios(name: string, backend: () => Backend): void {
           expect(t.columns?.map((c) => c.name)).toEqual(PG_HOSTILE_NAMES);
           expect(t.columns?.map((c) => c.position)).toEqual(PG_HOSTILE_NAMES.map((_, i) => i + 1));
           expect(t.columns?.[0]?.nullable).toBe(false);
+          // The server's JSON strings are JavaScript's: the text is what encodeColumns makes.
+          expect(t.columnsText).toBe(encodeColumns(t.columns!));
         }
       } finally {
         await session.close();

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrawlOptions, DiscoveredObject, OnCrawlSlice } from '../../src/domain/catalog.js';
 import { DEFAULT_OPTIONS } from '../../src/domain/connection.js';
 import type { PlatformSession } from '../../src/platforms/platform.js';
+import { firstFormFingerprintOf } from '../../src/catalog/fingerprint.js';
+import { encodePath } from '../../src/domain/paths.js';
 import { postgresPlatform } from '../../src/platforms/postgres/index.js';
 import { createServices, type Services } from '../../src/services/container.js';
 import { openPglite, type Db } from '../../src/store/db.js';
@@ -174,5 +176,28 @@ describe.skipIf(!pgAvailable)('re-sync by digests on PostgreSQL', () => {
     expect([older.added, older.changed, older.removed]).toEqual([[], [], []]);
     await sync();
     expect(last.full).toEqual([]);
+  });
+
+  it('fingerprints of the first form (a store synced before the second) are recognised, restamped once, and then nothing is written', async () => {
+    // The store as an older Steward left it: first-form fingerprints and an older reader's digests.
+    const snap = await session.introspect();
+    for (const o of snap.objects) {
+      const path = encodePath(o.segments);
+      await db.query(`UPDATE objects SET fingerprint = $2, crawl_digest = CASE WHEN crawl_digest IS NULL THEN NULL ELSE 'pg1:' || substr(crawl_digest, 5) END WHERE connection = 'rs' AND path = $1`, [
+        path,
+        firstFormFingerprintOf(o),
+      ]);
+    }
+    const [old] = await db.query<{ first: number }>(`SELECT count(*)::int AS first FROM objects WHERE connection = 'rs' AND removed_at IS NULL AND fingerprint NOT LIKE '2:%'`);
+    expect(old!.first).toBe(snap.objects.length);
+    const r = await sync();
+    expect(last.full.length).toBeGreaterThan(TABLES);
+    expect([r.added, r.changed, r.removed]).toEqual([[], [], []]);
+    const [now] = await db.query<{ first: number }>(`SELECT count(*)::int AS first FROM objects WHERE connection = 'rs' AND removed_at IS NULL AND fingerprint NOT LIKE '2:%'`);
+    expect(now!.first).toBe(0);
+    const before = await versions();
+    await sync();
+    expect(last.full).toEqual([]);
+    expect(await versions()).toBe(before);
   });
 });
