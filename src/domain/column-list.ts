@@ -40,12 +40,18 @@ function jsonString(s: string): string {
   return `"${s}"`;
 }
 
-type Encoded = [string, string, 0 | 1, number, (string | null)?, string?];
+/** One column of the text form, parsed. */
+export type EncodedColumn = [string, string, 0 | 1, number, (string | null)?, string?];
 
 /** The column list back from its text (see `encodeColumns`): live columns numbered in list order. */
 export function decodeColumns(text: string): StoredColumn[] {
+  return columnsFromParsed(JSON.parse(text) as EncodedColumn[]);
+}
+
+/** The same from the text already parsed (a store read that returns it inside a larger JSON value). */
+export function columnsFromParsed(parsed: readonly EncodedColumn[]): StoredColumn[] {
   let live = 0;
-  return (JSON.parse(text) as Encoded[]).map(([name, type, nullable, position, comment, removedAt]) =>
+  return parsed.map(([name, type, nullable, position, comment, removedAt]) =>
     removedAt === undefined
       ? { name, type, nullable: nullable === 1, position: ++live, comment: comment ?? null }
       : { name, type, nullable: nullable === 1, position, comment: comment ?? null, removedAt },

@@ -2,7 +2,7 @@ import type { GovernanceModel } from '../config/to-model.js';
 import type { ConnectionSpec } from '../domain/connection.js';
 import type { CheckOptions, Platform } from '../platforms/platform.js';
 import { computeSecureViews } from '../policy/secure-views.js';
-import type { StoredObject } from '../store/objects-repo.js';
+import type { LiveObject } from '../store/objects-repo.js';
 import { buildPolicyInput } from './policy-input.js';
 
 /**
@@ -11,7 +11,7 @@ import { buildPolicyInput } from './policy-input.js';
  * the base tables the secure views go over when the catalog tells; every governed table
  * (`bases: null`) when it cannot (not synced yet, or the policies do not compile against it).
  */
-export function dataPolicyNeeds(spec: ConnectionSpec, platform: Platform, model: GovernanceModel, objects: readonly StoredObject[], now: Date): CheckOptions {
+export function dataPolicyNeeds(spec: ConnectionSpec, platform: Platform, model: GovernanceModel, objects: readonly LiveObject[], now: Date): CheckOptions {
   if (platform.secureViews === undefined || !model.policies.some((p) => p.type === 'mask' || p.type === 'rowFilter')) return {};
   if (objects.length === 0) return { dataPolicies: { bases: null } };
   try {

@@ -4,11 +4,11 @@ import type { ConnectionSpec } from '../domain/connection.js';
 import { decodePath, encodePath } from '../domain/paths.js';
 import type { CatalogEntry, PolicyInput } from '../policy/input.js';
 import type { Platform } from '../platforms/platform.js';
-import type { StoredObject } from '../store/objects-repo.js';
+import type { LiveObject } from '../store/objects-repo.js';
 
 /** Catalog objects from the store (live only) or straight from an introspection (plan without storing). */
 export type CatalogSource =
-  | { readonly kind: 'stored'; readonly objects: readonly StoredObject[] }
+  | { readonly kind: 'stored'; readonly objects: readonly LiveObject[] }
   | { readonly kind: 'discovered'; readonly objects: readonly DiscoveredObject[] };
 
 /** Assemble the pure policy engine's input for one connection. */
@@ -68,7 +68,7 @@ export function buildPolicyInput(
   };
 }
 
-function decodeStored(o: StoredObject): string[] {
+function decodeStored(o: LiveObject): string[] {
   // Parent path plus own raw name: avoids re-parsing escapes of the whole path.
   return o.parent === '' ? [o.name] : [...splitEncoded(o.parent), o.name];
 }

@@ -1,4 +1,4 @@
-export { decodeColumns, encodeColumns, type StoredColumn } from '../domain/column-list.js';
+export { columnsFromParsed, decodeColumns, encodeColumns, type EncodedColumn, type StoredColumn } from '../domain/column-list.js';
 
 /**
  * Migration 7: column lists stored as objects (`{"name":…,"type":…,"nullable":…,"position":…,

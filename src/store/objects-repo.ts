@@ -1,6 +1,6 @@
 import type { ObjectKind } from '../domain/catalog.js';
 import type { Executor } from './db.js';
-import { decodeColumns, type StoredColumn } from './object-columns.js';
+import { columnsFromParsed, decodeColumns, type EncodedColumn, type StoredColumn } from './object-columns.js';
 
 export type { StoredColumn } from './object-columns.js';
 
@@ -63,6 +63,13 @@ const toObject = (r: Raw): StoredObject => ({
   changedAt: r.changed_at,
   removedAt: r.removed_at,
 });
+
+/** What planning and checks read of a live object (`objectsRepo.live`): no timestamps, fingerprint or digest. */
+export type LiveObject = Pick<StoredObject, 'path' | 'parent' | 'kind' | 'name' | 'depth' | 'owner' | 'comment' | 'columns' | 'partitionOf' | 'sequences'> & {
+  readonly removedAt: null;
+};
+
+type LiveRow = [string, string, StoredObject['kind'], string, number, string | null, string | null, EncodedColumn[] | null, string | null, string[][] | null];
 
 /** The row shape written by sync. */
 export interface ObjectWrite {
@@ -311,14 +318,33 @@ export const objectsRepo = {
    * Every live object of a connection (policy input). Column lists are the bulk of a row and
    * the policy engine needs them only for column tags: `withColumns: false` leaves them out.
    */
-  async live(db: Executor, connection: string, opts: { withColumns?: boolean } = {}): Promise<StoredObject[]> {
-    const columns = opts.withColumns === false ? 'NULL::text AS columns' : 'columns';
-    const rows = await db.query<Raw>(
-      `SELECT connection, path, parent, kind, name, depth, owner, comment, ${columns}, partition_of, sequences, fingerprint, first_seen_at, changed_at, removed_at
-       FROM objects WHERE connection = $1 AND removed_at IS NULL ORDER BY path`,
+  /**
+   * The live objects of a connection, in path order, as planning reads them. One row of JSON:
+   * the embedded store decodes every field of every row into an object, so 5,000 rows of fifteen
+   * fields cost 80–100 ms and this 25 ms (the S1 fixture; the column text is embedded as JSON,
+   * not quoted, and parsed once).
+   */
+  async live(db: Executor, connection: string, opts: { withColumns?: boolean } = {}): Promise<LiveObject[]> {
+    const columns = opts.withColumns === false ? 'NULL' : 'columns::json';
+    const [row] = await db.query<{ objects: string | null }>(
+      `SELECT json_agg(json_build_array(path, parent, kind, name, depth, owner, comment, ${columns}, partition_of, sequences::json) ORDER BY path)::text AS objects
+       FROM objects WHERE connection = $1 AND removed_at IS NULL`,
       [connection],
     );
-    return rows.map(toObject);
+    if (!row || row.objects === null) return [];
+    return (JSON.parse(row.objects) as LiveRow[]).map(([path, parent, kind, name, depth, owner, comment, cols, partitionOf, sequences]) => ({
+      path,
+      parent,
+      kind,
+      name,
+      depth,
+      owner,
+      comment,
+      columns: cols === null ? null : columnsFromParsed(cols),
+      partitionOf,
+      sequences,
+      removedAt: null,
+    }));
   },
 
   /**

@@ -10,6 +10,7 @@ import { createServices, type Services } from '../../src/services/container.js';
 import { createSyncService } from '../../src/catalog/sync-service.js';
 import type { Db, Executor } from '../../src/store/db.js';
 import { COMPACT_COLUMNS_SQL, decodeColumns } from '../../src/store/object-columns.js';
+import { objectsRepo } from '../../src/store/objects-repo.js';
 import { STORE_BACKENDS, dropTestStores } from '../helpers/stores.js';
 
 /** A platform session whose catalog the test controls. */
@@ -139,6 +140,20 @@ for (const backend of STORE_BACKENDS) {
       const view = await s.catalog.browse('wh/shop/we"ird; --\\/\\*\\\\ Ünï,\n""/we"ird; --\\/\\*\\\\ Ünï,\n""');
       expect(view.object).toMatchObject({ kind: 'view', name: 'we"ird; --/*\\ Ünï,\n""' });
       expect(view.children.map((c) => c.name)).toEqual(['we"ird; --/*\\ Ünï,\n""']);
+    });
+
+    it('reads live objects for planning exactly as stored, hostile names and column lists included', async () => {
+      const rows = await db.query<{ path: string; parent: string; kind: string; name: string; depth: number; owner: string | null; comment: string | null; columns: string | null; partition_of: string | null; sequences: string | null }>(
+        `SELECT path, parent, kind, name, depth, owner, comment, columns, partition_of, sequences FROM objects WHERE connection = 'wh' AND removed_at IS NULL ORDER BY path`,
+      );
+      const expected = rows.map((r) => ({
+        path: r.path, parent: r.parent, kind: r.kind, name: r.name, depth: r.depth, owner: r.owner, comment: r.comment,
+        columns: r.columns === null ? null : decodeColumns(r.columns), partitionOf: r.partition_of, sequences: r.sequences === null ? null : JSON.parse(r.sequences), removedAt: null,
+      }));
+      expect(expected.some((o) => o.name.includes('"') && o.columns !== null && o.columns.length > 0)).toBe(true);
+      expect(await objectsRepo.live(db, 'wh')).toEqual(expected);
+      expect(await objectsRepo.live(db, 'wh', { withColumns: false })).toEqual(expected.map((o) => ({ ...o, columns: null })));
+      expect(await objectsRepo.live(db, 'no such connection')).toEqual([]);
     });
 
     it('a sync that finds no change writes nothing', async () => {
