@@ -78,6 +78,15 @@ interface Raw {
   via: string | null;
   request_id: string | null;
   details: unknown;
+  /** What `finish` added (migration 25); merged over `details` when read. */
+  result: Record<string, unknown> | null;
+}
+
+/** `details` with `result`'s keys over it, as one value (what a jsonb `||` merge made before migration 25). */
+function mergedDetails(details: unknown, result: Record<string, unknown> | null): unknown {
+  if (result === null) return details;
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return result;
+  return { ...details, ...result };
 }
 
 const toEvent = (r: Raw): AuditEvent => ({
@@ -93,7 +102,7 @@ const toEvent = (r: Raw): AuditEvent => ({
   after: r.after_state,
   via: r.via,
   requestId: r.request_id,
-  details: r.details,
+  details: mergedDetails(r.details, r.result),
 });
 
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(redactDeep(v)));
@@ -154,7 +163,7 @@ export function createAuditService(deps: { db: Db }) {
     /** Close a write-ahead event: its outcome, a summary, and details merged into those it began with. */
     async finish(auditId: number, outcome: AuditOutcome, summary: string, details: Record<string, unknown> = {}): Promise<void> {
       await db.query(
-        `UPDATE audit_events SET outcome = $2, summary = $3, details = coalesce(details, '{}'::jsonb) || $4::jsonb WHERE id = $1`,
+        `UPDATE audit_events SET outcome = $2, summary = $3, result = coalesce(result, '{}'::jsonb) || $4::jsonb WHERE id = $1`,
         [auditId, outcome, redactSecrets(summary), json(details) ?? '{}'],
       );
     },

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { openPglite, type Db } from '../../src/store/db.js';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
+import { createAuditService } from '../../src/services/audit-service.js';
 
 /** `db` with every statement it is given recorded (one line each). */
 function recorded(db: Db): { db: Db; statements: string[] } {
@@ -47,6 +48,36 @@ describe('migrate', () => {
       const cols = await raw.query<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'objects' AND column_name = 'crawl_digest'`);
       expect(cols[0]!.n).toBe(1);
       expect(await migrate(raw)).toBe(0);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('keeps audit details written before migration 25, and reads an outcome merged over them', async () => {
+    const raw = await openPglite(null);
+    try {
+      await migrate(raw);
+      // A store from before 25: details jsonb, merged in place by finish; no result column.
+      const m25 = MIGRATIONS.find((m) => m.name === 'audit-details-json')!;
+      await raw.exec('ALTER TABLE audit_events DROP COLUMN result; ALTER TABLE audit_events ALTER COLUMN details TYPE jsonb USING details::jsonb');
+      await raw.query('DELETE FROM schema_migrations WHERE version = $1', [m25.version]);
+      await raw.query(`INSERT INTO audit_events (actor, action, connection, outcome, summary, details) VALUES ('a', 'apply', 'c', 'ok', 's', $1::jsonb)`, [
+        JSON.stringify({ plannedStatements: [{ sql: 'GRANT "x" TO "we""ird"' }], unconverged: [] }),
+      ]);
+      expect(await migrate(raw)).toBe(1);
+      const audit = createAuditService({ db: raw });
+      const [old] = await audit.list({ connection: 'c' });
+      expect(old!.details).toEqual({ plannedStatements: [{ sql: 'GRANT "x" TO "we""ird"' }], unconverged: [] });
+      // A new apply's event: begun with its plan, finished with its outcome; read as one value.
+      const id = await audit.begin({ actor: 'a', action: 'apply', connection: 'c', summary: 'planned', details: { plannedStatements: [{ sql: 'S1' }], digest: 'd' } });
+      await audit.finish(id, 'unconverged', 'done', { unconverged: [{ kind: 'grant' }], error: 'e' });
+      const expected = { plannedStatements: [{ sql: 'S1' }], digest: 'd', unconverged: [{ kind: 'grant' }], error: 'e' };
+      expect((await audit.get(id))!.details).toEqual(expected);
+      expect((await audit.list({ connection: 'c' })).find((e) => e.id === id)!.details).toEqual(expected);
+      // An event begun without details gets the outcome's alone.
+      const bare = await audit.begin({ actor: 'a', action: 'apply', connection: 'c', summary: 'planned' });
+      await audit.finish(bare, 'ok', 'done', { unconverged: [] });
+      expect((await audit.get(bare))!.details).toEqual({ unconverged: [] });
     } finally {
       await raw.close();
     }
