@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { PG_URL, pgAvailable } from '../helpers/databases.js';
 import { asUser, dropRoles, dropRolesWithPrefix, freshDatabase, pgUrl, withPg } from '../helpers/pg-admin.js';
 import { apiCall, startServe, until, type ServeProcess } from '../helpers/serve-process.js';
@@ -60,10 +60,17 @@ describe.skipIf(!pgAvailable)('jobs on a PostgreSQL store, PostgreSQL target (ov
     expect(conn.status).toBe(201);
   });
 
+  // The server's own log, kept only when a test here fails (else nothing is left in the temp directory).
+  let failed = false;
+  beforeEach(() => {
+    onTestFailed(() => {
+      failed = true;
+    });
+  });
+
   afterAll(async () => {
     await server?.stop();
-    // The server's own log, for when a test here fails.
-    if (server) writeFileSync(join(tmpdir(), 'steward-jobs-postgres-serve.log'), server.log());
+    if (server && failed) writeFileSync(join(tmpdir(), 'steward-jobs-postgres-serve.log'), server.log());
     await good?.close();
     await bad?.close();
     await withPg(PG_URL, async (c) => {
