@@ -14,19 +14,27 @@ const sha1: (text: string) => string =
 /** Marks a fingerprint of the second form; the first form is bare base64, which has no ':'. */
 const V2 = '2:';
 
+/** The columns' text form: as the platform read it, or made from its column objects. */
+export function columnsTextOf(o: DiscoveredObject): string | null {
+  return o.columnsText ?? (o.columns !== undefined ? encodeColumns(o.columns) : null);
+}
+
+/** What both forms hash before and after the columns. */
+const head = (o: DiscoveredObject): string => `${o.kind}\u0000${o.owner ?? '\u0001'}\u0000${o.comment ?? '\u0001'}`;
+function tail(o: DiscoveredObject): string {
+  let text = o.partitionOf ? `\u0003${o.partitionOf.join('\u0000')}` : '';
+  for (const q of o.sequences ?? []) text += `\u0004${q.join('\u0000')}`;
+  return text;
+}
+
 /**
  * A stable digest of everything sync stores about an object, so an unchanged catalog is
  * recognised by comparing one string per object and a sync that finds no change writes nothing.
- * The columns enter as their text form (`columnsText`, or `encodeColumns` of `columns`), which a
- * platform may read ready-made: no column object is made to fingerprint a relation.
+ * The columns enter as their text form (`columnsTextOf`, passed in when the caller has it),
+ * which a platform may read ready-made: no column object is made to fingerprint a relation.
  */
-export function fingerprintOf(o: DiscoveredObject): string {
-  let text = `${o.kind}\u0000${o.owner ?? '\u0001'}\u0000${o.comment ?? '\u0001'}\u0000`;
-  if (o.columnsText !== undefined) text += o.columnsText;
-  else if (o.columns !== undefined) text += encodeColumns(o.columns);
-  if (o.partitionOf) text += `\u0003${o.partitionOf.join('\u0000')}`;
-  for (const q of o.sequences ?? []) text += `\u0004${q.join('\u0000')}`;
-  return V2 + sha1(text);
+export function fingerprintOf(o: DiscoveredObject, columnsText: string | null = columnsTextOf(o)): string {
+  return V2 + sha1(`${head(o)}\u0000${columnsText ?? ''}${tail(o)}`);
 }
 
 /**
@@ -44,11 +52,9 @@ export function sameFingerprint(stored: string, current: string, o: DiscoveredOb
  * make new ones.
  */
 export function firstFormFingerprintOf(o: DiscoveredObject): string {
-  let text = `${o.kind}\u0000${o.owner ?? '\u0001'}\u0000${o.comment ?? '\u0001'}`;
-  for (const c of o.columns ?? []) text += `\u0002${columnKey(c)}`;
-  if (o.partitionOf) text += `\u0003${o.partitionOf.join('\u0000')}`;
-  for (const q of o.sequences ?? []) text += `\u0004${q.join('\u0000')}`;
-  return sha1(text);
+  let columns = '';
+  for (const c of o.columns ?? []) columns += `\u0002${columnKey(c)}`;
+  return sha1(head(o) + columns + tail(o));
 }
 
 export function columnKey(c: ColumnInfo): string {

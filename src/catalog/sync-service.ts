@@ -6,7 +6,7 @@ import { objectsRepo, type ObjectWrite, type StoredColumn } from '../store/objec
 import { encodeColumns } from '../domain/column-list.js';
 import { statusRepo } from '../store/status-repo.js';
 import type { PlatformSession } from '../platforms/platform.js';
-import { columnKey, fingerprintOf, sameFingerprint } from './fingerprint.js';
+import { columnKey, columnsTextOf, fingerprintOf, sameFingerprint } from './fingerprint.js';
 
 /** New objects are written this many at a time while the crawl is compared. */
 const INSERT_SLICE = 10_000;
@@ -175,7 +175,8 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
         seen.add(path);
         const prev = stored.get(path);
         if (prev !== undefined) stored.delete(path);
-        const fingerprint = fingerprintOf(o);
+        const columnsText = columnsTextOf(o);
+        const fingerprint = fingerprintOf(o, columnsText);
         if (prev != null && sameFingerprint(prev, fingerprint, o)) {
           if (prev !== fingerprint || (o.crawlDigest !== undefined && digests.get(path) !== o.crawlDigest)) {
             restamped.push({ path, digest: o.crawlDigest ?? digests.get(path) ?? null, fingerprint });
@@ -190,7 +191,7 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
           depth: o.segments.length,
           owner: o.owner,
           comment: o.comment,
-          columns: o.columnsText ?? (o.columns ? encodeColumns(o.columns) : null),
+          columns: columnsText,
           partitionOf: o.partitionOf ? encodePath(o.partitionOf) : null,
           sequences: o.sequences && o.sequences.length > 0 ? o.sequences : null,
           fingerprint,
