@@ -15,6 +15,11 @@ import { dropTestObjects, leastPrivilegeSession } from '../helpers/mariadb-accou
 const DB = 'mdb_in_shop';
 const HOSTILE_DB = 'mdb_in_hostile';
 const SYSTEM = 'mdb_in_steward';
+/**
+ * The suite's own role prefix: with the default one, `check` would also propose granting the
+ * roles other suites' accounts create meanwhile (`steward_mdbxx__…`), which root may not grant.
+ */
+const PREFIX = 'steward_mdbin__';
 /** Names a catalog must carry through unchanged: quoting, path escaping and unicode. */
 const HOSTILE_TABLES = ['we`ird', "it's", 'sp ace', 'ünï©ødé 表', 'a/b', 'st*r', 'back\\slash', 'dq"uote', '?mark'];
 const HOSTILE_COLUMNS = ['c`ol', "c'ol", 'c ol', 'çøl 列', 'c/ol', 'c*ol', 'c\\ol'];
@@ -24,7 +29,7 @@ const ours = (objects: readonly DiscoveredObject[]): DiscoveredObject[] => objec
 describe.skipIf(!mariadbAvailable)('MariaDB introspection', () => {
   let admin: mysql.Connection;
   const session = (options: Partial<ConnectionOptions> = {}): Promise<PlatformSession> =>
-    leastPrivilegeSession(admin, { name: 'mdbin', account: SYSTEM, password: 'Sys-pw-in', options: { ...DEFAULT_OPTIONS, ...options } });
+    leastPrivilegeSession(admin, { name: 'mdbin', account: SYSTEM, password: 'Sys-pw-in', options: { ...DEFAULT_OPTIONS, rolePrefix: PREFIX, ...options } });
 
   beforeAll(async () => {
     admin = await mysql.createConnection({ uri: MARIADB_URL });
