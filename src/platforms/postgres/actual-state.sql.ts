@@ -144,6 +144,10 @@ GROUP BY r.rolname`,
    * tables of a schema share one ACL, so the rows are few; reading them and parsing the items
    * in the process measured ~6× faster than one aclexplode row per (relation, grantee) at 5,000
    * tables. The reader picks the entries in scope (protected relations, or a Steward role).
+   * Grouped by the `aclitem[]` itself (hashable: a HashAggregate), not by its text: grouping by
+   * `relacl::text, relacl::text[]` sorted 5,201 wide keys, spilled 5 MB to disk under the default
+   * work_mem and converted every ACL to text twice; 74 ms on S1 against 15 ms this way. aclitem
+   * equality is the text's (grantee, grantor, privileges and grant options).
    */
   relationAcls(): SqlQuery {
     return {
@@ -153,7 +157,7 @@ GROUP BY r.rolname`,
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-GROUP BY c.relacl::text, c.relacl::text[], c.relowner, c.relkind = 'S'`,
+GROUP BY c.relacl, c.relowner, c.relkind = 'S'`,
       values: [],
     };
   },
