@@ -154,6 +154,10 @@ for (const backend of STORE_BACKENDS) {
       expect(await objectsRepo.live(db, 'wh')).toEqual(expected);
       expect(await objectsRepo.live(db, 'wh', { withColumns: false })).toEqual(expected.map((o) => ({ ...o, columns: null })));
       expect(await objectsRepo.live(db, 'no such connection')).toEqual([]);
+      // What configuration checks read: the same paths in the same order, columns when asked.
+      expect(await objectsRepo.livePaths(db, 'wh')).toEqual(expected.map((o) => ({ path: o.path, columns: o.columns })));
+      expect(await objectsRepo.livePaths(db, 'wh', { withColumns: false })).toEqual(expected.map((o) => ({ path: o.path, columns: null })));
+      expect(await objectsRepo.livePaths(db, 'no such connection')).toEqual([]);
     });
 
     it('a sync that finds no change writes nothing', async () => {
