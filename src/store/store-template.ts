@@ -8,7 +8,7 @@
  * copy (see docs/benchmarks.md, T9). The template records the PGlite version that made it; any
  * other version falls back to initdb.
  */
-import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tightenTree } from '../security/private-files.js';
@@ -53,7 +53,9 @@ export function seedFromTemplate(storeDir: string): boolean {
   for (const f of readdirSync(parent)) if (f.startsWith(`${base}.new-`)) rmSync(join(parent, f), { recursive: true, force: true });
   const tmp = `${storeDir}.new-${process.pid}`;
   try {
-    cpSync(TEMPLATE_DIR, tmp, { recursive: true, filter: (src) => !src.endsWith(MARKER) });
+    // A reflink where the file system has them (btrfs, XFS, APFS), a plain copy elsewhere. (A
+    // parallel copy through the thread pool measured the same wall time on ext4.)
+    cpSync(TEMPLATE_DIR, tmp, { recursive: true, mode: constants.COPYFILE_FICLONE, filter: (src) => !src.endsWith(MARKER) });
   } catch {
     // The template was being rebuilt (`npm run build`) under us: create the store the slow way.
     rmSync(tmp, { recursive: true, force: true });

@@ -21,6 +21,18 @@ if (!built) {
   console.warn(`\n*** ${msg} ***\n`);
 }
 
+/** Every entry under a directory (relative path, size of files, permission bits), sorted by path. */
+function listing(dir: string, prefix = ''): { path: string; size: number; mode: number }[] {
+  const out: { path: string; size: number; mode: number }[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    const st = statSync(p);
+    out.push({ path: prefix + e.name, size: e.isDirectory() ? 0 : st.size, mode: st.mode & 0o777 });
+    if (e.isDirectory()) out.push(...listing(p, `${prefix}${e.name}/`));
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
 /** Bytes under a directory. */
 function sizeOf(dir: string): number {
   let total = 0;
@@ -42,6 +54,12 @@ describe.skipIf(!built)('the store template', () => {
     const dataDir = join(root, 'd1');
     mkdirSync(dataDir, { mode: 0o700 });
     expect(seedFromTemplate(join(dataDir, 'store'))).toBe(true);
+    // Every file and directory of the template, byte for byte in size, the marker left out; private modes.
+    const template = listing(TEMPLATE_DIR).filter((e) => e.path !== 'steward-template.json');
+    const seeded = listing(join(dataDir, 'store'));
+    expect(seeded.map(({ path, size }) => ({ path, size }))).toEqual(template.map(({ path, size }) => ({ path, size })));
+    expect(seeded.filter((e) => e.mode !== 0o600 && e.mode !== 0o700)).toEqual([]);
+    expect(seeded.length).toBeGreaterThan(100);
     const db = await openPglite(dataDir);
     try {
       const rows = await db.query<{ db: string; dbs: string[]; version: number }>(
