@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
-import { StewardError } from '../domain/errors.js';
+import { StewardError, redactSecrets } from '../domain/errors.js';
 import { ensurePrivateDir, tightenTree } from '../security/private-files.js';
 import { acquireStoreLock, type StoreLock } from './store-lock.js';
 import { seedFromTemplate } from './store-template.js';
@@ -201,6 +201,12 @@ export async function openPostgres(url: string): Promise<Db> {
     throw new StewardError('invalid_input', `STEWARD_DATABASE_URL: ${e.message.replace(/^url: /, '')}`, { hint: e.hint ?? '', details: { field: 'STEWARD_DATABASE_URL' } });
   }
   const pool = new pg.Pool({ ...config, max: 8, connectionTimeoutMillis: 5000 });
+  // An idle connection the server closes (a restart, an idle timeout, pg_terminate_backend) is
+  // reported on the pool, which then drops it and opens another on the next query. Without a
+  // listener that report is an uncaught exception that ends the process (a running server too).
+  pool.on('error', (err) => {
+    process.stderr.write(`steward: metadata store: the server closed an idle connection (${redactSecrets(err.message)}); the next query opens another\n`);
+  });
   try {
     await pool.query('SELECT 1');
   } catch (err) {
