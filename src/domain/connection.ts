@@ -79,3 +79,31 @@ export const CONNECTION_NAME_RE = /^(?=.{1,40}$)[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 export function defaultRolePrefix(connection: string): string {
   return `steward_${connection}__`;
 }
+
+/**
+ * Another connection whose role prefix nests with `prefix` (equal to it, or the beginning of
+ * one of the two), or undefined. A connection takes every role under its prefix as its own: on
+ * one server, a nested prefix would let one connection revoke and drop the other's roles. Two
+ * URLs do not tell whether they reach the same server, so prefixes must not nest at all. The
+ * default prefixes never do (see `CONNECTION_NAME_RE`); only chosen ones can.
+ */
+export function nestedPrefix<T extends { readonly name: string; readonly rolePrefix: string }>(
+  name: string,
+  prefix: string,
+  others: Iterable<T>,
+): T | undefined {
+  for (const o of others) {
+    if (o.name !== name && (o.rolePrefix.startsWith(prefix) || prefix.startsWith(o.rolePrefix))) return o;
+  }
+  return undefined;
+}
+
+/** The error for a role prefix that nests with another connection's (see `nestedPrefix`). */
+export function nestedPrefixProblem(prefix: string, other: { readonly name: string; readonly rolePrefix: string }): { problem: string; hint: string } {
+  return {
+    problem:
+      `"${prefix}" ${prefix === other.rolePrefix ? 'is' : 'nests with'} the role prefix of connection "${other.name}" ("${other.rolePrefix}"): ` +
+      'each connection takes every role under its prefix as its own, so on one server either would revoke and drop the other\'s roles',
+    hint: `give each connection a prefix that neither begins nor is begun by another's; the default, steward_<name>__, never nests`,
+  };
+}

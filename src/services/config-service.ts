@@ -5,7 +5,7 @@ import type { ConfigFile } from '../config/schema.js';
 import { sourceOf, type ConfigSource } from '../config/source.js';
 import { connectionsOf, modelOf, type GovernanceModel } from '../config/to-model.js';
 import { connectionsToRead, guardrailsSelectingNothing, validateConfig, type KnownConnection } from '../config/validate-config.js';
-import { DEFAULT_OPTIONS, type PlatformType } from '../domain/connection.js';
+import { DEFAULT_OPTIONS, nestedPrefix, nestedPrefixProblem, type PlatformType } from '../domain/connection.js';
 import { StewardError } from '../domain/errors.js';
 import { decodePath } from '../domain/paths.js';
 import { isDeepStrictEqual } from 'node:util';
@@ -128,6 +128,16 @@ export function createConfigService(deps: { db: Db; connections: ConnectionServi
         const path = ['connections', c.name, ...field.split('.')];
         errors.push({ file: source.file, line: source.lineOf(path), field: fieldName(path), message: err.message.replace(/^[^:]*: /, ''), ...(err.hint ? { hint: err.hint } : {}) });
       }
+    }
+    // A declared connection's role prefix must not nest with any other's, declared or registered.
+    for (const c of connectionsOf(cfg)) {
+      const mine = known.get(c.name);
+      if (mine === undefined) continue;
+      const other = nestedPrefix(c.name, mine.rolePrefix, known.values());
+      if (other === undefined) continue;
+      const { problem, hint } = nestedPrefixProblem(mine.rolePrefix, other);
+      const path = ['connections', c.name, 'rolePrefix'];
+      errors.push({ file: source.file, line: source.lineOf(path) ?? source.lineOf(['connections', c.name]), field: fieldName(path), message: problem, hint });
     }
     return { known, registered, errors };
   }

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CONNECTION_NAME_RE, DEFAULT_OPTIONS, defaultRolePrefix, PLATFORM_TYPES, type ConnectionOptions, type ConnectionSpec, type PlatformType } from '../domain/connection.js';
+import { CONNECTION_NAME_RE, DEFAULT_OPTIONS, defaultRolePrefix, nestedPrefix, nestedPrefixProblem, PLATFORM_TYPES, type ConnectionOptions, type ConnectionSpec, type PlatformType } from '../domain/connection.js';
 import { StewardError, invalidInput, notFound } from '../domain/errors.js';
 import { parseDuration } from '../domain/duration.js';
 import { compileGlob } from '../domain/glob.js';
@@ -160,6 +160,15 @@ export function createConnectionService(deps: {
     return { ...options, views: { ...views, hashSalt: box.open(hashSaltSealed, saltContext(name)) } };
   }
 
+  /** Refuse a role prefix that nests with a registered connection's (see `nestedPrefix`). */
+  async function assertOwnPrefix(tx: Executor, name: string, prefix: string): Promise<void> {
+    const registered = (await connectionsRepo.list(tx)).map((r) => ({ name: r.name, rolePrefix: { ...DEFAULT_OPTIONS, ...r.options }.rolePrefix }));
+    const other = nestedPrefix(name, prefix, registered);
+    if (other === undefined) return;
+    const { problem, hint } = nestedPrefixProblem(prefix, other);
+    throw invalidInput('rolePrefix', problem, hint);
+  }
+
   async function verify(platform: Platform, spec: ConnectionSpec): Promise<void> {
     const session = await platform.connect(spec);
     await session.close();
@@ -182,6 +191,7 @@ export function createConnectionService(deps: {
           hint: 'choose another name, or remove it first with: steward connection remove ' + input.name,
         });
       }
+      await assertOwnPrefix(db, input.name, v.options.rolePrefix);
       const spec: ConnectionSpec = { name: input.name, type: v.type, url: input.url, options: v.options };
       if (opts.verify !== false) await verify(v.platform, spec);
       const write = {
@@ -203,6 +213,7 @@ export function createConnectionService(deps: {
     /** Create or update (from a configuration file); verifies only when the URL changed. */
     async upsert(input: ConnectionInput, actor: string, tx: Executor, opts: { verify?: boolean } = {}): Promise<'created' | 'updated' | 'unchanged'> {
       const v = validateConnection(input, platforms);
+      await assertOwnPrefix(tx, input.name, v.options.rolePrefix);
       const existing = await connectionsRepo.get(tx, input.name);
       const spec: ConnectionSpec = { name: input.name, type: v.type, url: input.url, options: v.options };
       const urlChanged = !existing || box.open(existing.urlEncrypted, sealContext(existing.name)) !== input.url;

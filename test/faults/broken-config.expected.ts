@@ -60,6 +60,8 @@ export const EXPECTED: Readonly<Record<string, Expected>> = {
   'name-attribute-key-blank': { line: 4, field: 'users.alice.attributes[" "]', message: /attribute names must not be empty or blank/ },
   'name-connection-invalid': { line: 2, field: 'connections.Lite-DB', message: /"Lite-DB" is not a valid connection name/ },
   'name-role-prefix-invalid': { line: 5, field: 'connections.lite.rolePrefix', message: /not a plain lowercase identifier/ },
+  // Every role under steward_ would be lite's, those of `later` (steward_later__) included.
+  'name-role-prefix-nested': { line: 5, field: 'connections.lite.rolePrefix', message: /"steward_" nests with the role prefix of connection "later" \("steward_later__"\)/ },
   // globs and paths
   'glob-trailing-backslash': { line: 9, field: 'policies[0].on.paths[0]', message: /lone backslash/ },
   'glob-empty-segment': { line: 9, field: 'policies[0].on.paths[0]', message: /empty segment/ },

@@ -130,6 +130,20 @@ for (const backend of STORE_BACKENDS) {
       expect((await s.connections.list()).map((c) => c.name)).toEqual(['wh']);
     });
 
+    it('refuses a role prefix that nests with another connection\'s, storing nothing', async () => {
+      // steward_ begins wh's steward_wh__: on one server, either would take the other's roles.
+      for (const rolePrefix of ['steward_', 'steward_wh__', 'steward_wh__x_']) {
+        const err = await s.connections.add({ name: 'wh2', type: 'postgres', url: 'postgres://x@h/d', options: { rolePrefix } }, 'test', { verify: false }).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(new RegExp(`^rolePrefix: "${rolePrefix}" (is|nests with) the role prefix of connection "wh" \\("steward_wh__"\\)`)) });
+        expect((err as { hint?: string }).hint).toMatch(/never nests/);
+      }
+      expect((await s.connections.list()).map((c) => c.name)).toEqual(['wh']);
+      // The default prefixes never nest, and neither does a chosen one beside them.
+      await s.connections.add({ name: 'wh_b', type: 'postgres', url: 'postgres://x@h/d' }, 'test', { verify: false });
+      await s.connections.add({ name: 'wh3', type: 'postgres', url: 'postgres://x@h/d', options: { rolePrefix: 'gov_' } }, 'test', { verify: false });
+      for (const name of ['wh_b', 'wh3']) await s.connections.remove(name, 'test');
+    });
+
     it('first sync adds everything, hostile names exactly', async () => {
       const r = await s.sync.sync('wh', fakeSession(() => catalog(state)));
       expect(r.removed).toEqual([]);
