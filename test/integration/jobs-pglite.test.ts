@@ -64,10 +64,11 @@ describe.skipIf(!pgAvailable)('jobs on the embedded store (PGlite), PostgreSQL t
   });
 
   it('delivers signed events', async () => {
-    await until('granted, revoked and drift events', async () => {
-      const types = new Set(receiver.received.map((r) => (JSON.parse(r.body) as { type: string }).type));
-      return ['policy.created', 'access.granted', 'access.revoked', 'drift.detected'].every((t) => types.has(t));
-    }, 50_000);
+    const types = (): Set<string> => new Set(receiver.received.map((r) => (JSON.parse(r.body) as { type: string }).type));
+    await until('granted, revoked and drift events', async () => ['policy.created', 'access.granted', 'access.revoked', 'drift.detected'].every((t) => types().has(t)), 50_000).catch((err: unknown) => {
+      // What came, and what the server said about it (a CI run once timed out here, unexplained).
+      throw new Error(`${(err as Error).message}; received: ${[...types()].join(', ') || 'nothing'}; server log (last 60 lines):\n${server.log().split('\n').slice(-60).join('\n')}`);
+    });
     const wh = new Webhook(secret);
     for (const r of receiver.received) expect(() => wh.verify(r.body, r.headers as Record<string, string>)).not.toThrow();
     const status = ((await api('GET', '/status')).json as { connection: string; health: { status: string } }[])[0]!;
