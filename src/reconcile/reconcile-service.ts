@@ -460,6 +460,8 @@ export function createReconcileService(deps: {
     live?: ApplyOptions['live'],
     onPhase?: (phase: string) => void,
   ): Promise<{ open: OpenConnection; lock: HeldLock; sync: SyncReport | null; close: () => Promise<void> }> {
+    // Roles under a prefix that nests with another connection's may be that connection's: touch none.
+    await deps.connections.assertOwnPrefix(connection, live?.spec.options.rolePrefix);
     const open = await connect(connection, live);
     let lock: HeldLock | null = null;
     try {

@@ -160,9 +160,14 @@ export function createConnectionService(deps: {
     return { ...options, views: { ...views, hashSalt: box.open(hashSaltSealed, saltContext(name)) } };
   }
 
-  /** Refuse a role prefix that nests with a registered connection's (see `nestedPrefix`). */
-  async function assertOwnPrefix(tx: Executor, name: string, prefix: string): Promise<void> {
+  /**
+   * Refuse a role prefix that nests with a registered connection's (see `nestedPrefix`); without
+   * `prefix`, the stored one of `name` (nothing to check when `name` is not registered).
+   */
+  async function assertOwnPrefix(tx: Executor, name: string, prefix?: string): Promise<void> {
     const registered = (await connectionsRepo.list(tx)).map((r) => ({ name: r.name, rolePrefix: { ...DEFAULT_OPTIONS, ...r.options }.rolePrefix }));
+    prefix ??= registered.find((r) => r.name === name)?.rolePrefix;
+    if (prefix === undefined) return;
     const other = nestedPrefix(name, prefix, registered);
     if (other === undefined) return;
     const { problem, hint } = nestedPrefixProblem(prefix, other);
@@ -244,6 +249,15 @@ export function createConnectionService(deps: {
         before: view(existing), after,
       });
       return 'updated';
+    },
+
+    /**
+     * Before anything changes roles on `name` (an apply, a teardown): its role prefix (the given
+     * one, else the stored one) must not nest with another registered connection's. Checked when
+     * a prefix is set too; this catches stores made before that check.
+     */
+    async assertOwnPrefix(name: string, prefix?: string): Promise<void> {
+      await assertOwnPrefix(db, name, prefix);
     },
 
     async remove(name: string, actor: string): Promise<void> {

@@ -5,11 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogSnapshot, DiscoveredObject } from '../../src/domain/catalog.js';
+import { DEFAULT_OPTIONS } from '../../src/domain/connection.js';
 import type { PlatformSession } from '../../src/platforms/platform.js';
 import { createServices, type Services } from '../../src/services/container.js';
 import { createSyncService } from '../../src/catalog/sync-service.js';
 import type { Db, Executor } from '../../src/store/db.js';
 import { COMPACT_COLUMNS_SQL, decodeColumns } from '../../src/store/object-columns.js';
+import { connectionsRepo } from '../../src/store/connections-repo.js';
 import { objectsRepo } from '../../src/store/objects-repo.js';
 import { STORE_BACKENDS, dropTestStores } from '../helpers/stores.js';
 
@@ -142,6 +144,23 @@ for (const backend of STORE_BACKENDS) {
       await s.connections.add({ name: 'wh_b', type: 'postgres', url: 'postgres://x@h/d' }, 'test', { verify: false });
       await s.connections.add({ name: 'wh3', type: 'postgres', url: 'postgres://x@h/d', options: { rolePrefix: 'gov_' } }, 'test', { verify: false });
       for (const name of ['wh_b', 'wh3']) await s.connections.remove(name, 'test');
+    });
+
+    it('touches no role of a connection whose prefix nests with another\'s in a store made before the check', async () => {
+      // Written past the checks, as an older version could: steward_ takes in wh's steward_wh__.
+      await connectionsRepo.insert(db, { name: 'old', type: 'postgres', options: { ...DEFAULT_OPTIONS, rolePrefix: 'steward_' }, urlEncrypted: 'x', urlRedacted: 'postgres://x@h/d', source: 'api' });
+      try {
+        for (const [connection, other] of [['wh', 'old'], ['old', 'wh']] as const) {
+          // Refused before connecting (wh's URL reaches nothing: a connect would fail otherwise).
+          await expect(s.reconcile.apply(connection, () => s.config.loadModel(), { actor: 'test' })).rejects.toMatchObject({
+            code: 'invalid_input',
+            message: expect.stringContaining(`the role prefix of connection "${other}"`),
+          });
+          await expect(s.reconcile.teardown(connection, () => s.config.loadModel(), { actor: 'test', revoke: true })).rejects.toMatchObject({ code: 'invalid_input' });
+        }
+      } finally {
+        await connectionsRepo.remove(db, 'old');
+      }
     });
 
     it('first sync adds everything, hostile names exactly', async () => {
