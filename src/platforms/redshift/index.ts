@@ -47,6 +47,9 @@ export const redshiftPlatform: Platform = {
     const { parsed: p, config } = parsePostgresUrl(spec.url, REDSHIFT);
     const pg = await loadPg();
     const client = new pg.Client({ ...config, connectionTimeoutMillis: 10_000 });
+    // A connection the cluster drops while idle emits 'error'; unheard, that would end the
+    // process. The next use of the session fails with it instead.
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.query('SELECT 1');
