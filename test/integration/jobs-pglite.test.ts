@@ -34,7 +34,9 @@ describe.skipIf(!pgAvailable)('jobs on the embedded store (PGlite), PostgreSQL t
     receiver = await startReceiver(200);
     server = await startServe({
       env: { STEWARD_DATABASE_URL: '', STEWARD_DATA_DIR: dataDir, STEWARD_ADMIN_TOKEN: token, STEWARD_MASTER_KEY: randomBytes(32).toString('base64') },
-      args: ['--drift-interval', '1s', '--sync-interval', '5s', '--probe-interval', '2s', '--allow-private-webhooks'],
+      // Retries within the test's wait, as in the PostgreSQL suite (the default's second retry
+      // comes after 5 minutes): a delivery that fails once under load is still seen delivered.
+      args: ['--drift-interval', '1s', '--sync-interval', '5s', '--probe-interval', '2s', '--allow-private-webhooks', '--webhook-retries', '500ms,1s,2s,4s'],
       timeoutMs: 120_000,
     });
     secret = ((await api('POST', '/webhooks', { url: receiver.url, events: ['access.granted', 'access.revoked', 'policy.created', 'drift.detected'] })).json as { secret: string }).secret;
