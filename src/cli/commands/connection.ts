@@ -22,7 +22,7 @@ export function registerConnection(program: Command): void {
   const c = program.command('connection').description('register and inspect database connections');
 
   c.command('add')
-    .argument('<name>', 'connection name (lowercase, digits, _ and -)')
+    .argument('<name>', 'connection name: lowercase letters and digits, words joined by single "_", starting with a letter')
     .requiredOption('--type <type>', 'postgres | mysql | mariadb | redshift')
     .option('--url-env <var>', 'read the URL (with the system account password) from this environment variable')
     .option('--url <url>', 'the URL itself; "-" reads it from standard input; omitted on a terminal: asked for, not echoed')
