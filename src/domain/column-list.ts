@@ -14,9 +14,9 @@ export interface StoredColumn extends ColumnInfo {
  * counts their positions (1, 2, …) in that order: where a platform writes the text, the fourth
  * element of a live column need only increase (PostgreSQL writes its attnum, which dropped
  * columns leave gaps in). A removed column keeps the position it had. No space anywhere;
- * strings as `JSON.stringify` writes them. Object keys repeated on every column made a row three times as long, and the
- * embedded store's bulk write costs about in proportion to the bytes (100,000 tables × 10
- * columns: ≈90 MB of JSON before, ≈30 MB now).
+ * strings as `JSON.stringify` writes them. Object keys repeated on every column made a row
+ * three times as long, and the embedded store's bulk write costs about in proportion to the
+ * bytes (100,000 tables × 10 columns: ≈90 MB of JSON before, ≈30 MB now).
  */
 export function encodeColumns(columns: readonly StoredColumn[]): string {
   let out = '[';
