@@ -37,6 +37,11 @@ export function fingerprintOf(o: DiscoveredObject, columnsText: string | null = 
   return V2 + sha1(`${head(o)}\u0000${columnsText ?? ''}${tail(o)}`);
 }
 
+/** Whether a stored fingerprint is of the current (second) form. */
+export function isCurrentForm(stored: string): boolean {
+  return stored.startsWith(V2);
+}
+
 /**
  * Whether `stored`, a fingerprint from the store, is that of `o`, whose fingerprint is
  * `current`: equal, or of the first form (stores synced before the second) and equal to it.

@@ -6,7 +6,7 @@ import { objectsRepo, type ObjectWrite, type StoredColumn } from '../store/objec
 import { encodeColumns } from '../domain/column-list.js';
 import { statusRepo } from '../store/status-repo.js';
 import type { PlatformSession } from '../platforms/platform.js';
-import { columnKey, columnsTextOf, fingerprintOf, sameFingerprint } from './fingerprint.js';
+import { columnKey, columnsTextOf, fingerprintOf, isCurrentForm, sameFingerprint } from './fingerprint.js';
 
 /** New objects are written this many at a time while the crawl is compared. */
 const INSERT_SLICE = 10_000;
@@ -175,6 +175,10 @@ export function createSyncService(deps: { db: Db; now?: () => Date }) {
         seen.add(path);
         const prev = stored.get(path);
         if (prev !== undefined) stored.delete(path);
+        // Read in full, but with the digest stored with its current fingerprint: unchanged, as a
+        // crawl that skips it by that digest would find (a snapshot taken for a plan is stored
+        // this way), without hashing it again.
+        if (prev != null && o.crawlDigest !== undefined && digests.get(path) === o.crawlDigest && isCurrentForm(prev)) continue;
         const columnsText = columnsTextOf(o);
         const fingerprint = fingerprintOf(o, columnsText);
         if (prev != null && sameFingerprint(prev, fingerprint, o)) {

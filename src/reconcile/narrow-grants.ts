@@ -15,6 +15,8 @@ export function touchedBy(plan: Pick<Plan, 'operations' | 'blocked'>, isKnown: (
     for (const s of op.securables) keys.add(securableKey(s));
     if (op.kind === 'revoke') for (const s of op.narrowTo ?? []) keys.add(securableKey(s));
   }
+  // A plan of memberships alone touches no grant: only the unknown objects' are kept.
+  if (keys.size === 0) return (s) => !isKnown(s);
   return (s) => !isKnown(s) || keys.has(securableKey(s));
 }
 
@@ -27,17 +29,12 @@ export function touchedBy(plan: Pick<Plan, 'operations' | 'blocked'>, isKnown: (
 export function narrowGrants<S extends AccessState | null>(state: S, keep: (s: Securable) => boolean): S {
   if (state === null) return state;
   // Grants of one relation share their securable object (desired state, the PostgreSQL reader,
-  // a stored state unpacked): decide once per object, and once per securable otherwise.
+  // a stored state unpacked): decide once per object. (`keep` computes at most one key; keying
+  // a cache by the securable's text would cost as much.)
   const decided = new Map<Securable, boolean>();
-  const byKey = new Map<string, boolean>();
   const kept = (s: Securable): boolean => {
     let k = decided.get(s);
-    if (k === undefined) {
-      const key = securableKey(s);
-      k = byKey.get(key);
-      if (k === undefined) byKey.set(key, (k = keep(s)));
-      decided.set(s, k);
-    }
+    if (k === undefined) decided.set(s, (k = keep(s)));
     return k;
   };
   return { ...state, grants: state.grants.filter((g) => kept(g.securable)) };

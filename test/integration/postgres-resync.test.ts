@@ -200,4 +200,26 @@ describe.skipIf(!pgAvailable)('re-sync by digests on PostgreSQL', () => {
     expect(last.full).toEqual([]);
     expect(await versions()).toBe(before);
   });
+  it('a snapshot read in full (what apply -f plans against) is stored by its digests: unchanged relations are not written, changed ones are', async () => {
+    await sync();
+    const before = await versions();
+    const same = await s.sync.syncSnapshot('rs', await session.introspect());
+    expect([same.added, same.changed, same.removed]).toEqual([[], [], []]);
+    expect(await versions()).toBe(before);
+
+    // A fingerprint of the first form with the current digest is still restamped.
+    const snap = await session.introspect();
+    const t4 = snap.objects.find((o) => o.segments.join('/') === `${DB}/s/t4`)!;
+    await db.query(`UPDATE objects SET fingerprint = $2 WHERE connection = 'rs' AND path = $1`, [rel('t4'), firstFormFingerprintOf(t4)]);
+    const restamped = await s.sync.syncSnapshot('rs', snap);
+    expect([restamped.added, restamped.changed, restamped.removed]).toEqual([[], [], []]);
+    const [fp] = await db.query<{ fingerprint: string }>(`SELECT fingerprint FROM objects WHERE connection = 'rs' AND path = $1`, [rel('t4')]);
+    expect(fp!.fingerprint).toMatch(/^2:/);
+
+    await admin('ALTER TABLE s.t3 ADD COLUMN extra int');
+    const changed = await s.sync.syncSnapshot('rs', await session.introspect());
+    expect(changed.changed).toContainEqual({ path: `rs/${rel('t3')}`, kind: 'table' });
+    expect(changed.added).toContainEqual({ path: `rs/${rel('t3')}/extra`, kind: 'column' });
+    expect((await stored(rel('t3')))!.columns).toContain('extra');
+  });
 });
