@@ -58,6 +58,9 @@ function rolePurpose(name: string, prefix: string): RoleSpec['purpose'] {
 
 const key2 = (a: string, b: string): string => `${a}\u0000${b}`;
 
+/** Database and schema grant rows in canonical order: by object name, then grantee. */
+const byObjectThenGrantee = (a: ContainerGrantRow, b: ContainerGrantRow): number => cmp(a.object, b.object) || cmp(a.grantee, b.grantee);
+
 /**
  * Read what the database says about everything in `scope`, in the neutral model:
  * - roles: prefix roles (policy, personal `${prefix}u_…` or group `${prefix}g_…`: `purposeOfRoleName`) and existing principals;
@@ -105,7 +108,7 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
   // A scope without databases (roles and memberships only, see membership-scope.ts) reads no grants.
   if (scope.databases.length > 0 || databaseContainers.length > 0) {
     const q0 = actualStateSql.databaseGrants(prefix);
-    const rows = (await main.query<ContainerGrantRow>(q0.text, q0.values)).rows.sort((a, b) => cmp(a.object, b.object) || cmp(a.grantee, b.grantee));
+    const rows = (await main.query<ContainerGrantRow>(q0.text, q0.values)).rows.sort(byObjectThenGrantee);
     for (const r of rows) {
       byKind.database.push({ securable: { kind: 'database', segments: [r.object] }, grantee: roleGrantee(r.grantee), privileges: privileges(r.privileges) });
     }
@@ -138,7 +141,7 @@ export async function readActualState(ctx: PostgresContext, scope: AccessScope):
       throw err;
     }
     const sq = actualStateSql.schemaGrants(prefix);
-    const schemaRows = (await client.query<ContainerGrantRow>(sq.text, sq.values)).rows.sort((a, b) => cmp(a.object, b.object) || cmp(a.grantee, b.grantee));
+    const schemaRows = (await client.query<ContainerGrantRow>(sq.text, sq.values)).rows.sort(byObjectThenGrantee);
     for (const r of schemaRows) {
       byKind.schema.push({ securable: { kind: 'schema', segments: [db, r.object] }, grantee: roleGrantee(r.grantee), privileges: privileges(r.privileges) });
     }
