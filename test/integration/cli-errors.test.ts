@@ -3,7 +3,7 @@
  * raw SQL or Node errors), secrets stay out of argv (--url-env, --url -), a failed sync shows in
  * `status`, and a TLS URL leaves no driver warning on the terminal. Names start with `ops_`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,14 @@ describe('bad CLI arguments: one line naming the field, and a hint', () => {
     const unbalanced = await steward('connection', 'add', 'ops_tpl', '--type', 'postgres', '--url', 'postgres://u@127.0.0.1:1/db', '--principal-template', '{user', '--no-verify');
     expect(unbalanced.stderr).toMatch(/^error: principalTemplate: unbalanced "\{" or "\}" in "\{user"/);
     expect((await steward('--json', 'connection', 'list')).stdout.trim()).toBe('[]');
+  });
+
+  it('refuses a bad connection definition before opening the store: a new data directory stays uncreated', async () => {
+    const fresh = join(dataDir, 'never-made');
+    const r = await runCli(['--data-dir', fresh, 'connection', 'add', 'Bad-Name', '--type', 'postgres', '--url', 'postgres://u@127.0.0.1:1/db', '--no-verify']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: name: "Bad-Name" is not a valid connection name\nhint: /);
+    expect(existsSync(fresh)).toBe(false);
   });
 
   it('refuses an unknown placeholder in steward.yaml, before anything is stored', async () => {

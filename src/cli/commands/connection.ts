@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { table } from '../output.js';
 import { collect, run } from '../run.js';
 import { readSecret } from '../secret-input.js';
+import type { ConnectionInput } from '../../services/connection-service.js';
 
 interface AddFlags {
   type: string;
@@ -36,30 +37,30 @@ export function registerConnection(program: Command): void {
     .option('--no-verify', 'store without connecting first')
     .description('register a connection after checking that it works')
     .action(async (name: string, o: AddFlags, cmd: Command) => {
-      let url = '';
+      let input: ConnectionInput | null = null;
+      // The definition is checked before the store is opened: a refused one leaves no data directory.
       const check = async (): Promise<void> => {
-        url = await readSecret('--url', { ...(o.url !== undefined ? { value: o.url } : {}), ...(o.urlEnv !== undefined ? { env: o.urlEnv } : {}) });
+        const url = await readSecret('--url', { ...(o.url !== undefined ? { value: o.url } : {}), ...(o.urlEnv !== undefined ? { env: o.urlEnv } : {}) });
+        const databases = o.database;
+        input = {
+          name,
+          type: o.type,
+          url,
+          options: {
+            protect: o.protect,
+            databases: databases.length > 0 ? databases : null,
+            ...(o.principalTemplate ? { principalTemplate: o.principalTemplate } : {}),
+            ...(o.drift ? { drift: o.drift } : {}),
+            ...(o.mode ? { mode: o.mode } : {}),
+            ...(o.hostPattern ? { hostPattern: o.hostPattern } : {}),
+            ...(o.ignoreGrantee.length > 0 ? { ignoreGrantees: o.ignoreGrantee } : {}),
+          },
+        };
+        const [{ validateConnection }, { PLATFORMS }] = await Promise.all([import('../../services/connection-service.js'), import('../../platforms/registry.js')]);
+        validateConnection(input, PLATFORMS);
       };
       await run(cmd, async (client, out) => {
-        const protect = o.protect;
-        const databases = o.database;
-        const view = await client.addConnection(
-          {
-            name,
-            type: o.type,
-            url,
-            options: {
-              protect,
-              databases: databases.length > 0 ? databases : null,
-              ...(o.principalTemplate ? { principalTemplate: o.principalTemplate } : {}),
-              ...(o.drift ? { drift: o.drift } : {}),
-              ...(o.mode ? { mode: o.mode } : {}),
-              ...(o.hostPattern ? { hostPattern: o.hostPattern } : {}),
-              ...(o.ignoreGrantee.length > 0 ? { ignoreGrantees: o.ignoreGrantee } : {}),
-            },
-          },
-          { verify: o.verify !== false },
-        );
+        const view = await client.addConnection(input!, { verify: o.verify !== false });
         out.result(view, () => `added connection ${view.name} (${view.type} ${view.url})`);
       }, { check });
     });
